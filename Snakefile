@@ -1,0 +1,19 @@
+# lrsweep: reproducible logistic-regression sweeps. Edit config.yaml, run `snakemake --cores 4`.
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+report: "workflow/report/workflow.rst"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/prepare.smk"
+include: "workflow/rules/fit.smk"
+include: "workflow/rules/aggregate.smk"
+
+
+rule all:
+    input:
+        get_final_output(),
+    default_target: True

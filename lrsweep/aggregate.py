@@ -1,0 +1,115 @@
+"""Gather every grid point's stored result into the run's tables.
+
+``metrics.csv`` has one row per grid point (skipped and failed ones included);
+``coefficients.csv`` is long: ``experiment, model_id, class, term, estimate`` (plus
+``std_err, z, p_value, ci_low, ci_high`` for statsmodels fits).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from lrsweep.store import read_result
+
+#: The leading columns of metrics.csv, in this order (the issue's contract).
+METRIC_COLUMNS = [
+    "experiment", "model_id", "library", "solver", "penalty", "C", "l1_ratio", "multi_class",
+    "class_weight", "status", "reason", "converged", "n_iter", "fit_seconds", "accuracy_train",
+    "accuracy_test",
+]
+SETTINGS_AFTER = ["fit_intercept", "max_iter", "tol", "random_state", "method", "maxiter",
+                  "regularized", "alpha"]
+STATS_COLUMNS = ["llf", "llnull", "pseudo_r2", "llr_pvalue", "aic", "bic"]
+#: Columns that differ between two runs of the same config (timings, paths).
+VOLATILE_COLUMNS = ["fit_seconds"]
+
+
+def _number(value):
+    if value == "inf":
+        return math.inf
+    return value
+
+
+def metrics_row(record: dict) -> dict:
+    row = {k: record.get(k) for k in METRIC_COLUMNS if k not in ("accuracy_train", "accuracy_test")}
+    row["C"] = _number(row.get("C"))
+    for k in SETTINGS_AFTER:
+        row[k] = _number(record.get(k))
+    row["n_classes"] = len(record.get("classes") or []) or None
+    scores = record.get("scores") or {}
+    row["accuracy_train"] = scores.get("accuracy_train", np.nan)
+    row["accuracy_test"] = scores.get("accuracy_test", np.nan)
+    for k, v in scores.items():
+        if k not in row and "[" not in k:
+            row[k] = np.nan if v is None else v
+    for k in STATS_COLUMNS:
+        if record.get("stats") and k in record["stats"]:
+            row[k] = record["stats"][k]
+    return row
+
+
+def collect(manifests: list[str | Path], fits_root: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(metrics, coefficients) for the fits the manifests list, in grid order."""
+    fits_root = Path(fits_root)
+    rows, coefs = [], []
+    for path in manifests:
+        manifest = json.loads(Path(path).read_text())
+        experiment = Path(path).parent.name
+        for fit in manifest["fits"]:
+            folder = fits_root / experiment / fit["model_id"]
+            record = read_result(folder, fit["key"])
+            if record is None:
+                raise FileNotFoundError(f"{folder}: no result for key {fit['key']}; rerun the fit job")
+            rows.append(metrics_row(record))
+            if record["status"] == "ok":
+                table = pd.read_csv(folder / "coefficients.csv")
+                table.insert(0, "model_id", fit["model_id"])
+                table.insert(0, "experiment", experiment)
+                coefs.append(table)
+    metrics = pd.DataFrame(rows)
+    lead = [c for c in METRIC_COLUMNS if c in metrics.columns]
+    metrics = metrics[lead + [c for c in metrics.columns if c not in lead]]
+    coefficients = (pd.concat(coefs, ignore_index=True) if coefs else
+                    pd.DataFrame(columns=["experiment", "model_id", "class", "term", "estimate"]))
+    return metrics, coefficients
+
+
+def leaderboard(metrics: pd.DataFrame, metric: str = "accuracy_test") -> pd.DataFrame:
+    """Best fit per experiment by ``metric`` (ties: higher ROC AUC, then lower log-loss)."""
+    ok = metrics[metrics["status"] == "ok"].copy()
+    if ok.empty:
+        return pd.DataFrame(columns=["experiment", "model_id", metric])
+    sort_cols = [metric] + [c for c in ("roc_auc_test", "log_loss_test") if c in ok.columns]
+    ascending = [False] + [c == "log_loss_test" for c in sort_cols[1:]]
+    ok = ok.sort_values(sort_cols, ascending=ascending, kind="stable", na_position="last")
+    best = ok.groupby("experiment", sort=False).head(1)
+    counts = metrics.groupby("experiment")["status"].value_counts().unstack(fill_value=0)
+    cols = ["experiment", "model_id", "library", "solver", "penalty", "C", "accuracy_train",
+            "accuracy_test", "roc_auc_test"]
+    best = best[[c for c in cols if c in best.columns]].copy()
+    for status in ("ok", "skipped", "failed"):
+        best[f"n_{status}"] = best["experiment"].map(
+            counts[status] if status in counts.columns else {}).fillna(0).astype(int)
+    return best.sort_values("experiment").reset_index(drop=True)
+
+
+def markdown_table(frame: pd.DataFrame) -> str:
+    """A GitHub-style Markdown table (no extra dependency)."""
+    def cell(v):
+        if isinstance(v, float):
+            return "" if math.isnan(v) else f"{v:.6g}"
+        return str(v).replace("|", "\\|")
+
+    head = "| " + " | ".join(map(str, frame.columns)) + " |"
+    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
+    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
+    return "\n".join([head, rule, *body]) + "\n"
+
+
+def failures(metrics: pd.DataFrame) -> pd.DataFrame:
+    return metrics.loc[metrics["status"] == "failed", ["experiment", "model_id", "reason"]]

@@ -1,0 +1,130 @@
+"""Fitting: scikit-learn and statsmodels behind one function, :func:`fit_grid_point`.
+
+The config speaks the tutorial's vocabulary; :func:`sklearn_estimator` translates it for the
+installed scikit-learn (1.8+: ``penalty`` is deprecated, ``multi_class`` is gone):
+
+============  ==============================================
+config        scikit-learn 1.9
+============  ==============================================
+penalty l2    ``l1_ratio=0``
+penalty l1    ``l1_ratio=1``
+elasticnet    ``l1_ratio=<l1_ratio>`` (saga)
+none          ``C=inf``
+ovr           ``OneVsRestClassifier(LogisticRegression(...))`` (3+ classes)
+multinomial   ``LogisticRegression`` (multinomial for 3+ classes)
+auto          ovr for liblinear, multinomial otherwise
+============  ==============================================
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import traceback
+import warnings
+from typing import Any
+
+import numpy as np
+
+from lrsweep.data import Prepared
+
+
+def resolved_multi_class(point: dict, n_classes: int) -> str:
+    if n_classes <= 2:
+        return "binary"
+    mc = point["multi_class"]
+    if mc == "auto":
+        return "ovr" if point["solver"] == "liblinear" else "multinomial"
+    return mc
+
+
+def sklearn_kwargs(point: dict) -> dict:
+    """Keyword arguments for today's ``LogisticRegression`` from a grid point."""
+    penalty = point["penalty"]
+    l1_ratio = {"l2": 0.0, "l1": 1.0, "none": 0.0}.get(penalty, point["l1_ratio"])
+    return {
+        "solver": point["solver"],
+        "C": math.inf if penalty == "none" else float(point["C"]),
+        "l1_ratio": float(l1_ratio),
+        "class_weight": None if point["class_weight"] == "none" else point["class_weight"],
+        "fit_intercept": bool(point["fit_intercept"]),
+        "max_iter": int(point["max_iter"]),
+        "tol": float(point["tol"]),
+        "random_state": point["random_state"],
+    }
+
+
+def sklearn_estimator(point: dict, n_classes: int):
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.multiclass import OneVsRestClassifier
+
+    estimator = LogisticRegression(**sklearn_kwargs(point))
+    if resolved_multi_class(point, n_classes) == "ovr":
+        return OneVsRestClassifier(estimator)
+    return estimator
+
+
+def _full_proba(proba: np.ndarray, seen: np.ndarray, n_classes: int) -> np.ndarray:
+    """Probabilities for every class, also those absent from the training rows."""
+    if proba.shape[1] == n_classes:
+        return proba
+    full = np.zeros((proba.shape[0], n_classes))
+    full[:, seen] = proba
+    return full
+
+
+def _one_line(exc: BaseException) -> str:
+    text = f"{type(exc).__name__}: {exc}".strip()
+    return text.splitlines()[0] if text else type(exc).__name__
+
+
+def fit_sklearn(prepared: Prepared, point: dict) -> dict:
+    from sklearn.exceptions import ConvergenceWarning
+
+    k = prepared.n_classes
+    estimator = sklearn_estimator(point, k)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConvergenceWarning)
+        start = time.perf_counter()
+        estimator.fit(prepared.X_train, prepared.y_train)
+        seconds = time.perf_counter() - start
+    inner = getattr(estimator, "estimators_", [estimator])
+    coef = np.vstack([e.coef_ for e in inner])
+    intercept = np.concatenate([np.ravel(e.intercept_) for e in inner])
+    seen = np.asarray(estimator.classes_)
+    rows = [prepared.classes[i] for i in seen] if coef.shape[0] == len(seen) else [prepared.classes[seen[-1]]]
+    return {
+        "status": "ok",
+        "multi_class": resolved_multi_class(point, k),
+        "converged": not any(issubclass(w.category, ConvergenceWarning) for w in caught),
+        "n_iter": int(max(int(np.max(e.n_iter_)) for e in inner)),
+        "fit_seconds": seconds,
+        "coef_classes": rows,
+        "terms": ["intercept", *prepared.feature_names],
+        "estimates": np.column_stack([intercept, coef]),
+        "pred_train": estimator.predict(prepared.X_train).astype(np.int64),
+        "pred_test": estimator.predict(prepared.X_test).astype(np.int64),
+        "proba_train": _full_proba(estimator.predict_proba(prepared.X_train), seen, k),
+        "proba_test": _full_proba(estimator.predict_proba(prepared.X_test), seen, k),
+    }
+
+
+def fit_grid_point(prepared: Prepared, point: dict) -> dict:
+    """Fit one grid point. Never raises for a fit problem: a failure is ``status: failed``
+    with a one-line ``reason`` and the ``traceback`` kept for the log."""
+    out: dict[str, Any] = {k: point[k] for k in point if k not in ("status", "reason")}
+    if point.get("status") == "skipped":
+        return {**out, "status": "skipped", "reason": point.get("reason", "")}
+    try:
+        if point["library"] == "sklearn":
+            result = fit_sklearn(prepared, point)
+        else:
+            from lrsweep.stats import fit_statsmodels
+
+            result = fit_statsmodels(prepared, point)
+    except Exception as exc:  # one bad grid point must not stop the sweep
+        from lrsweep.stats import explain_failure
+
+        return {**out, "status": "failed", "reason": explain_failure(exc, prepared),
+                "traceback": traceback.format_exc()}
+    return {**out, "reason": "", **result}

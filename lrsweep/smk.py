@@ -1,0 +1,32 @@
+"""The little glue every rule script shares: logging to ``snakemake.log[0]`` and one-line errors.
+
+Rule scripts stay thin: they call :func:`run` with a function of the ``snakemake`` object.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import traceback
+
+from lrsweep.errors import LrsweepError
+
+
+def run(snakemake, main) -> None:
+    """Run ``main(snakemake, log)``; a known error prints one line and exits 1, keeping the
+    traceback in the rule's log."""
+    log_path = snakemake.log[0] if len(snakemake.log) else None
+    handlers = [logging.FileHandler(log_path, mode="w")] if log_path else []
+    logging.basicConfig(level=logging.INFO, handlers=handlers or None,
+                        format="%(asctime)s %(levelname)s %(message)s", force=True)
+    log = logging.getLogger("lrsweep")
+    try:
+        main(snakemake, log)
+    except LrsweepError as exc:
+        log.error("%s\n%s", exc, traceback.format_exc())
+        print(f"lrsweep: {exc}", file=sys.stderr)
+        sys.exit(1)
+    except Exception as exc:
+        log.error("unexpected error\n%s", traceback.format_exc())
+        print(f"lrsweep: {type(exc).__name__}: {exc} (traceback in {log_path})", file=sys.stderr)
+        sys.exit(1)

@@ -1,0 +1,209 @@
+"""Per-fit result folders, keyed so that a batch reuses what it already computed.
+
+Each grid point of an experiment owns ``fits/<experiment>/<model_id>/``. Its ``result.json``
+records a *key*: a hash of the prepared data's checksums, the point's settings and the fitting
+code's fingerprint. A batch job fits only the points whose folder is missing or carries another
+key, so adding one C value to a grid fits that one point. Folders are written under a temporary
+name and renamed into place: a killed job never leaves a half-written result that looks whole.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import math
+import os
+import shutil
+import time
+from pathlib import Path
+
+import numpy as np
+
+from lrsweep.data import atomic_write_text, load_prepared
+
+RESULT = "result.json"
+SETTING_KEYS = ("library", "solver", "penalty", "C", "l1_ratio", "multi_class", "class_weight",
+                "fit_intercept", "max_iter", "tol", "random_state", "method", "maxiter",
+                "regularized", "alpha")
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return _jsonable(obj.tolist())
+    if isinstance(obj, np.generic):
+        return _jsonable(obj.item())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None if math.isnan(obj) else ("inf" if obj > 0 else "-inf")
+    return obj
+
+
+def dumps(obj) -> str:
+    """Canonical JSON (sorted keys, inf as a string, NaN as null)."""
+    return json.dumps(_jsonable(obj), sort_keys=True, indent=1)
+
+
+def settings(point: dict) -> dict:
+    return {k: point[k] for k in SETTING_KEYS if k in point}
+
+
+def fit_key(data_key: str, point: dict, code: str) -> str:
+    payload = json.dumps(_jsonable({"data": data_key, "settings": settings(point),
+                                    "status": point.get("status"), "code": code}), sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:20]
+
+
+def read_result(folder: Path, key: str | None = None) -> dict | None:
+    """The stored result, or None if missing, unreadable or made for another key."""
+    try:
+        result = json.loads((Path(folder) / RESULT).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if key is not None and result.get("key") != key:
+        return None
+    return result
+
+
+def coefficient_rows(result: dict) -> list[dict]:
+    rows = []
+    inference = result.get("inference") or {}
+    for i, cls in enumerate(result["coef_classes"]):
+        for j, term in enumerate(result["terms"]):
+            row = {"class": cls, "term": term, "estimate": float(result["estimates"][i][j])}
+            for name, values in inference.items():
+                row[name] = float(np.asarray(values)[i][j])
+            rows.append(row)
+    return rows
+
+
+def write_fit(folder: Path, key: str, point: dict, result: dict, evaluation: dict | None,
+              classes: list) -> dict:
+    """Write one grid point's files atomically; return what ``result.json`` holds."""
+    import pandas as pd
+
+    from lrsweep.metrics import flat_scores
+
+    folder = Path(folder)
+    tmp = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    record = {
+        "key": key, "experiment": point["experiment"], "model_id": point["model_id"],
+        **settings(point), "status": result["status"], "reason": result.get("reason", ""),
+        "converged": result.get("converged"), "n_iter": result.get("n_iter"),
+        "fit_seconds": result.get("fit_seconds"), "classes": classes,
+    }
+    if "multi_class" in result:
+        record["multi_class"] = result["multi_class"]
+    if result["status"] == "ok":
+        record["scores"] = flat_scores(evaluation)
+        record["stats"] = result.get("stats", {})
+        for part in ("train", "test"):
+            record[f"confusion_{part}"] = evaluation[part]["confusion"]
+            record[f"report_{part}"] = evaluation[part]["report"]
+            (tmp / f"classification_report_{part}.txt").write_text(evaluation[part]["report_text"])
+        pd.DataFrame(coefficient_rows(result)).to_csv(tmp / "coefficients.csv", index=False)
+        np.save(tmp / "proba_test.npy", np.asarray(result["proba_test"], dtype=float))
+        np.save(tmp / "pred_test.npy", np.asarray(result["pred_test"], dtype=np.int64))
+        for name in ("summary", "summary2"):
+            if name in result:
+                (tmp / f"{name}.txt").write_text(result[name])
+        if "pred_table" in result:
+            record["pred_table"] = result["pred_table"]
+            pd.DataFrame(result["pred_table"]).to_csv(tmp / "pred_table.csv", index=False)
+    if result.get("traceback"):
+        (tmp / "traceback.txt").write_text(result["traceback"])
+    (tmp / RESULT).write_text(dumps(record))
+    if folder.exists():
+        trash = folder.with_name(f".{folder.name}.{os.getpid()}.old")
+        os.replace(folder, trash)
+        os.replace(tmp, folder)
+        shutil.rmtree(trash, ignore_errors=True)
+    else:
+        os.replace(tmp, folder)
+    return record
+
+
+@functools.lru_cache(maxsize=4)
+def _prepared(prepared_dir: str):
+    return load_prepared(prepared_dir)
+
+
+def fit_one(prepared_dir: str, point: dict, folder: str, key: str) -> dict:
+    """Fit, score and write one grid point (runs in a joblib worker)."""
+    from lrsweep.metrics import evaluate
+    from lrsweep.models import fit_grid_point
+
+    prepared = _prepared(prepared_dir)
+    result = fit_grid_point(prepared, point)
+    evaluation = evaluate(prepared, result) if result["status"] == "ok" else None
+    record = write_fit(Path(folder), key, point, result, evaluation, prepared.classes)
+    return {"model_id": point["model_id"], "status": record["status"], "reason": record["reason"],
+            "traceback": result.get("traceback", "")}
+
+
+#: Rough relative cost of a fit, to start the slow ones first (longest-processing-time order).
+SOLVER_COST = {"liblinear": 1.0, "lbfgs": 2.0, "newton-cholesky": 2.0, "newton-cg": 3.0,
+               "sag": 6.0, "saga": 8.0}
+
+
+def estimated_cost(point: dict) -> float:
+    if point.get("status") == "skipped":
+        return 0.0
+    if point["library"] == "statsmodels":
+        return 2.0
+    c = point["C"]
+    c_factor = 3.0 if math.isinf(c) else 1.0 + max(0.0, math.log10(c) + 3) / 2
+    return SOLVER_COST[point["solver"]] * c_factor
+
+
+def run_batch(prepared_dir: str | Path, points: list[dict], outdir: str | Path, code: str,
+              n_jobs: int = 1) -> dict:
+    """Fit the grid points of one experiment that have no valid stored result; return a manifest.
+
+    ``manifest["fitted"]`` and ``manifest["reused"]`` count what was computed and what was
+    taken from earlier runs; ``manifest["failures"]`` keeps the tracebacks for the log.
+    """
+    from joblib import Parallel, delayed
+
+    prepared_dir, outdir = str(prepared_dir), Path(outdir)
+    outdir.mkdir(parents=True, exist_ok=True)
+    data_key = json.loads((Path(prepared_dir) / "meta.json").read_text())["data_key"]
+    keys = {p["model_id"]: fit_key(data_key, p, code) for p in points}
+    todo = [p for p in points if read_result(outdir / p["model_id"], keys[p["model_id"]]) is None]
+    todo.sort(key=estimated_cost, reverse=True)
+    todo_ids = {p["model_id"] for p in todo}
+    start = time.perf_counter()
+    jobs = max(1, min(n_jobs, len(todo)))
+    done = Parallel(n_jobs=jobs)(
+        delayed(fit_one)(prepared_dir, p, str(outdir / p["model_id"]), keys[p["model_id"]])
+        for p in todo)
+    failures = [d for d in done if d["status"] == "failed"]
+    return {
+        "data_key": data_key,
+        "code": code,
+        "fits": [{"model_id": p["model_id"], "key": keys[p["model_id"]]} for p in points],
+        "fitted": [d["model_id"] for d in done],
+        "reused": [p["model_id"] for p in points if p["model_id"] not in todo_ids],
+        "seconds": time.perf_counter() - start,
+        "failures": failures,
+    }
+
+
+def usable_cores(threads: int) -> int:
+    """The threads Snakemake granted, but no more than the CPUs this process may use."""
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        available = os.cpu_count() or 1
+    return max(1, min(int(threads), available))
+
+
+def write_manifest(path: str | Path, manifest: dict) -> None:
+    slim = {k: v for k, v in manifest.items() if k != "failures"}
+    slim["failed"] = [{"model_id": f["model_id"], "reason": f["reason"]} for f in manifest["failures"]]
+    atomic_write_text(path, dumps(slim))

@@ -1,0 +1,20 @@
+"""Rule `finish`: print the leaderboard and what failed, point `latest` here, exit 1 on failures."""
+
+import sys
+from pathlib import Path
+
+from lrsweep.provenance import finish_run
+from lrsweep.smk import run
+
+
+def main(snakemake, log):
+    text, failed = finish_run(snakemake.input.metrics, snakemake.input.leaderboard,
+                              snakemake.params.results, snakemake.params.version)
+    print(text, file=sys.stderr)
+    log.info("%s", text)
+    if failed:
+        sys.exit(1)  # a script (not a run: block) may exit: Snakemake reports the failed job
+    Path(snakemake.output[0]).write_text(text)
+
+
+run(snakemake, main)  # noqa: F821

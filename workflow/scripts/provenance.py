@@ -1,0 +1,13 @@
+"""Rule `provenance`: what made this version (config, grid, code, packages, data, timings)."""
+
+from lrsweep.provenance import write_provenance
+from lrsweep.smk import run
+
+
+def main(snakemake, log):
+    write_provenance(snakemake.output, config_file=snakemake.params.config_file,
+                     effective=snakemake.params.effective, grid_files=list(snakemake.input.grids),
+                     version=snakemake.params.version, results=snakemake.params.results)
+
+
+run(snakemake, main)  # noqa: F821
