@@ -18,12 +18,33 @@ from lrsweep.store import read_result
 
 #: The leading columns of metrics.csv, in this order (the issue's contract).
 METRIC_COLUMNS = [
-    "experiment", "model_id", "library", "solver", "penalty", "C", "l1_ratio", "multi_class",
-    "class_weight", "status", "reason", "converged", "n_iter", "fit_seconds", "accuracy_train",
+    "experiment",
+    "model_id",
+    "library",
+    "solver",
+    "penalty",
+    "C",
+    "l1_ratio",
+    "multi_class",
+    "class_weight",
+    "status",
+    "reason",
+    "converged",
+    "n_iter",
+    "fit_seconds",
+    "accuracy_train",
     "accuracy_test",
 ]
-SETTINGS_AFTER = ["fit_intercept", "max_iter", "tol", "random_state", "method", "maxiter",
-                  "regularized", "alpha"]
+SETTINGS_AFTER = [
+    "fit_intercept",
+    "max_iter",
+    "tol",
+    "random_state",
+    "method",
+    "maxiter",
+    "regularized",
+    "alpha",
+]
 STATS_COLUMNS = ["llf", "llnull", "pseudo_r2", "llr_pvalue", "aic", "bic"]
 #: Columns that differ between two runs of the same config (timings, paths).
 VOLATILE_COLUMNS = ["fit_seconds"]
@@ -53,7 +74,9 @@ def metrics_row(record: dict) -> dict:
     return row
 
 
-def collect(manifests: list[str | Path], fits_root: str | Path) -> tuple[pd.DataFrame, pd.DataFrame]:
+def collect(
+    manifests: list[str | Path], fits_root: str | Path
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(metrics, coefficients) for the fits the manifests list, in grid order."""
     fits_root = Path(fits_root)
     rows, coefs = [], []
@@ -64,7 +87,9 @@ def collect(manifests: list[str | Path], fits_root: str | Path) -> tuple[pd.Data
             folder = fits_root / experiment / fit["model_id"]
             record = read_result(folder, fit["key"])
             if record is None:
-                raise FileNotFoundError(f"{folder}: no result for key {fit['key']}; rerun the fit job")
+                raise FileNotFoundError(
+                    f"{folder}: no result for key {fit['key']}; rerun the fit job"
+                )
             rows.append(metrics_row(record))
             if record["status"] == "ok":
                 table = pd.read_csv(folder / "coefficients.csv")
@@ -74,8 +99,11 @@ def collect(manifests: list[str | Path], fits_root: str | Path) -> tuple[pd.Data
     metrics = pd.DataFrame(rows)
     lead = [c for c in METRIC_COLUMNS if c in metrics.columns]
     metrics = metrics[lead + [c for c in metrics.columns if c not in lead]]
-    coefficients = (pd.concat(coefs, ignore_index=True) if coefs else
-                    pd.DataFrame(columns=["experiment", "model_id", "class", "term", "estimate"]))
+    coefficients = (
+        pd.concat(coefs, ignore_index=True)
+        if coefs
+        else pd.DataFrame(columns=["experiment", "model_id", "class", "term", "estimate"])
+    )
     return metrics, coefficients
 
 
@@ -89,17 +117,31 @@ def leaderboard(metrics: pd.DataFrame, metric: str = "accuracy_test") -> pd.Data
     ok = ok.sort_values(sort_cols, ascending=ascending, kind="stable", na_position="last")
     best = ok.groupby("experiment", sort=False).head(1)
     counts = metrics.groupby("experiment")["status"].value_counts().unstack(fill_value=0)
-    cols = ["experiment", "model_id", "library", "solver", "penalty", "C", "accuracy_train",
-            "accuracy_test", "roc_auc_test"]
+    cols = [
+        "experiment",
+        "model_id",
+        "library",
+        "solver",
+        "penalty",
+        "C",
+        "accuracy_train",
+        "accuracy_test",
+        "roc_auc_test",
+    ]
     best = best[[c for c in cols if c in best.columns]].copy()
     for status in ("ok", "skipped", "failed"):
-        best[f"n_{status}"] = best["experiment"].map(
-            counts[status] if status in counts.columns else {}).fillna(0).astype(int)
+        best[f"n_{status}"] = (
+            best["experiment"]
+            .map(counts[status] if status in counts.columns else {})
+            .fillna(0)
+            .astype(int)
+        )
     return best.sort_values("experiment").reset_index(drop=True)
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
     """A GitHub-style Markdown table (no extra dependency)."""
+
     def cell(v):
         if isinstance(v, float):
             return "" if math.isnan(v) else f"{v:.6g}"

@@ -50,7 +50,10 @@ NUMERIC_KEYS = {"C", "l1_ratio", "tol", "alpha", "test_size", "class_sep"}
 # Checks of grid values, run before the JSON schema so that the common mistakes get a sentence
 # in the user's words rather than a schema path. (key -> (test, what is allowed))
 _GRID_CHECKS = {
-    "C": (lambda v: _is_number(v) and v > 0, "C must be a number > 0 (use penalty: none for no penalty)"),
+    "C": (
+        lambda v: _is_number(v) and v > 0,
+        "C must be a number > 0 (use penalty: none for no penalty)",
+    ),
     "l1_ratio": (lambda v: _is_number(v) and 0 <= v <= 1, "l1_ratio must be a number in [0, 1]"),
     "tol": (lambda v: _is_number(v) and v > 0, "tol must be a number > 0"),
     "alpha": (lambda v: _is_number(v) and v >= 0, "alpha must be a number >= 0"),
@@ -59,7 +62,10 @@ _GRID_CHECKS = {
     "penalty": (lambda v: v in PENALTIES, "allowed: " + ", ".join(PENALTIES)),
     "solver": (lambda v: v in SOLVERS, "allowed: " + ", ".join(SOLVERS)),
     "class_weight": (lambda v: v in ("none", "balanced"), "allowed: none, balanced"),
-    "multi_class": (lambda v: v in ("auto", "ovr", "multinomial"), "allowed: auto, ovr, multinomial"),
+    "multi_class": (
+        lambda v: v in ("auto", "ovr", "multinomial"),
+        "allowed: auto, ovr, multinomial",
+    ),
     "fit_intercept": (lambda v: isinstance(v, bool), "allowed: true, false"),
     "regularized": (lambda v: v in ("none", "l1"), "allowed: none, l1"),
 }
@@ -139,7 +145,9 @@ def _check_grid_values(name: str, exp: dict) -> None:
             values = value if isinstance(value, list) else [value]
             if isinstance(value, list) and not value:
                 raise ConfigError(
-                    _describe(name, f"{block}.{key}", "empty list: a grid key needs at least one value")
+                    _describe(
+                        name, f"{block}.{key}", "empty list: a grid key needs at least one value"
+                    )
                 )
             check = _GRID_CHECKS.get(key)
             if check is None:
@@ -147,7 +155,9 @@ def _check_grid_values(name: str, exp: dict) -> None:
             test, allowed = check
             for v in values:
                 if not test(v):
-                    raise ConfigError(_describe(name, f"{block}.{key}", f"{v!r} is not allowed ({allowed})"))
+                    raise ConfigError(
+                        _describe(name, f"{block}.{key}", f"{v!r} is not allowed ({allowed})")
+                    )
 
 
 def _schema_message(error) -> str:
@@ -158,7 +168,11 @@ def _schema_message(error) -> str:
             break
     exp, key = _where(list(error.absolute_path))
     if error.validator == "additionalProperties":
-        return _describe(exp, key, error.message.replace("Additional properties", "unknown key(s)"))
+        allowed = sorted(k for k in error.schema.get("properties", {}) if k != "source")
+        unknown = sorted(set(error.instance) - set(error.schema.get("properties", {})))
+        return _describe(
+            exp, key, f"unknown key {', '.join(map(repr, unknown))} (allowed: {', '.join(allowed)})"
+        )
     if error.validator == "required":
         return _describe(exp, key, error.message)
     value = error.instance
@@ -182,8 +196,13 @@ def _fill_defaults(instance: Any, schema: dict, root: dict) -> Any:
                 and instance.get(k) in c.get("enum", [instance.get(k)])
                 for k, c in cond.items()
             ):
-                props.update({k: v for k, v in sub.get("then", {}).get("properties", {}).items()
-                              if isinstance(v, dict)})
+                props.update(
+                    {
+                        k: v
+                        for k, v in sub.get("then", {}).get("properties", {}).items()
+                        if isinstance(v, dict)
+                    }
+                )
         for k, sub in props.items():
             if not isinstance(sub, dict):
                 continue
@@ -231,7 +250,7 @@ def validate_config(config: dict, schema: dict | None = None) -> dict:
     if errors:
         raise ConfigError(_schema_message(errors[0]))
     config = _fill_defaults(config, schema, schema)
-    for name, exp in config["experiments"].items():
+    for exp in config["experiments"].values():
         if "sklearn" not in exp and "statsmodels" not in exp:
             exp["sklearn"] = {}
     return config
@@ -313,10 +332,16 @@ def statsmodels_model_id(p: dict) -> str:
 
 
 def expand_sklearn(name: str, spec: dict) -> list[dict]:
-    if "elasticnet" in (spec.get("penalty") if isinstance(spec.get("penalty"), list)
-                        else [spec.get("penalty")]) and spec.get("l1_ratio") is None:
-        raise ConfigError(_describe(name, "sklearn.l1_ratio",
-                                    "penalty elasticnet needs l1_ratio (a number in [0, 1])"))
+    if (
+        "elasticnet"
+        in (spec.get("penalty") if isinstance(spec.get("penalty"), list) else [spec.get("penalty")])
+        and spec.get("l1_ratio") is None
+    ):
+        raise ConfigError(
+            _describe(
+                name, "sklearn.l1_ratio", "penalty elasticnet needs l1_ratio (a number in [0, 1])"
+            )
+        )
     points: dict[str, dict] = {}
     for p in _product(spec, SKLEARN_DEFAULTS):
         if p["penalty"] != "elasticnet":
@@ -325,27 +350,49 @@ def expand_sklearn(name: str, spec: dict) -> list[dict]:
             p["C"] = math.inf
         model_id = sklearn_model_id(p)
         reason = skip_reason(p)
-        points.setdefault(model_id, {
-            "experiment": name, "model_id": model_id, "library": "sklearn", **p,
-            "status": "skipped" if reason else "pending", "reason": reason or "",
-        })
+        points.setdefault(
+            model_id,
+            {
+                "experiment": name,
+                "model_id": model_id,
+                "library": "sklearn",
+                **p,
+                "status": "skipped" if reason else "pending",
+                "reason": reason or "",
+            },
+        )
     return list(points.values())
 
 
 def expand_statsmodels(name: str, spec: dict) -> list[dict]:
-    if "l1" in (spec.get("regularized") if isinstance(spec.get("regularized"), list)
-                else [spec.get("regularized")]) and spec.get("alpha") is None:
-        raise ConfigError(_describe(name, "statsmodels.alpha",
-                                    "regularized: l1 needs alpha (a number >= 0)"))
+    if (
+        "l1"
+        in (
+            spec.get("regularized")
+            if isinstance(spec.get("regularized"), list)
+            else [spec.get("regularized")]
+        )
+        and spec.get("alpha") is None
+    ):
+        raise ConfigError(
+            _describe(name, "statsmodels.alpha", "regularized: l1 needs alpha (a number >= 0)")
+        )
     points: dict[str, dict] = {}
     for p in _product(spec, STATSMODELS_DEFAULTS):
         if p["regularized"] == "none":
             p["alpha"] = None
         model_id = statsmodels_model_id(p)
-        points.setdefault(model_id, {
-            "experiment": name, "model_id": model_id, "library": "statsmodels", **p,
-            "status": "pending", "reason": "",
-        })
+        points.setdefault(
+            model_id,
+            {
+                "experiment": name,
+                "model_id": model_id,
+                "library": "statsmodels",
+                **p,
+                "status": "pending",
+                "reason": "",
+            },
+        )
     return list(points.values())
 
 
@@ -385,8 +432,10 @@ def write_grid(path: str | Path, points: list[dict]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     # inf is not JSON: C of penalty none is written as the string "inf"
-    clean = [{k: ("inf" if isinstance(v, float) and math.isinf(v) else v) for k, v in p.items()}
-             for p in points]
+    clean = [
+        {k: ("inf" if isinstance(v, float) and math.isinf(v) else v) for k, v in p.items()}
+        for p in points
+    ]
     tmp.write_text(json.dumps(clean, indent=1))
     os.replace(tmp, path)
 

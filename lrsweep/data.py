@@ -58,38 +58,59 @@ def load_dataset(experiment: str, spec: dict, root: str | Path = ".") -> tuple:
             raise _err(experiment, "dataset.x", f"x has {len(X)} rows but y has {len(y)} values")
         names = spec.get("feature_names") or [f"x{i}" for i in range(X.shape[1])]
         if len(names) != X.shape[1]:
-            raise _err(experiment, "dataset.feature_names",
-                       f"{len(names)} names for {X.shape[1]} columns")
+            raise _err(
+                experiment, "dataset.feature_names", f"{len(names)} names for {X.shape[1]} columns"
+            )
         return X, y, list(names), info
     if source == "sklearn":
         return _load_bundled(experiment, spec["name"]) + (info,)
     if source == "synthetic":
         from sklearn.datasets import make_classification
 
-        params = {k: spec[k] for k in ("n_samples", "n_features", "n_informative", "n_redundant",
-                                       "n_classes", "class_sep", "random_state")}
+        params = {
+            k: spec[k]
+            for k in (
+                "n_samples",
+                "n_features",
+                "n_informative",
+                "n_redundant",
+                "n_classes",
+                "class_sep",
+                "random_state",
+            )
+        }
         if params["n_informative"] + params["n_redundant"] > params["n_features"]:
-            raise _err(experiment, "dataset.n_informative",
-                       "n_informative + n_redundant must not exceed n_features")
+            raise _err(
+                experiment,
+                "dataset.n_informative",
+                "n_informative + n_redundant must not exceed n_features",
+            )
         if params["n_classes"] > 2 ** params["n_informative"]:
             raise _err(experiment, "dataset.n_classes", "n_classes must be <= 2 ** n_informative")
         X, y = make_classification(**params)
         return X, y, [f"x{i}" for i in range(X.shape[1])], info
     if source in ("csv", "parquet"):
         return _load_table(experiment, spec, Path(root)) + (info,)
-    raise _err(experiment, "dataset.source",
-               f"unknown source {source!r} (allowed: inline, sklearn, csv, parquet, synthetic)")
+    raise _err(
+        experiment,
+        "dataset.source",
+        f"unknown source {source!r} (allowed: inline, sklearn, csv, parquet, synthetic)",
+    )
 
 
 def _load_bundled(experiment: str, name: str) -> tuple:
     from sklearn import datasets
 
     if name not in BUNDLED:
-        raise _err(experiment, "dataset.name",
-                   f"unknown bundled dataset {name!r} (allowed: {', '.join(BUNDLED)})")
+        raise _err(
+            experiment,
+            "dataset.name",
+            f"unknown bundled dataset {name!r} (allowed: {', '.join(BUNDLED)})",
+        )
     bunch = getattr(datasets, f"load_{name}")()
     names = [str(n) for n in getattr(bunch, "feature_names", [])] or [
-        f"x{i}" for i in range(bunch.data.shape[1])]
+        f"x{i}" for i in range(bunch.data.shape[1])
+    ]
     return np.asarray(bunch.data, dtype=float), np.asarray(bunch.target), names
 
 
@@ -108,25 +129,41 @@ def _load_table(experiment: str, spec: dict, root: Path) -> tuple:
     try:
         frame = pd.read_csv(path) if spec["source"] == "csv" else pd.read_parquet(path)
     except Exception as exc:  # a parser error, told in one line
-        raise _err(experiment, "dataset.path", f"cannot read {path}: {exc}".splitlines()[0]) from exc
+        raise _err(
+            experiment, "dataset.path", f"cannot read {path}: {exc}".splitlines()[0]
+        ) from exc
     target = spec["target"]
     if target not in frame.columns:
-        raise _err(experiment, "dataset.target",
-                   f"column {target!r} not in {path.name} (columns: {', '.join(map(str, frame.columns))})")
+        raise _err(
+            experiment,
+            "dataset.target",
+            f"column {target!r} not in {path.name} (columns: {', '.join(map(str, frame.columns))})",
+        )
     features = spec.get("features") or [c for c in frame.columns if c != target]
     missing = [c for c in features if c not in frame.columns]
     if missing:
-        raise _err(experiment, "dataset.features",
-                   f"column(s) {', '.join(map(repr, missing))} not in {path.name}")
+        raise _err(
+            experiment,
+            "dataset.features",
+            f"column(s) {', '.join(map(repr, missing))} not in {path.name}",
+        )
     if target in features:
-        raise _err(experiment, "dataset.features", f"the target {target!r} is also listed as a feature")
+        raise _err(
+            experiment, "dataset.features", f"the target {target!r} is also listed as a feature"
+        )
     X = frame[features]
-    non_numeric = [c for c in features if not pd.api.types.is_numeric_dtype(X[c])
-                   or pd.api.types.is_bool_dtype(X[c])]
+    non_numeric = [
+        c
+        for c in features
+        if not pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c])
+    ]
     if non_numeric:
-        raise _err(experiment, "dataset.features",
-                   f"non-numeric feature column(s) {', '.join(map(repr, non_numeric))}: "
-                   "encode them as numbers or leave them out of 'features'")
+        raise _err(
+            experiment,
+            "dataset.features",
+            f"non-numeric feature column(s) {', '.join(map(repr, non_numeric))}: "
+            "encode them as numbers or leave them out of 'features'",
+        )
     y = frame[target].to_numpy()
     return X.to_numpy(dtype=float), y, [str(c) for c in features]
 
@@ -135,8 +172,9 @@ def _load_table(experiment: str, spec: dict, root: Path) -> tuple:
 # Checks
 
 
-def check_finite(experiment: str, X: np.ndarray, y: np.ndarray, names: list[str],
-                 dropna: bool) -> tuple[np.ndarray, np.ndarray, int]:
+def check_finite(
+    experiment: str, X: np.ndarray, y: np.ndarray, names: list[str], dropna: bool
+) -> tuple[np.ndarray, np.ndarray, int]:
     """Refuse NaN/inf (counted by column) unless ``dropna``; then drop those rows and count them."""
     import pandas as pd
 
@@ -149,9 +187,12 @@ def check_finite(experiment: str, X: np.ndarray, y: np.ndarray, names: list[str]
         if y_bad.any():
             counts["<target>"] = int(y_bad.sum())
         listed = ", ".join(f"{k}: {v}" for k, v in counts.items())
-        raise _err(experiment, "dataset",
-                   f"NaN or infinite values ({listed}); set 'dropna: true' on the dataset to drop "
-                   "those rows")
+        raise _err(
+            experiment,
+            "dataset",
+            f"NaN or infinite values ({listed}); set 'dropna: true' on the dataset to drop "
+            "those rows",
+        )
     keep = ~(bad.any(axis=1) | y_bad)
     return X[keep], y[keep], int((~keep).sum())
 
@@ -161,8 +202,11 @@ def encode_labels(experiment: str, y: np.ndarray) -> tuple[np.ndarray, list]:
     classes, codes = np.unique(y, return_inverse=True)
     if len(classes) < 2:
         only = classes[0].item() if len(classes) else None
-        raise _err(experiment, "dataset.target",
-                   f"the target has a single class ({only!r}); logistic regression needs two or more")
+        raise _err(
+            experiment,
+            "dataset.target",
+            f"the target has a single class ({only!r}); logistic regression needs two or more",
+        )
     return codes.astype(np.int64), [c.item() if hasattr(c, "item") else c for c in classes]
 
 
@@ -175,22 +219,35 @@ def split_data(experiment: str, X, y, split: Any, classes: list) -> tuple:
     n = len(y)
     n_test = int(np.ceil(split["test_size"] * n))
     if n_test < 1 or n - n_test < 2:
-        raise _err(experiment, "split.test_size", f"test_size {split['test_size']} of {n} rows "
-                   "leaves too few rows to train or to test")
+        raise _err(
+            experiment,
+            "split.test_size",
+            f"test_size {split['test_size']} of {n} rows leaves too few rows to train or to test",
+        )
     stratify = None
     if split["stratify"]:
         counts = np.bincount(y, minlength=len(classes))
-        small = [f"{classes[i]!r} ({c} row{'s' if c != 1 else ''})"
-                 for i, c in enumerate(counts) if c < 2]
+        small = [
+            f"{classes[i]!r} ({c} row{'s' if c != 1 else ''})"
+            for i, c in enumerate(counts)
+            if c < 2
+        ]
         if small:
-            raise _err(experiment, "split.stratify",
-                       f"class {', '.join(small)} too small for a stratified split (needs 2 rows)")
+            raise _err(
+                experiment,
+                "split.stratify",
+                f"class {', '.join(small)} too small for a stratified split (needs 2 rows)",
+            )
         if n_test < len(classes) or n - n_test < len(classes):
-            raise _err(experiment, "split.test_size",
-                       f"a stratified split needs at least {len(classes)} test and train rows")
+            raise _err(
+                experiment,
+                "split.test_size",
+                f"a stratified split needs at least {len(classes)} test and train rows",
+            )
         stratify = y
-    return train_test_split(X, y, test_size=split["test_size"], random_state=split["random_state"],
-                            stratify=stratify)
+    return train_test_split(
+        X, y, test_size=split["test_size"], random_state=split["random_state"], stratify=stratify
+    )
 
 
 def standardize(X_train: np.ndarray, X_test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -211,8 +268,11 @@ def prepare_experiment(experiment: str, exp: dict, root: str | Path = ".") -> Pr
     X_train, X_test, y_train, y_test = split_data(experiment, X, codes, split, classes)
     for label, part in (("training", y_train), ("test", y_test)):
         if split != "none" and len(np.unique(part)) < 2:
-            raise _err(experiment, "split", f"the {label} rows hold a single class; "
-                       "use a larger test_size or stratify: true")
+            raise _err(
+                experiment,
+                "split",
+                f"the {label} rows hold a single class; use a larger test_size or stratify: true",
+            )
     if exp.get("standardize"):
         X_train, X_test = standardize(X_train, X_test)
     meta = {
@@ -226,8 +286,15 @@ def prepare_experiment(experiment: str, exp: dict, root: str | Path = ".") -> Pr
         "standardized": bool(exp.get("standardize")),
         "same_rows": split == "none",
     }
-    return Prepared(np.ascontiguousarray(X_train, dtype=float), np.ascontiguousarray(X_test, dtype=float),
-                    y_train, y_test, classes, names, meta)
+    return Prepared(
+        np.ascontiguousarray(X_train, dtype=float),
+        np.ascontiguousarray(X_test, dtype=float),
+        y_train,
+        y_test,
+        classes,
+        names,
+        meta,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -274,9 +341,13 @@ def save_prepared(prepared: Prepared, outdir: str | Path) -> dict:
         array = getattr(prepared, name)
         _atomic_save_npy(outdir / f"{name}.npy", array)
         checksums[name] = array_checksum(array)
-    meta = {**prepared.meta, "classes": prepared.classes, "feature_names": prepared.feature_names,
-            "checksums": checksums,
-            "data_key": hashlib.sha256(json.dumps(checksums, sort_keys=True).encode()).hexdigest()}
+    meta = {
+        **prepared.meta,
+        "classes": prepared.classes,
+        "feature_names": prepared.feature_names,
+        "checksums": checksums,
+        "data_key": hashlib.sha256(json.dumps(checksums, sort_keys=True).encode()).hexdigest(),
+    }
     atomic_write_text(outdir / "meta.json", json.dumps(meta, indent=1, default=str))
     return meta
 
@@ -285,4 +356,6 @@ def load_prepared(outdir: str | Path, mmap: bool = True) -> Prepared:
     outdir = Path(outdir)
     meta = json.loads((outdir / "meta.json").read_text(encoding="utf-8"))
     arrays = {n: np.load(outdir / f"{n}.npy", mmap_mode="r" if mmap else None) for n in ARRAYS}
-    return Prepared(**arrays, classes=meta["classes"], feature_names=meta["feature_names"], meta=meta)
+    return Prepared(
+        **arrays, classes=meta["classes"], feature_names=meta["feature_names"], meta=meta
+    )

@@ -92,7 +92,11 @@ def fit_sklearn(prepared: Prepared, point: dict) -> dict:
     coef = np.vstack([e.coef_ for e in inner])
     intercept = np.concatenate([np.ravel(e.intercept_) for e in inner])
     seen = np.asarray(estimator.classes_)
-    rows = [prepared.classes[i] for i in seen] if coef.shape[0] == len(seen) else [prepared.classes[seen[-1]]]
+    rows = (
+        [prepared.classes[i] for i in seen]
+        if coef.shape[0] == len(seen)
+        else [prepared.classes[seen[-1]]]
+    )
     return {
         "status": "ok",
         "multi_class": resolved_multi_class(point, k),
@@ -125,6 +129,10 @@ def fit_grid_point(prepared: Prepared, point: dict) -> dict:
     except Exception as exc:  # one bad grid point must not stop the sweep
         from lrsweep.stats import explain_failure
 
-        return {**out, "status": "failed", "reason": explain_failure(exc, prepared),
-                "traceback": traceback.format_exc()}
+        return {
+            **out,
+            "status": "failed",
+            "reason": explain_failure(exc, prepared),
+            "traceback": traceback.format_exc(),
+        }
     return {**out, "reason": "", **result}

@@ -15,17 +15,15 @@ from lrsweep.store import dumps
 from lrsweep.versioning import git_state, package_versions, platform_info, update_latest
 
 
-def dataset_checksums(effective: dict, results: str | Path) -> dict:
+def dataset_checksums(effective: dict, prepared_meta: list) -> dict:
     """Per experiment: the checksum of its data file (csv/parquet) and of its prepared arrays."""
+    metas = {Path(m).parent.name: json.loads(Path(m).read_text()) for m in prepared_meta}
     out = {}
     for name, exp in effective["experiments"].items():
-        entry = {}
+        entry = {"prepared": metas[name]["checksums"]} if name in metas else {}
         path = exp["dataset"].get("path")
         if path and Path(path).is_file():
             entry["file"] = {"path": path, "sha256": file_checksum(path)}
-        meta = Path(results) / "prepared" / name / "meta.json"
-        if meta.is_file():
-            entry["prepared"] = json.loads(meta.read_text())["checksums"]
         out[name] = entry
     return out
 
@@ -36,12 +34,22 @@ def job_timings(results: str | Path) -> list[dict]:
     for path in sorted(Path(results, "benchmarks").glob("*/*.tsv")):
         table = pd.read_csv(path, sep="\t")
         for rec in table.to_dict("records"):
-            rows.append({"rule": path.parent.name, "experiment": path.stem,
-                         "seconds": rec.get("s"), "max_rss_mb": rec.get("max_rss")})
+            rows.append(
+                {
+                    "rule": path.parent.name,
+                    "experiment": path.stem,
+                    "seconds": rec.get("s"),
+                    "max_rss_mb": rec.get("max_rss"),
+                }
+            )
     return rows
 
 
-def write_provenance(outputs, *, config_file, effective, grid_files, version, results) -> dict:
+def write_provenance(outputs, *, config_file, effective, grid_files, prepared_meta) -> dict:
+    """Write provenance.json, the config as given and the resolved grid into the version folder
+    (``outputs`` are paths under ``results/<sweep>/<version>/``)."""
+    version_dir = Path(outputs.provenance).parent
+    version, results = version_dir.name, version_dir.parent
     grids = {Path(f).stem: read_grid(f) for f in grid_files}
     text = Path(config_file).read_text(encoding="utf-8")
     info = {
@@ -53,7 +61,7 @@ def write_provenance(outputs, *, config_file, effective, grid_files, version, re
         "git": git_state(Path(__file__).resolve().parent.parent),
         "packages": package_versions(),
         "platform": platform_info(),
-        "datasets": dataset_checksums(effective, results),
+        "datasets": dataset_checksums(effective, prepared_meta),
         "timings": job_timings(results),
         "effective_config": effective,
     }
@@ -71,11 +79,17 @@ def finish_run(metrics_csv, leaderboard_md, results, version) -> tuple[str, bool
     metrics = pd.read_csv(metrics_csv)
     update_latest(results, version)
     counts = metrics["status"].value_counts().to_dict()
-    lines = [f"lrsweep: {results}/{version} (also {results}/latest)",
-             "grid points: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("ok", "skipped", "failed")),
-             "", Path(leaderboard_md).read_text().strip()]
+    lines = [
+        f"lrsweep: {results}/{version} (also {results}/latest)",
+        "grid points: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("ok", "skipped", "failed")),
+        "",
+        Path(leaderboard_md).read_text().strip(),
+    ]
     failed = failures(metrics)
     if len(failed):
-        lines += ["", f"{len(failed)} grid point(s) FAILED (tracebacks in {results}/logs/fit/):",
-                  markdown_table(failed).strip()]
+        lines += [
+            "",
+            f"{len(failed)} grid point(s) FAILED (tracebacks in {results}/logs/fit/):",
+            markdown_table(failed).strip(),
+        ]
     return "\n".join(lines) + "\n", bool(len(failed))

@@ -17,8 +17,12 @@ def run(snakemake, main) -> None:
     traceback in the rule's log."""
     log_path = snakemake.log[0] if len(snakemake.log) else None
     handlers = [logging.FileHandler(log_path, mode="w")] if log_path else []
-    logging.basicConfig(level=logging.INFO, handlers=handlers or None,
-                        format="%(asctime)s %(levelname)s %(message)s", force=True)
+    logging.basicConfig(
+        level=logging.INFO,
+        handlers=handlers or None,
+        format="%(asctime)s %(levelname)s %(message)s",
+        force=True,
+    )
     log = logging.getLogger("lrsweep")
     try:
         main(snakemake, log)

@@ -30,16 +30,25 @@ def explain_failure(exc: BaseException, prepared: Prepared | None = None) -> str
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     name = type(exc).__name__
     if "PerfectSeparation" in name or "perfect separation" in text.lower():
-        return ("perfect separation: the features separate the classes exactly, so the "
-                "maximum-likelihood estimate does not exist (use a penalty or regularized: l1)")
+        return (
+            "perfect separation: the features separate the classes exactly, so the "
+            "maximum-likelihood estimate does not exist (use a penalty or regularized: l1)"
+        )
     if isinstance(exc, LinAlgError) or "singular" in text.lower():
         if prepared is not None:
             const = constant_columns(prepared.X_train, prepared.feature_names)
             if const:
-                shown = ", ".join(const[:6]) + (f" and {len(const) - 6} more" if len(const) > 6 else "")
-                return (f"singular Hessian: constant columns {shown} on the training rows; "
-                        "drop them or use regularized: l1")
-        return "singular Hessian: the features are collinear; drop redundant columns or use regularized: l1"
+                shown = ", ".join(const[:6]) + (
+                    f" and {len(const) - 6} more" if len(const) > 6 else ""
+                )
+                return (
+                    f"singular Hessian: constant columns {shown} on the training rows; "
+                    "drop them or use regularized: l1"
+                )
+        return (
+            "singular Hessian: the features are collinear; "
+            "drop redundant columns or use regularized: l1"
+        )
     return f"{name}: {text}"
 
 
@@ -70,15 +79,17 @@ def fit_statsmodels(prepared: Prepared, point: dict) -> dict:
             alpha[0] = 0.0  # the intercept is not penalized
             if k > 2:
                 alpha = np.tile(alpha[:, None], (1, k - 1)).ravel(order="F")
-            result = model.fit_regularized(method="l1", alpha=alpha, maxiter=point["maxiter"],
-                                           disp=0, trim_mode="size")
+            result = model.fit_regularized(
+                method="l1", alpha=alpha, maxiter=point["maxiter"], disp=0, trim_mode="size"
+            )
         else:
             result = model.fit(method=point["method"], maxiter=point["maxiter"], disp=0)
         seconds = time.perf_counter() - start
     bad = (ConvergenceWarning, HessianInversionWarning)
     retvals = result.mle_retvals
     converged = bool(retvals.get("converged", True)) and not any(
-        issubclass(w.category, bad) for w in caught)
+        issubclass(w.category, bad) for w in caught
+    )
 
     params = np.asarray(result.params).reshape(len(terms), -1)  # (terms, k-1)
     with warnings.catch_warnings():
@@ -89,9 +100,8 @@ def fit_statsmodels(prepared: Prepared, point: dict) -> dict:
         ci = np.asarray(result.conf_int(alpha=0.05))
     if k == 2:
         ci_low, ci_high = ci[:, 0].reshape(params.shape), ci[:, 1].reshape(params.shape)
-    else:  # MNLogit stacks the intervals equation by equation
-        ci_low = ci[:, 0].reshape(params.shape, order="F")
-        ci_high = ci[:, 1].reshape(params.shape, order="F")
+    else:  # MNLogit: (equations, terms, 2)
+        ci_low, ci_high = ci[..., 0].T, ci[..., 1].T
     classes = prepared.classes[1:] if k > 2 else [prepared.classes[1]]
 
     def proba(X):
@@ -114,11 +124,21 @@ def fit_statsmodels(prepared: Prepared, point: dict) -> dict:
         "coef_classes": classes,
         "terms": terms,
         "estimates": params.T,
-        "inference": {"std_err": bse.T, "z": z.T, "p_value": p.T, "ci_low": ci_low.T,
-                      "ci_high": ci_high.T},
-        "stats": {"llf": float(result.llf), "llnull": float(result.llnull),
-                  "pseudo_r2": float(result.prsquared), "llr_pvalue": float(result.llr_pvalue),
-                  "aic": float(result.aic), "bic": float(result.bic)},
+        "inference": {
+            "std_err": bse.T,
+            "z": z.T,
+            "p_value": p.T,
+            "ci_low": ci_low.T,
+            "ci_high": ci_high.T,
+        },
+        "stats": {
+            "llf": float(result.llf),
+            "llnull": float(result.llnull),
+            "pseudo_r2": float(result.prsquared),
+            "llr_pvalue": float(result.llr_pvalue),
+            "aic": float(result.aic),
+            "bic": float(result.bic),
+        },
         "summary": summary,
         "summary2": summary2,
         "pred_table": np.asarray(result.pred_table()).astype(int).tolist(),

@@ -23,9 +23,23 @@ import numpy as np
 from lrsweep.data import atomic_write_text, load_prepared
 
 RESULT = "result.json"
-SETTING_KEYS = ("library", "solver", "penalty", "C", "l1_ratio", "multi_class", "class_weight",
-                "fit_intercept", "max_iter", "tol", "random_state", "method", "maxiter",
-                "regularized", "alpha")
+SETTING_KEYS = (
+    "library",
+    "solver",
+    "penalty",
+    "C",
+    "l1_ratio",
+    "multi_class",
+    "class_weight",
+    "fit_intercept",
+    "max_iter",
+    "tol",
+    "random_state",
+    "method",
+    "maxiter",
+    "regularized",
+    "alpha",
+)
 
 
 def _jsonable(obj):
@@ -52,8 +66,17 @@ def settings(point: dict) -> dict:
 
 
 def fit_key(data_key: str, point: dict, code: str) -> str:
-    payload = json.dumps(_jsonable({"data": data_key, "settings": settings(point),
-                                    "status": point.get("status"), "code": code}), sort_keys=True)
+    payload = json.dumps(
+        _jsonable(
+            {
+                "data": data_key,
+                "settings": settings(point),
+                "status": point.get("status"),
+                "code": code,
+            }
+        ),
+        sort_keys=True,
+    )
     return hashlib.sha256(payload.encode()).hexdigest()[:20]
 
 
@@ -80,8 +103,9 @@ def coefficient_rows(result: dict) -> list[dict]:
     return rows
 
 
-def write_fit(folder: Path, key: str, point: dict, result: dict, evaluation: dict | None,
-              classes: list) -> dict:
+def write_fit(
+    folder: Path, key: str, point: dict, result: dict, evaluation: dict | None, classes: list
+) -> dict:
     """Write one grid point's files atomically; return what ``result.json`` holds."""
     import pandas as pd
 
@@ -92,10 +116,16 @@ def write_fit(folder: Path, key: str, point: dict, result: dict, evaluation: dic
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     record = {
-        "key": key, "experiment": point["experiment"], "model_id": point["model_id"],
-        **settings(point), "status": result["status"], "reason": result.get("reason", ""),
-        "converged": result.get("converged"), "n_iter": result.get("n_iter"),
-        "fit_seconds": result.get("fit_seconds"), "classes": classes,
+        "key": key,
+        "experiment": point["experiment"],
+        "model_id": point["model_id"],
+        **settings(point),
+        "status": result["status"],
+        "reason": result.get("reason", ""),
+        "converged": result.get("converged"),
+        "n_iter": result.get("n_iter"),
+        "fit_seconds": result.get("fit_seconds"),
+        "classes": classes,
     }
     if "multi_class" in result:
         record["multi_class"] = result["multi_class"]
@@ -142,13 +172,23 @@ def fit_one(prepared_dir: str, point: dict, folder: str, key: str) -> dict:
     result = fit_grid_point(prepared, point)
     evaluation = evaluate(prepared, result) if result["status"] == "ok" else None
     record = write_fit(Path(folder), key, point, result, evaluation, prepared.classes)
-    return {"model_id": point["model_id"], "status": record["status"], "reason": record["reason"],
-            "traceback": result.get("traceback", "")}
+    return {
+        "model_id": point["model_id"],
+        "status": record["status"],
+        "reason": record["reason"],
+        "traceback": result.get("traceback", ""),
+    }
 
 
 #: Rough relative cost of a fit, to start the slow ones first (longest-processing-time order).
-SOLVER_COST = {"liblinear": 1.0, "lbfgs": 2.0, "newton-cholesky": 2.0, "newton-cg": 3.0,
-               "sag": 6.0, "saga": 8.0}
+SOLVER_COST = {
+    "liblinear": 1.0,
+    "lbfgs": 2.0,
+    "newton-cholesky": 2.0,
+    "newton-cg": 3.0,
+    "sag": 6.0,
+    "saga": 8.0,
+}
 
 
 def estimated_cost(point: dict) -> float:
@@ -161,8 +201,9 @@ def estimated_cost(point: dict) -> float:
     return SOLVER_COST[point["solver"]] * c_factor
 
 
-def run_batch(prepared_dir: str | Path, points: list[dict], outdir: str | Path, code: str,
-              n_jobs: int = 1) -> dict:
+def run_batch(
+    prepared_dir: str | Path, points: list[dict], outdir: str | Path, code: str, n_jobs: int = 1
+) -> dict:
     """Fit the grid points of one experiment that have no valid stored result; return a manifest.
 
     ``manifest["fitted"]`` and ``manifest["reused"]`` count what was computed and what was
@@ -181,7 +222,8 @@ def run_batch(prepared_dir: str | Path, points: list[dict], outdir: str | Path, 
     jobs = max(1, min(n_jobs, len(todo)))
     done = Parallel(n_jobs=jobs)(
         delayed(fit_one)(prepared_dir, p, str(outdir / p["model_id"]), keys[p["model_id"]])
-        for p in todo)
+        for p in todo
+    )
     failures = [d for d in done if d["status"] == "failed"]
     return {
         "data_key": data_key,
@@ -205,5 +247,7 @@ def usable_cores(threads: int) -> int:
 
 def write_manifest(path: str | Path, manifest: dict) -> None:
     slim = {k: v for k, v in manifest.items() if k != "failures"}
-    slim["failed"] = [{"model_id": f["model_id"], "reason": f["reason"]} for f in manifest["failures"]]
+    slim["failed"] = [
+        {"model_id": f["model_id"], "reason": f["reason"]} for f in manifest["failures"]
+    ]
     atomic_write_text(path, dumps(slim))

@@ -21,8 +21,19 @@ import lrsweep
 PACKAGE_DIR = Path(__file__).resolve().parent
 #: Modules whose change can change a fit's numbers (the fit cache key).
 FIT_MODULES = ("config.py", "data.py", "models.py", "stats.py", "metrics.py", "store.py")
-PACKAGES = ("snakemake", "scikit-learn", "statsmodels", "numpy", "scipy", "pandas", "matplotlib",
-            "joblib", "pyyaml", "jsonschema", "pyarrow")
+PACKAGES = (
+    "snakemake",
+    "scikit-learn",
+    "statsmodels",
+    "numpy",
+    "scipy",
+    "pandas",
+    "matplotlib",
+    "joblib",
+    "pyyaml",
+    "jsonschema",
+    "pyarrow",
+)
 
 
 def _hash_files(paths) -> str:
@@ -79,9 +90,14 @@ def package_versions() -> dict:
 
 
 def platform_info() -> dict:
-    return {"system": platform.system(), "release": platform.release(),
-            "machine": platform.machine(), "processor": platform.processor(),
-            "cpus": os.cpu_count(), "node": platform.node()}
+    return {
+        "system": platform.system(),
+        "release": platform.release(),
+        "machine": platform.machine(),
+        "processor": platform.processor(),
+        "cpus": os.cpu_count(),
+        "node": platform.node(),
+    }
 
 
 def update_latest(sweep_dir: str | Path, version: str) -> None:
@@ -104,8 +120,14 @@ def list_versions(sweep_dir: str | Path) -> list[dict]:
         if not prov.is_file():
             continue
         info = json.loads(prov.read_text())
-        rows.append({"version": d.name, "finished": info.get("finished"),
-                     "commit": (info.get("git") or {}).get("commit"),
-                     "experiments": ", ".join(info.get("experiments", [])),
-                     "grid_points": info.get("grid_points"), "latest": d.name == latest})
+        rows.append(
+            {
+                "version": d.name,
+                "finished": info.get("finished"),
+                "commit": (info.get("git") or {}).get("commit"),
+                "experiments": ", ".join(info.get("experiments", [])),
+                "grid_points": info.get("grid_points"),
+                "latest": d.name == latest,
+            }
+        )
     return sorted(rows, key=lambda r: r["finished"] or "")

@@ -11,10 +11,10 @@ rule aggregate:
         metrics=f"{OUT}/metrics.csv",
         coefficients=f"{OUT}/coefficients.csv",
         leaderboard=f"{OUT}/leaderboard.md",
-    params:
-        fits=f"{RESULTS}/fits",
     log:
         f"{OUT}/logs/aggregate.log",
+    conda:
+        "../envs/lrsweep.yaml"
     script:
         "../scripts/aggregate.py"
 
@@ -23,17 +23,18 @@ rule provenance:
     input:
         metrics=f"{OUT}/metrics.csv",
         grids=get_grid_files(),
+        prepared=get_prepared_meta(),
     output:
         provenance=f"{OUT}/provenance.json",
         config=f"{OUT}/config.yaml",
         grid=f"{OUT}/grid.json",
+    log:
+        f"{OUT}/logs/provenance.log",
+    conda:
+        "../envs/lrsweep.yaml"
     params:
         config_file=str(CONFIG_FILE),
         effective=EFFECTIVE,
-        version=VERSION,
-        results=RESULTS,
-    log:
-        f"{OUT}/logs/provenance.log",
     script:
         "../scripts/provenance.py"
 
@@ -45,10 +46,9 @@ rule finish:
         provenance=f"{OUT}/provenance.json",
     output:
         f"{OUT}/summary.txt",
-    params:
-        version=VERSION,
-        results=RESULTS,
     log:
         f"{OUT}/logs/finish.log",
+    conda:
+        "../envs/lrsweep.yaml"
     script:
         "../scripts/finish.py"

@@ -12,18 +12,20 @@ from lrsweep.errors import LrsweepError
 
 WORKFLOW_DIR = Path(workflow.basedir) / "workflow"
 # `--configfile F` picks another config; lrsweep re-reads it with the safe YAML loader.
-CONFIG_FILE = Path(
-    (list(workflow.overwrite_configfiles or []) or ["config.yaml"])[-1]
-)
+CONFIG_FILE = Path((list(workflow.overwrite_configfiles or []) or ["config.yaml"])[-1])
 
 try:
     RAW_CONFIG = lrconfig.load_yaml(CONFIG_FILE)
     SWEEP = lrconfig.resolve_config(
-        RAW_CONFIG, lrconfig.load_schema(WORKFLOW_DIR / "schemas" / "config.schema.yaml")
+        RAW_CONFIG,
+        lrconfig.load_schema(WORKFLOW_DIR / "schemas" / "config.schema.yaml"),
     )
     for _name, _exp in SWEEP["config"]["experiments"].items():
         _ds = _exp["dataset"]
-        if _ds["source"] in ("csv", "parquet") and not resolve_path(_ds["path"]).is_file():
+        if (
+            _ds["source"] in ("csv", "parquet")
+            and not resolve_path(_ds["path"]).is_file()
+        ):
             raise LrsweepError(
                 f"experiment '{_name}': key 'dataset.path': file not found: {_ds['path']}"
             )
@@ -74,5 +76,11 @@ def get_grid_files(wildcards=None):
     return expand(f"{RESULTS}/grids/{{experiment}}.json", experiment=EXPERIMENTS)
 
 
+def get_prepared_meta(wildcards=None):
+    return expand(f"{PREPARED}/meta.json", experiment=EXPERIMENTS)
+
+
 def get_manifests(wildcards=None):
-    return expand(f"{RESULTS}/fits/{{experiment}}/manifest.json", experiment=EXPERIMENTS)
+    return expand(
+        f"{RESULTS}/fits/{{experiment}}/manifest.json", experiment=EXPERIMENTS
+    )

@@ -8,10 +8,12 @@ localrules:
 rule grid:
     output:
         f"{RESULTS}/grids/{{experiment}}.json",
-    params:
-        digest=get_grid_digest,
     log:
         f"{RESULTS}/logs/grid/{{experiment}}.log",
+    conda:
+        "../envs/lrsweep.yaml"
+    params:
+        digest=get_grid_digest,
     run:
         lrconfig.write_grid(output[0], GRIDS[wildcards.experiment])
 
@@ -25,15 +27,17 @@ rule fit:
         grid=f"{RESULTS}/grids/{{experiment}}.json",
     output:
         f"{RESULTS}/fits/{{experiment}}/manifest.json",
-    params:
-        code=FIT_CODE,
-    threads: max(1, workflow.cores)
     log:
         f"{RESULTS}/logs/fit/{{experiment}}.log",
     benchmark:
         f"{RESULTS}/benchmarks/fit/{{experiment}}.tsv"
+    conda:
+        "../envs/lrsweep.yaml"
+    threads: max(1, workflow.cores)
     resources:
         mem_mb=4000,
         runtime=120,
+    params:
+        code=FIT_CODE,
     script:
         "../scripts/fit.py"

@@ -8,8 +8,10 @@ from lrsweep.smk import run
 
 
 def main(snakemake, log):
-    text, failed = finish_run(snakemake.input.metrics, snakemake.input.leaderboard,
-                              snakemake.params.results, snakemake.params.version)
+    version_dir = Path(snakemake.output[0]).parent  # results/<sweep>/<version>
+    text, failed = finish_run(
+        snakemake.input.metrics, snakemake.input.leaderboard, version_dir.parent, version_dir.name
+    )
     print(text, file=sys.stderr)
     log.info("%s", text)
     if failed:

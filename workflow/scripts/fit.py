@@ -10,13 +10,24 @@ from lrsweep.store import run_batch, usable_cores, write_manifest
 def main(snakemake, log):
     manifest_path = Path(snakemake.output[0])
     n_jobs = usable_cores(snakemake.threads)
-    manifest = run_batch(Path(snakemake.input.prepared[0]).parent, read_grid(snakemake.input.grid),
-                         manifest_path.parent, snakemake.params.code, n_jobs=n_jobs)
-    log.info("fitted %d, reused %d, in %.2f s with %d workers", len(manifest["fitted"]),
-             len(manifest["reused"]), manifest["seconds"], n_jobs)
+    manifest = run_batch(
+        Path(snakemake.input.prepared[0]).parent,
+        read_grid(snakemake.input.grid),
+        manifest_path.parent,
+        snakemake.params.code,
+        n_jobs=n_jobs,
+    )
+    log.info(
+        "fitted %d, reused %d, in %.2f s with %d workers",
+        len(manifest["fitted"]),
+        len(manifest["reused"]),
+        manifest["seconds"],
+        n_jobs,
+    )
     for failure in manifest["failures"]:
-        log.warning("%s failed: %s\n%s", failure["model_id"], failure["reason"],
-                    failure["traceback"])
+        log.warning(
+            "%s failed: %s\n%s", failure["model_id"], failure["reason"], failure["traceback"]
+        )
     write_manifest(manifest_path, manifest)
 
 

@@ -10,9 +10,15 @@ def main(snakemake, log):
     experiment = snakemake.params.experiment
     prepared = prepare_experiment(experiment, snakemake.params.spec)
     meta = save_prepared(prepared, Path(snakemake.output[0]).parent)
-    log.info("%s: %d train / %d test rows, %d features, classes %s, %d rows dropped",
-             experiment, meta["n_train"], meta["n_test"], meta["n_features"], meta["classes"],
-             meta["dropped_rows"])
+    log.info(
+        "%s: %d train / %d test rows, %d features, classes %s, %d rows dropped",
+        experiment,
+        meta["n_train"],
+        meta["n_test"],
+        meta["n_features"],
+        meta["classes"],
+        meta["dropped_rows"],
+    )
 
 
 run(snakemake, main)  # noqa: F821 (snakemake is injected by the script directive)

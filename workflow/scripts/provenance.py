@@ -5,9 +5,13 @@ from lrsweep.smk import run
 
 
 def main(snakemake, log):
-    write_provenance(snakemake.output, config_file=snakemake.params.config_file,
-                     effective=snakemake.params.effective, grid_files=list(snakemake.input.grids),
-                     version=snakemake.params.version, results=snakemake.params.results)
+    write_provenance(
+        snakemake.output,
+        config_file=snakemake.params.config_file,
+        effective=snakemake.params.effective,
+        grid_files=list(snakemake.input.grids),
+        prepared_meta=list(snakemake.input.prepared),
+    )
 
 
 run(snakemake, main)  # noqa: F821

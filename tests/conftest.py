@@ -1,0 +1,96 @@
+"""Shared fixtures: configs of the tutorial's examples and a runner for real workflow runs."""
+
+from __future__ import annotations
+
+import copy
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parent.parent
+X10 = [[i] for i in range(10)]
+Y1 = [0, 0, 0, 0, 1, 1, 1, 1, 1, 1]
+Y2 = [0, 1, 0, 0, 1, 1, 1, 1, 1, 1]
+
+EXAMPLE1 = {
+    "dataset": {"source": "inline", "x": X10, "y": Y1},
+    "split": "none",
+    "standardize": False,
+    "sklearn": {"solver": "liblinear", "penalty": "l2", "C": [1.0, 10.0], "random_state": 0},
+}
+EXAMPLE2 = {
+    "dataset": {"source": "inline", "x": X10, "y": Y2},
+    "split": "none",
+    "standardize": False,
+    "sklearn": {"solver": "liblinear", "penalty": "l2", "C": 10.0, "random_state": 0},
+    "statsmodels": {"method": "newton", "maxiter": 100},
+}
+DIGITS = {
+    "dataset": {"source": "sklearn", "name": "digits"},
+    "split": {"test_size": 0.2, "random_state": 0, "stratify": False},
+    "standardize": True,
+    "sklearn": {"solver": "liblinear", "C": 0.05, "multi_class": "ovr", "random_state": 0},
+}
+
+
+def smoke_config(sweep: str = "smoke") -> dict:
+    """The smoke sweep CI runs: the tutorial's three examples and a small iris grid."""
+    return copy.deepcopy(
+        {
+            "sweep": sweep,
+            "experiments": {
+                "example1": EXAMPLE1,
+                "example2": EXAMPLE2,
+                "digits": DIGITS,
+                "iris": {
+                    "dataset": {"source": "sklearn", "name": "iris"},
+                    "split": {"test_size": 0.3, "random_state": 1, "stratify": True},
+                    "standardize": True,
+                    "sklearn": {
+                        "solver": ["lbfgs", "liblinear", "saga"],
+                        "penalty": ["l1", "l2"],
+                        "C": [0.1, 1.0],
+                        "max_iter": 500,
+                        "random_state": 0,
+                    },
+                },
+            },
+        }
+    )
+
+
+def snakemake(workdir: Path, *args: str, config: dict | None = None, timeout: int = 900):
+    """Run the real workflow in ``workdir`` (its config.yaml written first if given)."""
+    workdir.mkdir(parents=True, exist_ok=True)
+    if config is not None:
+        (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    exe = Path(sys.executable).with_name("snakemake")
+    cmd = [
+        str(exe),
+        "-s",
+        str(REPO / "Snakefile"),
+        "-d",
+        str(workdir),
+        "--cores",
+        "2",
+        "--configfile",
+        str(workdir / "config.yaml"),
+        *args,
+    ]
+    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    return subprocess.run(
+        cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout, env=env
+    )
+
+
+@pytest.fixture(scope="session")
+def smoke_run(tmp_path_factory):
+    """One real run of the smoke sweep, shared by the end-to-end assertions."""
+    workdir = tmp_path_factory.mktemp("smoke")
+    proc = snakemake(workdir, config=smoke_config())
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return workdir, proc
