@@ -11,6 +11,7 @@ include: "workflow/rules/common.smk"
 include: "workflow/rules/prepare.smk"
 include: "workflow/rules/fit.smk"
 include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/figures.smk"
 
 
 rule all:

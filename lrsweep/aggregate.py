@@ -62,6 +62,9 @@ def metrics_row(record: dict) -> dict:
     for k in SETTINGS_AFTER:
         row[k] = _number(record.get(k))
     row["n_classes"] = len(record.get("classes") or []) or None
+    for part in ("train", "test"):
+        cm = record.get(f"confusion_{part}")
+        row[f"n_{part}"] = int(np.sum(cm)) if cm else None
     scores = record.get("scores") or {}
     row["accuracy_train"] = scores.get("accuracy_train", np.nan)
     row["accuracy_test"] = scores.get("accuracy_test", np.nan)
@@ -155,3 +158,55 @@ def markdown_table(frame: pd.DataFrame) -> str:
 
 def failures(metrics: pd.DataFrame) -> pd.DataFrame:
     return metrics.loc[metrics["status"] == "failed", ["experiment", "model_id", "reason"]]
+
+
+AGREEMENT_COLUMNS = [
+    "experiment",
+    "sklearn_model_id",
+    "statsmodels_model_id",
+    "max_abs_coef_diff",
+    "llf_sklearn",
+    "llf_statsmodels",
+]
+
+
+def _reference_form(table: pd.DataFrame, classes: list) -> pd.DataFrame:
+    """scikit-learn's multinomial coefficients (one row per class, summing to zero) as
+    statsmodels' MNLogit writes them: each class minus the first (reference) class."""
+    wide = table.pivot(index="class", columns="term", values="estimate")
+    if len(wide) <= 1:
+        return wide
+    wide.index = wide.index.astype(str)
+    ref = str(classes[0])
+    return (wide.drop(index=ref) - wide.loc[ref]).sort_index()
+
+
+def agreement(metrics: pd.DataFrame, coefficients: pd.DataFrame) -> pd.DataFrame:
+    """Each unpenalized scikit-learn fit beside each statsmodels MLE of the same experiment."""
+    rows = []
+    ok = metrics[metrics["status"] == "ok"]
+    for experiment, group in ok.groupby("experiment", sort=True):
+        sk = group[(group["library"] == "sklearn") & (group["penalty"] == "none")]
+        sm = group[(group["library"] == "statsmodels") & (group["regularized"] == "none")]
+        coefs = coefficients[coefficients["experiment"] == experiment]
+        for _, a in sk.iterrows():
+            for _, b in sm.iterrows():
+                ca = coefs[coefs["model_id"] == a["model_id"]]
+                cb = coefs[coefs["model_id"] == b["model_id"]]
+                classes = sorted(set(ca["class"].astype(str)) | set(cb["class"].astype(str)))
+                wa = _reference_form(ca, classes)
+                wb = cb.pivot(index="class", columns="term", values="estimate")
+                wb.index = wb.index.astype(str)
+                wa.index = wa.index.astype(str)
+                diff = (wa - wb.loc[wa.index, wa.columns]).abs().to_numpy().max()
+                rows.append(
+                    {
+                        "experiment": experiment,
+                        "sklearn_model_id": a["model_id"],
+                        "statsmodels_model_id": b["model_id"],
+                        "max_abs_coef_diff": float(diff),
+                        "llf_sklearn": -float(a["log_loss_train"]) * float(a["n_train"]),
+                        "llf_statsmodels": float(b["llf"]),
+                    }
+                )
+    return pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)

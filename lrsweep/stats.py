@@ -18,6 +18,10 @@ import numpy as np
 from lrsweep.data import Prepared
 
 
+class PerfectSeparationError(ValueError):
+    """The data are (quasi-)perfectly separated: the MLE does not exist."""
+
+
 def constant_columns(X: np.ndarray, names: list[str]) -> list[str]:
     X = np.asarray(X)
     return [names[j] for j in np.flatnonzero(np.ptp(X, axis=0) == 0)]
@@ -91,6 +95,11 @@ def fit_statsmodels(prepared: Prepared, point: dict) -> dict:
         issubclass(w.category, bad) for w in caught
     )
 
+    fitted = np.asarray(result.predict(exog))
+    observed = np.eye(k)[np.asarray(prepared.y_train)]
+    if not converged and np.max(np.abs((observed[:, 1] if k == 2 else observed) - fitted)) < 1e-6:
+        # statsmodels did not say so, but every training row is predicted with certainty
+        raise PerfectSeparationError("every training row is fitted with probability 0 or 1")
     params = np.asarray(result.params).reshape(len(terms), -1)  # (terms, k-1)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")

@@ -58,6 +58,25 @@ def smoke_config(sweep: str = "smoke") -> dict:
                         "random_state": 0,
                     },
                 },
+                "synthetic": {
+                    "dataset": {
+                        "source": "synthetic",
+                        "n_samples": 2000,
+                        "n_features": 4,
+                        "n_informative": 3,
+                        "class_sep": 0.5,
+                        "random_state": 0,
+                    },
+                    "split": {"test_size": 0.25, "random_state": 0, "stratify": True},
+                    "standardize": True,
+                    "sklearn": {
+                        "solver": "newton-cholesky",
+                        "penalty": ["none", "l2"],
+                        "C": [0.01, 1.0],
+                        "random_state": 0,
+                    },
+                    "statsmodels": {"method": "newton"},
+                },
             },
         }
     )

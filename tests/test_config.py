@@ -165,4 +165,4 @@ def test_model_ids_are_stable_when_the_grid_grows():
 
 def test_smoke_config_is_valid():
     sweep = resolve_config(smoke_config())
-    assert set(sweep["grids"]) == {"example1", "example2", "digits", "iris"}
+    assert set(sweep["grids"]) == {"example1", "example2", "digits", "iris", "synthetic"}

@@ -105,6 +105,96 @@ def test_smoke_run_tables_and_files(smoke_run):
     assert {t["rule"] for t in prov["timings"]} == {"prepare", "fit"}
 
 
+def png_shape(path):
+    from matplotlib.image import imread
+
+    return imread(path).shape
+
+
+FIGURES = {
+    "iris/overview": ["accuracy_vs_C.png", "heatmap.png", "gap.png", "coef_paths.png"],
+    "example1/overview": ["roc.png", "accuracy_vs_C.png"],
+    "example1/fits": [
+        "confusion--liblinear--l2--C1--sk_liblinear_l2_C1_rs0.png",
+        "tutorial--liblinear--l2--C10--sk_liblinear_l2_C10_rs0.png",
+    ],
+    "example2/fits": [
+        "statsmodels--statsmodels--none--Cinf--sm_mle_newton.png",
+        "tutorial--statsmodels--none--Cinf--sm_mle_newton.png",
+    ],
+    "digits/fits": ["confusion--liblinear--l2--C0.05--sk_liblinear_l2_C0.05_mc-ovr_rs0.png"],
+    "synthetic/overview": ["roc.png", "coef_paths.png"],
+}
+
+
+def test_every_kind_of_figure_is_drawn(smoke_run):
+    workdir, _ = smoke_run
+    figures = version_dir(workdir) / "figures"
+    for folder, names in FIGURES.items():
+        for name in names:
+            h, w, _ = png_shape(figures / folder / name)
+            assert 250 <= h <= 2500 and 350 <= w <= 2500, (folder, name, h, w)
+    # a confusion matrix for every fitted grid point, and none for skipped ones
+    metrics = pd.read_csv(version_dir(workdir) / "metrics.csv")
+    for experiment, group in metrics.groupby("experiment"):
+        drawn = list((figures / experiment / "fits").glob("confusion--*.png"))
+        assert len(drawn) == (group.status == "ok").sum()
+    h, w, _ = png_shape(figures / "digits/fits" / FIGURES["digits/fits"][0])
+    assert min(h, w) >= 600  # a 10 x 10 matrix stays readable
+
+
+def test_report_builds(smoke_run):
+    workdir, _ = smoke_run
+    proc = snakemake(workdir, "--report", "report.html")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    html = (workdir / "report.html").read_text()
+    assert len(html) > 200_000
+    for needle in ["confusion--liblinear--l2--C0.05", "metrics.csv", "accuracy_vs_C", "heatmap"]:
+        assert needle in html
+
+
+def test_statsmodels_rows_and_agreement(smoke_run):
+    workdir, _ = smoke_run
+    out = version_dir(workdir)
+    metrics = pd.read_csv(out / "metrics.csv").set_index(["experiment", "model_id"])
+    row = metrics.loc[("example2", "sm_mle_newton")]
+    assert row["library"] == "statsmodels" and row["n_iter"] == 7
+    assert row["llf"] == pytest.approx(-3.5047, abs=5e-5)
+    assert row["pseudo_r2"] == pytest.approx(0.4263, abs=5e-5)
+    assert row["aic"] == pytest.approx(11.0094, abs=5e-5)
+    coefs = pd.read_csv(out / "coefficients.csv")
+    sm = coefs[(coefs.experiment == "example2") & (coefs.model_id == "sm_mle_newton")]
+    assert sm.std_err.tolist() == pytest.approx([1.737, 0.528], abs=5e-4)
+    assert set(["z", "p_value", "ci_low", "ci_high"]) <= set(coefs.columns)
+    fit = workdir / "results/smoke/fits/example2/sm_mle_newton"
+    assert "LLR p-value:                   0.02248" in (fit / "summary.txt").read_text()
+    assert (fit / "pred_table.csv").read_text().splitlines()[1:] == ["2,1", "1,6"]
+    agreement = pd.read_csv(out / "agreement.csv")
+    [row] = agreement.itertuples()
+    assert row.experiment == "synthetic" and row.max_abs_coef_diff <= 1e-4
+    assert row.llf_sklearn == pytest.approx(row.llf_statsmodels, abs=1e-6)
+
+
+def test_failed_points_are_listed_and_the_run_exits_nonzero(tmp_path):
+    config = {
+        "sweep": "fails",
+        "experiments": {
+            "example1": {**EXAMPLE1, "statsmodels": {"method": "newton"}},
+            "example2": EXAMPLE2,
+        },
+    }
+    proc = snakemake(tmp_path, config=config)
+    assert proc.returncode != 0
+    assert "1 grid point(s) FAILED" in proc.stderr
+    assert "| example1 | sm_mle_newton | perfect separation:" in proc.stderr
+    metrics = pd.read_csv(version_dir(tmp_path, "fails") / "metrics.csv")
+    failed = metrics[metrics.status == "failed"]
+    assert failed.model_id.tolist() == ["sm_mle_newton"]
+    assert (metrics.status == "ok").sum() == 4  # every other fit went on
+    log = (tmp_path / "results/fails/logs/fit/example1.log").read_text()
+    assert "Traceback" in log and "PerfectSeparation" in log
+
+
 def test_unchanged_rerun_does_nothing(smoke_run):
     workdir, _ = smoke_run
     proc = snakemake(workdir)

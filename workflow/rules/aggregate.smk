@@ -8,9 +8,12 @@ rule aggregate:
     input:
         get_manifests(),
     output:
-        metrics=f"{OUT}/metrics.csv",
+        metrics=report(
+            f"{OUT}/metrics.csv", caption="../report/metrics.rst", category="tables"
+        ),
         coefficients=f"{OUT}/coefficients.csv",
         leaderboard=f"{OUT}/leaderboard.md",
+        agreement=f"{OUT}/agreement.csv",
     log:
         f"{OUT}/logs/aggregate.log",
     conda:
@@ -44,6 +47,7 @@ rule finish:
         metrics=f"{OUT}/metrics.csv",
         leaderboard=f"{OUT}/leaderboard.md",
         provenance=f"{OUT}/provenance.json",
+        figures=get_figures(),
     output:
         f"{OUT}/summary.txt",
     log:

@@ -80,6 +80,10 @@ def get_prepared_meta(wildcards=None):
     return expand(f"{PREPARED}/meta.json", experiment=EXPERIMENTS)
 
 
+def get_figures(wildcards=None):
+    return expand(f"{OUT}/figures/{{experiment}}/overview", experiment=EXPERIMENTS)
+
+
 def get_manifests(wildcards=None):
     return expand(
         f"{RESULTS}/fits/{{experiment}}/manifest.json", experiment=EXPERIMENTS

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from lrsweep.aggregate import collect, leaderboard, markdown_table
+from lrsweep.aggregate import agreement, collect, leaderboard, markdown_table
 from lrsweep.data import atomic_write_text
 from lrsweep.smk import run
 
@@ -13,6 +13,9 @@ def main(snakemake, log):
     metrics, coefficients = collect(list(snakemake.input), fits_root)
     atomic_write_text(snakemake.output.metrics, metrics.to_csv(index=False))
     atomic_write_text(snakemake.output.coefficients, coefficients.to_csv(index=False))
+    atomic_write_text(
+        snakemake.output.agreement, agreement(metrics, coefficients).to_csv(index=False)
+    )
     board = leaderboard(metrics)
     atomic_write_text(
         snakemake.output.leaderboard,

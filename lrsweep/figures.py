@@ -1,0 +1,534 @@
+"""Figures of one experiment, drawn in one process (matplotlib, Agg backend).
+
+Each ``plot_*`` function takes tables or arrays and returns a matplotlib ``Figure``; the caller
+saves it. ``draw_experiment`` draws the whole set for one experiment.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+PAIR_STYLES = ["o-", "s--", "^-.", "D:", "v-", "P--", "X-.", "*:"]
+METRIC_LABELS = {
+    "accuracy": "accuracy",
+    "roc_auc": "ROC AUC",
+    "f1_macro": "F1 (macro)",
+    "log_loss": "log-loss",
+    "precision_macro": "precision (macro)",
+    "recall_macro": "recall (macro)",
+    "balanced_accuracy": "balanced accuracy",
+}
+
+
+def pair_label(row) -> str:
+    return f"{row['solver']} / {row['penalty']}"
+
+
+def fit_title(row) -> str:
+    """A one-line description of a fit: library, settings, test accuracy."""
+    if row["library"] == "statsmodels":
+        what = (
+            f"statsmodels L1, alpha={row['alpha']:g}"
+            if row.get("regularized") == "l1"
+            else f"statsmodels MLE ({row['method']})"
+        )
+    else:
+        c = "inf" if math.isinf(float(row["C"])) else f"{float(row['C']):g}"
+        what = f"{row['solver']}, {row['penalty']}, C={c}"
+        if isinstance(row.get("l1_ratio"), float) and not math.isnan(row["l1_ratio"]):
+            what += f", l1_ratio={row['l1_ratio']:g}"
+    return f"{what} — test accuracy {row['accuracy_test']:.4f}"
+
+
+def file_labels(row) -> dict:
+    """solver, penalty and C of a fit as used in figure file names (and report labels)."""
+    if row["library"] == "statsmodels":
+        if row.get("regularized") == "l1":
+            return {"solver": "statsmodels", "penalty": "l1", "C": f"{1 / row['alpha']:g}"}
+        return {"solver": "statsmodels", "penalty": "none", "C": "inf"}
+    c = float(row["C"])
+    return {
+        "solver": row["solver"],
+        "penalty": row["penalty"],
+        "C": "inf" if math.isinf(c) else f"{c:g}",
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# Per fit
+
+
+class ConfusionPainter:
+    """Draws many confusion matrices with one figure: the artists are made once per class
+    count and only their data and text change (three times faster than a figure per fit)."""
+
+    def __init__(self, classes):
+        self.k = k = len(classes)
+        size = max(4.2, 0.55 * k + 2.2)
+        self.fig, ax = plt.subplots(figsize=(size + 1.0, size))
+        self.im = ax.imshow(np.zeros((k, k)), cmap="Blues", vmin=0, vmax=1)
+        self.fig.colorbar(self.im, ax=ax, fraction=0.046, pad=0.04, label="rows")
+        names = [str(c) for c in classes]
+        rotate = 45 if max(map(len, names)) > 3 else 0
+        ax.set_xticks(range(k), names, rotation=rotate, ha="right" if rotate else "center")
+        ax.set_yticks(range(k), names)
+        ax.set_xlabel("Predicted")
+        ax.set_ylabel("Actual")
+        font = 11 if k <= 5 else 9
+        self.texts = [
+            [ax.text(j, i, "", ha="center", va="center", fontsize=font) for j in range(k)]
+            for i in range(k)
+        ]
+        self.title = ax.set_title("", fontsize=9)
+        self.fig.tight_layout(rect=(0, 0, 1, 0.97))
+
+    def draw(self, cm, title: str, part: str = "test"):
+        cm = np.asarray(cm)
+        top = max(1, int(cm.max()))
+        self.im.set_data(cm)
+        self.im.set_clim(0, top)
+        for i in range(self.k):
+            for j in range(self.k):
+                self.texts[i][j].set_text(str(cm[i, j]))
+                self.texts[i][j].set_color("white" if cm[i, j] > top / 2 else "black")
+        self.title.set_text(f"{title}\nconfusion matrix, {part} rows")
+        return self.fig
+
+
+def plot_confusion(cm, classes, title: str, part: str = "test"):
+    """A confusion-matrix heatmap: counts annotated, Predicted/Actual axes, a colour scale."""
+    return ConfusionPainter(classes).draw(cm, title, part)
+
+
+def plot_tutorial(X, y, classes, intercept, coef, title, feature_names):
+    """One feature: observations, p(x), f(x), the 0.5 threshold, misclassified points.
+    Two features: observations by class and the decision line p = 0.5."""
+    X, y = np.asarray(X), np.asarray(y)
+    coef = np.asarray(coef, dtype=float)
+    if X.shape[1] == 1:
+        fig, ax = plt.subplots(figsize=(7, 4.5))
+        x = X[:, 0]
+        grid = np.linspace(x.min() - 1, x.max() + 1, 300)
+        f = intercept + coef[0] * grid
+        p = 1 / (1 + np.exp(-f))
+        pred = (intercept + coef[0] * x) > 0
+        wrong = pred.astype(int) != y
+        ax.plot(grid, p, color="C0", label="p(x)")
+        ax.axhline(0.5, color="grey", ls=":", lw=1, label="threshold 0.5")
+        ax.scatter(x[~wrong], y[~wrong], color="C2", zorder=3, label="observations")
+        ax.scatter(
+            x[wrong],
+            y[wrong],
+            facecolors="none",
+            edgecolors="red",
+            s=120,
+            lw=2,
+            zorder=4,
+            label="misclassified",
+        )
+        ax.set_xlabel(feature_names[0])
+        ax.set_ylabel(f"p(x) = P(y = {classes[1]})")
+        ax.set_ylim(-0.1, 1.1)
+        ax2 = ax.twinx()
+        ax2.plot(grid, f, color="C1", ls="--", label="f(x) = logit")
+        ax2.set_ylabel("f(x) = b0 + b1 x (logit)")
+        lines = ax.get_legend_handles_labels()
+        lines2 = ax2.get_legend_handles_labels()
+        ax.legend(lines[0] + lines2[0], lines[1] + lines2[1], loc="center right", fontsize=8)
+    else:
+        fig, ax = plt.subplots(figsize=(6, 5))
+        for c in np.unique(y):
+            ax.scatter(X[y == c, 0], X[y == c, 1], label=f"class {classes[c]}", s=25)
+        xs = np.linspace(X[:, 0].min(), X[:, 0].max(), 100)
+        if abs(coef[1]) > 1e-12:
+            ax.plot(xs, -(intercept + coef[0] * xs) / coef[1], "k--", label="p = 0.5")
+            ax.set_ylim(X[:, 1].min() - 0.5, X[:, 1].max() + 0.5)
+        ax.set_xlabel(feature_names[0])
+        ax.set_ylabel(feature_names[1])
+        ax.legend(fontsize=8)
+    ax.set_title(title, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_roc(curves: list[tuple[str, np.ndarray, np.ndarray, float]], title: str):
+    """``curves``: (label, fpr, tpr, auc) of the best few fits."""
+    fig, ax = plt.subplots(figsize=(6, 5))
+    for i, (label, fpr, tpr, auc) in enumerate(curves):
+        ax.plot(
+            fpr,
+            tpr,
+            PAIR_STYLES[i % len(PAIR_STYLES)][1:] or "-",
+            lw=1.8,
+            label=f"{label} (AUC {auc:.4f})",
+        )
+    ax.plot([0, 1], [0, 1], color="grey", lw=1, ls=":", label="chance")
+    ax.set_xlabel("false positive rate (1 - specificity)")
+    ax.set_ylabel("true positive rate (sensitivity)")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+# --------------------------------------------------------------------------------------------
+# Over the grid (scikit-learn fits with a finite C)
+
+
+def grid_table(metrics: pd.DataFrame) -> pd.DataFrame:
+    sk = metrics[metrics["library"] == "sklearn"].copy()
+    sk["C"] = sk["C"].astype(float)
+    sk = sk[np.isfinite(sk["C"])]
+    sk["pair"] = sk.apply(pair_label, axis=1)
+    return sk
+
+
+def _mark_missing(ax, rows: pd.DataFrame, y: float, style: str, color: str):
+    """Skipped (x) and failed (!) points drawn on the lower edge, so they are not silent."""
+    for status, marker in (("skipped", "x"), ("failed", "$!$")):
+        part = rows[rows["status"] == status]
+        if len(part):
+            ax.scatter(
+                part["C"],
+                [y] * len(part),
+                marker=marker,
+                color=color,
+                s=40,
+                clip_on=False,
+                zorder=5,
+            )
+
+
+def plot_metric_vs_C(sk: pd.DataFrame, metric: str, title: str):
+    """Test and train accuracy, and ``metric`` on test, against C, one line per pair."""
+    panels = [("accuracy_test", "test accuracy"), ("accuracy_train", "train accuracy")]
+    if metric != "accuracy":
+        panels.append((f"{metric}_test", f"test {METRIC_LABELS.get(metric, metric)}"))
+    fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4.3), sharex=True)
+    for ax, (col, label) in zip(axes, panels, strict=True):
+        for i, (pair, rows) in enumerate(sk.groupby("pair", sort=True)):
+            rows = rows.sort_values("C")
+            ok = rows[rows["status"] == "ok"]
+            color = f"C{i % 10}"
+            style = PAIR_STYLES[i % len(PAIR_STYLES)]
+            if len(ok) and col in ok:
+                ax.plot(ok["C"], ok[col], style, color=color, label=pair, ms=5)
+            else:
+                ax.scatter([], [], marker="x", color=color, label=f"{pair} (not fitted)")
+            lo = ax.get_ylim()[0] if ax.lines else 0
+            _mark_missing(ax, rows, lo, style, color)
+        ax.set_xscale("log")
+        ax.set_xlabel("C (inverse regularization strength, log scale)")
+        ax.set_ylabel(label)
+        ax.grid(alpha=0.3)
+    handles, labels = axes[0].get_legend_handles_labels()
+    fig.legend(
+        handles,
+        labels,
+        loc="lower center",
+        ncol=min(6, max(1, len(labels))),
+        fontsize=8,
+        title="solver / penalty (x: skipped, !: failed)",
+        title_fontsize=8,
+    )
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout(rect=(0, 0.12, 1, 0.95))
+    return fig
+
+
+def plot_gap(sk: pd.DataFrame, title: str):
+    """Train minus test accuracy against C: the tutorial's overfitting check."""
+    fig, ax = plt.subplots(figsize=(6.5, 4.3))
+    for i, (pair, rows) in enumerate(sk.groupby("pair", sort=True)):
+        ok = rows[rows["status"] == "ok"].sort_values("C")
+        if len(ok):
+            ax.plot(
+                ok["C"],
+                ok["accuracy_train"] - ok["accuracy_test"],
+                PAIR_STYLES[i % len(PAIR_STYLES)],
+                color=f"C{i % 10}",
+                label=pair,
+                ms=5,
+            )
+    ax.axhline(0, color="grey", lw=1)
+    ax.set_xscale("log")
+    ax.set_xlabel("C (log scale)")
+    ax.set_ylabel("train accuracy - test accuracy")
+    ax.set_title(title, fontsize=10)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, title="solver / penalty", title_fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+def plot_heatmap(sk: pd.DataFrame, metric: str, title: str):
+    """Test ``metric`` over C × solver/penalty; skipped and failed cells are labelled."""
+    col = f"{metric}_test"
+    cs = sorted(sk["C"].unique())
+    pairs = sorted(sk["pair"].unique())
+    values = np.full((len(pairs), len(cs)), np.nan)
+    notes = np.full((len(pairs), len(cs)), "", dtype=object)
+    for _, row in sk.iterrows():
+        i, j = pairs.index(row["pair"]), cs.index(row["C"])
+        if row["status"] == "ok" and col in row:
+            values[i, j] = row[col]
+        else:
+            notes[i, j] = row["status"]
+    fig, ax = plt.subplots(figsize=(max(5, 0.9 * len(cs) + 2.5), max(2.5, 0.5 * len(pairs) + 1.8)))
+    cmap = plt.get_cmap("viridis").copy()
+    cmap.set_bad("#dddddd")
+    im = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, aspect="auto")
+    fig.colorbar(im, ax=ax, label=f"test {METRIC_LABELS.get(metric, metric)}")
+    finite = values[np.isfinite(values)]
+    mid = (finite.min() + finite.max()) / 2 if finite.size else 0
+    for i in range(len(pairs)):
+        for j in range(len(cs)):
+            text = notes[i, j] or f"{values[i, j]:.3f}"
+            dark = np.isfinite(values[i, j]) and values[i, j] < mid
+            ax.text(
+                j, i, text, ha="center", va="center", fontsize=8, color="white" if dark else "black"
+            )
+    ax.set_xticks(range(len(cs)), [f"{c:g}" for c in cs])
+    ax.set_yticks(range(len(pairs)), pairs)
+    ax.set_xlabel("C")
+    ax.set_ylabel("solver / penalty")
+    ax.set_title(title, fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def plot_coef_paths(paths: dict[str, pd.DataFrame], title: str, top: int = 8):
+    """Coefficients against C, one panel per solver/penalty pair. ``paths[pair]`` has columns
+    C, term, value (for several classes: the L2 norm of the term's coefficients)."""
+    n = len(paths)
+    cols = min(3, n)
+    rows_n = math.ceil(n / cols)
+    fig, axes = plt.subplots(rows_n, cols, figsize=(5.2 * cols, 3.8 * rows_n), squeeze=False)
+    for ax, (pair, table) in zip(axes.flat, sorted(paths.items()), strict=False):
+        wide = table.pivot_table(index="C", columns="term", values="value").sort_index()
+        strongest = wide.abs().max().sort_values(ascending=False).index[:top]
+        for term in wide.columns:
+            if term not in strongest:
+                ax.plot(wide.index, wide[term], color="#bbbbbb", lw=0.7)
+        for k, term in enumerate(strongest):
+            ax.plot(wide.index, wide[term], "-o", ms=3, lw=1.4, color=f"C{k % 10}", label=term)
+        ax.axhline(0, color="grey", lw=0.8)
+        ax.set_xscale("log")
+        ax.set_xlabel("C (log scale)")
+        ax.set_ylabel(table.attrs.get("ylabel", "coefficient"))
+        ax.set_title(pair, fontsize=9)
+        ax.legend(fontsize=6, ncol=2, title=f"largest {len(strongest)} terms", title_fontsize=6)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    fig.suptitle(title, fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    return fig
+
+
+def plot_statsmodels_vs_sklearn(sm: pd.DataFrame, sk: pd.DataFrame, title: str, top: int = 20):
+    """statsmodels estimates with 95 % intervals, and scikit-learn estimates of the same terms.
+    ``sm`` has term, estimate, ci_low, ci_high; ``sk`` has term, estimate, model."""
+    terms = list(sm["term"])
+    if len(terms) > top:
+        keep = sm.reindex(sm["estimate"].abs().sort_values(ascending=False).index)["term"][:top]
+        terms = [t for t in terms if t in set(keep)]
+    sm = sm.set_index("term").loc[terms]
+    fig, ax = plt.subplots(figsize=(7, max(3, 0.38 * len(terms) + 1.6)))
+    y = np.arange(len(terms))
+    ax.errorbar(
+        sm["estimate"],
+        y,
+        xerr=[sm["estimate"] - sm["ci_low"], sm["ci_high"] - sm["estimate"]],
+        fmt="o",
+        color="black",
+        capsize=3,
+        label="statsmodels (95 % CI)",
+    )
+    for k, (model, rows) in enumerate(sk.groupby("model", sort=True)):
+        rows = rows.set_index("term").reindex(terms)
+        ax.scatter(
+            rows["estimate"],
+            y + 0.15 * (k + 1),
+            marker="sdv^P"[k % 5],
+            s=30,
+            color=f"C{k % 10}",
+            label=f"scikit-learn {model}",
+            zorder=3,
+        )
+    ax.axvline(0, color="grey", lw=0.8)
+    ax.set_yticks(y, terms)
+    ax.invert_yaxis()
+    ax.set_xlabel("coefficient (log-odds)")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7, loc="best")
+    ax.grid(alpha=0.3, axis="x")
+    fig.tight_layout()
+    return fig
+
+
+def save(fig, path: Path, svg: bool = False, close: bool = True) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100)
+    if svg:
+        fig.savefig(path.with_suffix(".svg"))
+    if close:
+        plt.close(fig)
+
+
+# --------------------------------------------------------------------------------------------
+# The whole set for one experiment
+
+
+def coefficient_paths(coefs: pd.DataFrame, sk: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per solver/penalty pair: C, term, value (binary: the estimate; more classes: the L2
+    norm of the term's coefficients across classes). The intercept is left out."""
+    ok = sk[sk["status"] == "ok"][["model_id", "C", "pair"]]
+    table = coefs[coefs["term"] != "intercept"].merge(ok, on="model_id")
+    multi = table.groupby("model_id")["class"].nunique().max() > 1 if len(table) else False
+    out = {}
+    for pair, rows in table.groupby("pair"):
+        if rows["C"].nunique() < 2:
+            continue
+        if multi:
+            value = rows.groupby(["C", "term"])["estimate"].apply(
+                lambda v: float(np.sqrt((v**2).sum()))
+            )
+            frame = value.rename("value").reset_index()
+            frame.attrs["ylabel"] = "coefficient norm across classes"
+        else:
+            frame = rows.rename(columns={"estimate": "value"})[["C", "term", "value"]]
+        out[pair] = frame
+    return out
+
+
+def fit_file(figure: str, row) -> str:
+    labels = file_labels(row)
+    return (
+        f"{figure}--{labels['solver']}--{labels['penalty']}--C{labels['C']}--{row['model_id']}.png"
+    )
+
+
+def draw_experiment(
+    experiment,
+    metrics,
+    coefs,
+    fits_dir,
+    prepared,
+    overview_dir,
+    fits_out,
+    metric="roc_auc",
+    n_roc=5,
+):
+    """Draw every figure of one experiment; return the paths written."""
+    import json
+
+    from sklearn.metrics import roc_curve
+
+    overview_dir, fits_out, fits_dir = Path(overview_dir), Path(fits_out), Path(fits_dir)
+    overview_dir.mkdir(parents=True, exist_ok=True)
+    fits_out.mkdir(parents=True, exist_ok=True)
+    metrics = metrics[metrics["experiment"] == experiment]
+    coefs = coefs[coefs["experiment"] == experiment]
+    written = []
+
+    def out(fig, path, svg=False, close=True):
+        save(fig, path, svg, close)
+        written.append(path)
+
+    classes = prepared.classes
+    part = "all" if prepared.meta.get("same_rows") else "test"
+    ok = metrics[metrics["status"] == "ok"]
+    painter = ConfusionPainter(classes)
+    for _, row in ok.iterrows():
+        record = json.loads((fits_dir / row["model_id"] / "result.json").read_text())
+        out(
+            painter.draw(record["confusion_test"], fit_title(row), part),
+            fits_out / fit_file("confusion", row),
+            close=False,
+        )
+        if len(classes) == 2 and prepared.X_train.shape[1] <= 2:
+            est = coefs[coefs["model_id"] == row["model_id"]].set_index("term")["estimate"]
+            out(
+                plot_tutorial(
+                    prepared.X_train,
+                    prepared.y_train,
+                    classes,
+                    est["intercept"],
+                    [est[t] for t in prepared.feature_names],
+                    fit_title(row),
+                    prepared.feature_names,
+                ),
+                fits_out / fit_file("tutorial", row),
+            )
+
+    plt.close(painter.fig)
+    sk = grid_table(metrics)
+    if len(sk):
+        out(
+            plot_metric_vs_C(sk, metric, f"{experiment}: scores against C"),
+            overview_dir / "accuracy_vs_C.png",
+            svg=True,
+        )
+        out(
+            plot_heatmap(sk, metric, f"{experiment}: test {METRIC_LABELS.get(metric, metric)}"),
+            overview_dir / "heatmap.png",
+            svg=True,
+        )
+        out(
+            plot_gap(sk, f"{experiment}: train - test accuracy (overfitting check)"),
+            overview_dir / "gap.png",
+            svg=True,
+        )
+        paths = coefficient_paths(coefs, sk)
+        if paths:
+            out(
+                plot_coef_paths(paths, f"{experiment}: coefficient paths"),
+                overview_dir / "coef_paths.png",
+            )
+
+    if len(classes) == 2 and len(ok):
+        best = ok.sort_values("roc_auc_test", ascending=False).head(n_roc)
+        y = np.asarray(prepared.y_test)
+        curves = []
+        for _, row in best.iterrows():
+            proba = np.load(fits_dir / row["model_id"] / "proba_test.npy")
+            fpr, tpr, _ = roc_curve(y, proba[:, 1])
+            curves.append((row["model_id"], fpr, tpr, row["roc_auc_test"]))
+        out(
+            plot_roc(
+                curves, f"{experiment}: ROC curves of the best {len(curves)} fits ({part} rows)"
+            ),
+            overview_dir / "roc.png",
+        )
+
+    sm_ok = ok[ok["library"] == "statsmodels"]
+    sk_ok = ok[ok["library"] == "sklearn"]
+    for _, row in sm_ok.iterrows():
+        sm = coefs[coefs["model_id"] == row["model_id"]]
+        first = sm["class"].iloc[0]
+        sm = sm[sm["class"] == first]
+        if len(classes) == 2 and len(sk_ok):
+            unpenalized = sk_ok[sk_ok["penalty"] == "none"]
+            chosen = (
+                (unpenalized if len(unpenalized) else sk_ok)
+                .sort_values("accuracy_test", ascending=False)
+                .head(3)["model_id"]
+            )
+            skc = coefs[coefs["model_id"].isin(chosen)].rename(columns={"model_id": "model"})
+        else:
+            skc = pd.DataFrame(columns=["term", "estimate", "model"])
+        title = f"{experiment}: {fit_title(row)}" + (
+            f" (class {first})" if len(classes) > 2 else ""
+        )
+        out(plot_statsmodels_vs_sklearn(sm, skc, title), fits_out / fit_file("statsmodels", row))
+    return written
