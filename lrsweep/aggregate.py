@@ -101,7 +101,10 @@ def collect(
                 coefs.append(table)
     metrics = pd.DataFrame(rows)
     lead = [c for c in METRIC_COLUMNS if c in metrics.columns]
-    metrics = metrics[lead + [c for c in metrics.columns if c not in lead]]
+    fixed = lead + [c for c in [*SETTINGS_AFTER, "n_classes", "n_train", "n_test"] if c in metrics]
+    stats = [c for c in STATS_COLUMNS if c in metrics.columns]
+    scores = sorted(c for c in metrics.columns if c not in fixed and c not in stats)
+    metrics = metrics[fixed + scores + stats]  # a fixed order, whatever row comes first
     coefficients = (
         pd.concat(coefs, ignore_index=True)
         if coefs

@@ -200,14 +200,15 @@ def check_finite(
 def encode_labels(experiment: str, y: np.ndarray) -> tuple[np.ndarray, list]:
     """Labels (numbers or strings) to indices 0..k-1; the sorted class order is recorded."""
     classes, codes = np.unique(y, return_inverse=True)
+    classes = [c.item() if isinstance(c, np.generic) else c for c in classes]
     if len(classes) < 2:
-        only = classes[0].item() if len(classes) else None
+        only = classes[0] if classes else None
         raise _err(
             experiment,
             "dataset.target",
             f"the target has a single class ({only!r}); logistic regression needs two or more",
         )
-    return codes.astype(np.int64), [c.item() if hasattr(c, "item") else c for c in classes]
+    return codes.astype(np.int64), classes
 
 
 def split_data(experiment: str, X, y, split: Any, classes: list) -> tuple:

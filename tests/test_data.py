@@ -73,6 +73,11 @@ def test_parquet(tmp_path):
             {"target": "y"},
             "key 'dataset.target': the target has a single class (1)",
         ),
+        (
+            {"a": [1.0, 2, 3], "y": ["x", "x", "x"]},
+            {"target": "y"},
+            "key 'dataset.target': the target has a single class ('x')",
+        ),
     ],
 )
 def test_bad_tables_get_one_line_errors(csv, cols, spec, fragment):

@@ -3,9 +3,11 @@
 import filecmp
 import json
 import os
+from pathlib import Path
 
 import pandas as pd
 import pytest
+import yaml
 from conftest import EXAMPLE1, EXAMPLE2, REPO, snakemake
 from test_tutorial import DIGITS_CONFUSION
 
@@ -237,6 +239,29 @@ def test_adding_a_C_value_fits_only_that_point_and_keeps_the_old_version(tmp_pat
     assert not cmp.diff_files and not cmp.left_only and not cmp.right_only
     assert len(pd.read_csv(second / "metrics.csv")) == 5
 
+    # the README's comparison command
+    from lrsweep.cli import main
+
+    out = tmp_path / "cmp"
+    assert (
+        main(
+            [
+                "compare",
+                first.name,
+                second.name,
+                "--results",
+                str(tmp_path / "results/small"),
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    table = pd.read_csv(out / "comparison.csv")
+    assert table.set_index("model_id")["change"]["sk_liblinear_l2_C100_rs0"] == "added"
+    assert (table.change == "unchanged").sum() == 4
+    assert png_shape(out / "comparison.png")[0] > 200
+
 
 def test_bad_config_is_one_line_and_loses_nothing(tmp_path):
     assert snakemake(tmp_path, config=small_config([1.0])).returncode == 0
@@ -255,3 +280,152 @@ def test_lint_is_clean(tmp_path):
     proc = snakemake(tmp_path, "--lint")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Congratulations, your workflow is in a good condition!" in proc.stdout + proc.stderr
+
+
+def test_data_error_is_one_line_and_other_experiments_still_fit(tmp_path):
+    (tmp_path / "data").mkdir()
+    pd.DataFrame({"a": [1.0, 2, 3, 4], "outcome": ["x"] * 4}).to_csv(
+        tmp_path / "data/one.csv", index=False
+    )
+    config = {
+        "sweep": "bad",
+        "experiments": {
+            "example1": EXAMPLE1,
+            "mydata": {
+                "dataset": {"source": "csv", "path": "data/one.csv", "target": "outcome"},
+                "split": "none",
+            },
+        },
+    }
+    proc = snakemake(tmp_path, config=config)
+    assert proc.returncode != 0
+    assert (
+        "lrsweep: experiment 'mydata': key 'dataset.target': the target has a single class ('x')"
+    ) in proc.stderr
+    assert manifest_of(tmp_path, "bad", "example1")["fitted"]  # the good experiment went on
+
+
+def test_missing_data_file_is_refused_before_any_job(tmp_path):
+    config = {
+        "sweep": "bad",
+        "experiments": {
+            "mydata": {"dataset": {"source": "csv", "path": "data/nope.csv", "target": "y"}}
+        },
+    }
+    proc = snakemake(tmp_path, config=config)
+    assert proc.returncode != 0
+    assert "experiment 'mydata': key 'dataset.path': file not found: data/nope.csv" in proc.stderr
+    assert not (tmp_path / "results").exists()
+
+
+def manifest_of(workdir, sweep, experiment):
+    return json.loads((workdir / f"results/{sweep}/fits/{experiment}/manifest.json").read_text())
+
+
+def kill_config():
+    grid = {
+        "solver": ["saga", "lbfgs", "liblinear"],
+        "C": [0.01, 0.1, 1.0, 10.0],
+        "max_iter": 300,
+        "random_state": 0,
+    }
+    return {
+        "sweep": "kill",
+        "experiments": {
+            name: {
+                "dataset": {"source": "sklearn", "name": name},
+                "split": {"test_size": 0.25, "random_state": 0, "stratify": True},
+                "standardize": True,
+                "sklearn": grid,
+            }
+            for name in ("digits", "breast_cancer", "wine")
+        },
+    }
+
+
+def test_killed_run_completes_on_rerun_with_the_same_results(tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    killed = tmp_path / "killed"
+    killed.mkdir()
+    (killed / "config.yaml").write_text(yaml.safe_dump(kill_config(), sort_keys=False))
+    exe = Path(sys.executable).with_name("snakemake")
+    proc = subprocess.Popen(
+        [
+            str(exe),
+            "-s",
+            str(REPO / "Snakefile"),
+            "-d",
+            str(killed),
+            "--cores",
+            "2",
+            "--configfile",
+            str(killed / "config.yaml"),
+        ],
+        cwd=killed,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    fits = killed / "results/kill/fits"
+    deadline = time.time() + 300
+    while time.time() < deadline and len(list(fits.glob("*/*/result.json"))) < 3:
+        time.sleep(0.2)
+    os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+    done_before = len(list(fits.glob("*/*/result.json")))
+    assert 3 <= done_before < 36, "the kill must land mid-sweep"
+    assert not (killed / "results/kill/latest").exists()
+
+    # Snakemake's lock outlives a SIGKILL: the README says to unlock, then rerun
+    assert snakemake(killed, "--unlock").returncode == 0
+    rerun = snakemake(killed)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+
+    clean = tmp_path / "clean"
+    assert snakemake(clean, config=kill_config()).returncode == 0
+    a = pd.read_csv(version_dir(killed, "kill") / "metrics.csv").drop(columns=["fit_seconds"])
+    b = pd.read_csv(version_dir(clean, "kill") / "metrics.csv").drop(columns=["fit_seconds"])
+    pd.testing.assert_frame_equal(a, b)
+    coef_a = (version_dir(killed, "kill") / "coefficients.csv").read_text()
+    assert coef_a == (version_dir(clean, "kill") / "coefficients.csv").read_text()
+    # nothing half-written was taken: every stored result reads back whole
+    assert not list(fits.glob("*/.*.tmp"))
+
+
+def test_second_invocation_is_refused_by_the_lock(tmp_path):
+    import subprocess
+    import sys
+    import time
+
+    (tmp_path / "config.yaml").write_text(yaml.safe_dump(kill_config()))
+    exe = Path(sys.executable).with_name("snakemake")
+    first = subprocess.Popen(
+        [
+            str(exe),
+            "-s",
+            str(REPO / "Snakefile"),
+            "-d",
+            str(tmp_path),
+            "--cores",
+            "1",
+            "--configfile",
+            str(tmp_path / "config.yaml"),
+        ],
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and not list((tmp_path / ".snakemake/locks").glob("*")):
+            time.sleep(0.2)
+        second = snakemake(tmp_path)
+        assert second.returncode != 0
+        assert "Directory cannot be locked" in second.stderr
+    finally:
+        first.terminate()
+        first.wait()

@@ -1,0 +1,89 @@
+"""Compare two versions of a sweep: which grid points were added, removed or changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+KEY = ["experiment", "model_id"]
+#: Columns whose change between versions makes a grid point "changed".
+RESULT_COLUMNS = ["status", "accuracy_train", "accuracy_test", "roc_auc_test", "log_loss_test"]
+
+
+def compare_metrics(
+    old: pd.DataFrame, new: pd.DataFrame, metric: str = "accuracy_test", atol: float = 1e-12
+) -> pd.DataFrame:
+    """One row per grid point of either version: ``change`` is added, removed, changed or
+    unchanged; ``<metric>_old``, ``<metric>_new`` and ``delta`` give the metric."""
+    cols = KEY + [c for c in RESULT_COLUMNS if c in old.columns and c in new.columns]
+    if metric not in cols:
+        cols.append(metric)
+    merged = old[cols].merge(
+        new[cols], on=KEY, how="outer", suffixes=("_old", "_new"), indicator=True
+    )
+    merged["change"] = (
+        merged["_merge"]
+        .map({"left_only": "removed", "right_only": "added", "both": "unchanged"})
+        .astype(str)
+    )
+    both = merged["_merge"] == "both"
+    differs = pd.Series(False, index=merged.index)
+    for c in cols[2:]:
+        a, b = merged[f"{c}_old"], merged[f"{c}_new"]
+        if pd.api.types.is_numeric_dtype(a) and pd.api.types.is_numeric_dtype(b):
+            same = np.isclose(a, b, atol=atol, rtol=0, equal_nan=True)
+        else:
+            same = (a == b) | (a.isna() & b.isna())
+        differs |= ~same
+    merged.loc[both & differs, "change"] = "changed"
+    merged["delta"] = merged[f"{metric}_new"] - merged[f"{metric}_old"]
+    out = merged[
+        KEY + ["change", "status_old", "status_new", f"{metric}_old", f"{metric}_new", "delta"]
+    ]
+    order = {"added": 0, "removed": 1, "changed": 2, "unchanged": 3}
+    return (
+        out.sort_values(KEY, key=lambda s: s if s.name != "change" else s.map(order))
+        .sort_values("change", key=lambda s: s.map(order), kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+def plot_comparison(table: pd.DataFrame, metric: str, old_name: str, new_name: str):
+    """The metric of every grid point in both versions (missing ones left empty)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    table = table.sort_values(KEY).reset_index(drop=True)
+    labels = table["experiment"] + " / " + table["model_id"]
+    height = max(3.0, 0.22 * len(table) + 1.5)
+    fig, ax = plt.subplots(figsize=(9, height))
+    y = np.arange(len(table))
+    ax.scatter(
+        table[f"{metric}_old"],
+        y,
+        marker="o",
+        facecolors="none",
+        edgecolors="C0",
+        label=f"old: {old_name}",
+    )
+    ax.scatter(table[f"{metric}_new"], y, marker="x", color="C3", label=f"new: {new_name}")
+    ax.set_yticks(y, labels, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel(metric)
+    ax.grid(alpha=0.3, axis="x")
+    ax.legend(fontsize=8, loc="lower left")
+    ax.set_title(f"{metric} by grid point", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def resolve_version(sweep_dir: Path, name: str) -> Path:
+    path = sweep_dir / name
+    if not (path / "metrics.csv").is_file():
+        known = sorted(p.name for p in sweep_dir.glob("v-*"))
+        raise SystemExit(f"lrsweep: no version {name!r} in {sweep_dir} (known: {', '.join(known)})")
+    return path.resolve()
