@@ -255,7 +255,11 @@ def standardize(X_train: np.ndarray, X_test: np.ndarray) -> tuple[np.ndarray, np
     """StandardScaler fit on the training rows only (constant columns stay 0)."""
     from sklearn.preprocessing import StandardScaler
 
-    scaler = StandardScaler().fit(X_train)
+    scaler = StandardScaler(copy=False).fit(X_train)
+    if X_test is X_train:  # split: none
+        out = scaler.transform(np.array(X_train, dtype=float))
+        return out, out
+    # in place: the split already made these arrays, nobody else holds them
     return scaler.transform(X_train), scaler.transform(X_test)
 
 
@@ -266,7 +270,9 @@ def prepare_experiment(experiment: str, exp: dict, root: str | Path = ".") -> Pr
     X, y, dropped = check_finite(experiment, X, y, names, spec.get("dropna", False))
     codes, classes = encode_labels(experiment, y)
     split = exp.get("split", "none")
+    n_features = X.shape[1]
     X_train, X_test, y_train, y_test = split_data(experiment, X, codes, split, classes)
+    del X  # a large dataset: keep one copy, not two
     for label, part in (("training", y_train), ("test", y_test)):
         if split != "none" and len(np.unique(part)) < 2:
             raise _err(
@@ -282,7 +288,7 @@ def prepare_experiment(experiment: str, exp: dict, root: str | Path = ".") -> Pr
         "dropped_rows": dropped,
         "n_train": int(len(y_train)),
         "n_test": int(len(y_test)),
-        "n_features": int(X.shape[1]),
+        "n_features": int(n_features),
         "split": split,
         "standardized": bool(exp.get("standardize")),
         "same_rows": split == "none",

@@ -26,58 +26,120 @@ def binary_indicators(cm: np.ndarray) -> dict[str, float]:
     }
 
 
+def per_class(cm: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Precision, recall, F1 and support per class from a confusion matrix (0 where undefined,
+    as scikit-learn's ``zero_division=0``)."""
+    cm = np.asarray(cm, dtype=float)
+    tp = np.diag(cm)
+    predicted, support = cm.sum(axis=0), cm.sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        precision = np.where(predicted > 0, tp / predicted, 0.0)
+        recall = np.where(support > 0, tp / support, 0.0)
+        f1 = np.where(precision + recall > 0, 2 * precision * recall / (precision + recall), 0.0)
+    return precision, recall, f1, support
+
+
+def classification_report(cm: np.ndarray, names: list[str], digits: int = 4) -> tuple[str, dict]:
+    """scikit-learn's classification report (text and dict), computed from the confusion
+    matrix in one pass (the sklearn function validates its input some twenty times)."""
+    precision, recall, f1, support = per_class(cm)
+    total = support.sum()
+    accuracy = float(np.trace(cm) / total) if total else 0.0
+    report = {
+        name: {
+            "precision": float(precision[i]),
+            "recall": float(recall[i]),
+            "f1-score": float(f1[i]),
+            "support": float(support[i]),
+        }
+        for i, name in enumerate(names)
+    }
+    report["accuracy"] = accuracy
+    weights = support / total if total else np.zeros_like(support)
+    report["macro avg"] = {
+        "precision": float(precision.mean()),
+        "recall": float(recall.mean()),
+        "f1-score": float(f1.mean()),
+        "support": float(total),
+    }
+    report["weighted avg"] = {
+        "precision": float(precision @ weights),
+        "recall": float(recall @ weights),
+        "f1-score": float(f1 @ weights),
+        "support": float(total),
+    }
+    width = max(len("weighted avg"), *(len(n) for n in names), digits)
+    head = " " * width + "".join(f" {h:>9}" for h in ("precision", "recall", "f1-score", "support"))
+    lines = [head, ""]
+    for name in names:
+        r = report[name]
+        lines.append(
+            f"{name:>{width}}" + f" {r['precision']:>9.{digits}f} {r['recall']:>9.{digits}f}"
+            f" {r['f1-score']:>9.{digits}f} {int(r['support']):>9}"
+        )
+    lines.append("")
+    lines.append(f"{'accuracy':>{width}}" + " " * 20 + f" {accuracy:>9.{digits}f} {int(total):>9}")
+    for avg in ("macro avg", "weighted avg"):
+        r = report[avg]
+        lines.append(
+            f"{avg:>{width}}" + f" {r['precision']:>9.{digits}f} {r['recall']:>9.{digits}f}"
+            f" {r['f1-score']:>9.{digits}f} {int(r['support']):>9}"
+        )
+    return "\n".join(lines) + "\n", report
+
+
 def split_metrics(y: np.ndarray, pred: np.ndarray, proba: np.ndarray, classes: list) -> dict:
-    """Metrics of one split; keys are bare (``accuracy``), the caller adds ``_train``/``_test``."""
+    """Metrics of one split; keys are bare (``accuracy``), the caller adds ``_train``/``_test``.
+
+    Everything but ROC AUC and log-loss comes from the confusion matrix."""
     from sklearn import metrics as skm
 
-    labels = list(range(len(classes)))
+    k = len(classes)
     names = [str(c) for c in classes]
-    y, pred = np.asarray(y), np.asarray(pred)
-    cm = skm.confusion_matrix(y, pred, labels=labels)
+    y, pred = np.asarray(y, dtype=np.int64), np.asarray(pred, dtype=np.int64)
+    cm = np.bincount(y * k + pred, minlength=k * k).reshape(k, k)
+    precision, recall, f1, support = per_class(cm)
+    total = support.sum()
+    weights = support / total
+    present = support > 0
     out: dict = {
-        "accuracy": float(skm.accuracy_score(y, pred)),
-        "balanced_accuracy": float(
-            np.mean([cm[i, i] / cm[i].sum() for i in labels if cm[i].sum()])
-        ),
+        "accuracy": float(np.trace(cm) / total),
+        "balanced_accuracy": float(recall[present].mean()),
+        "precision_macro": float(precision.mean()),
+        "recall_macro": float(recall.mean()),
+        "f1_macro": float(f1.mean()),
+        "precision_weighted": float(precision @ weights),
+        "recall_weighted": float(recall @ weights),
+        "f1_weighted": float(f1 @ weights),
     }
+    for i, name in enumerate(names):
+        out.update(
+            {
+                f"precision[{name}]": float(precision[i]),
+                f"recall[{name}]": float(recall[i]),
+                f"f1[{name}]": float(f1[i]),
+            }
+        )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for avg in ("macro", "weighted"):
-            p, r, f, _ = skm.precision_recall_fscore_support(
-                y, pred, labels=labels, average=avg, zero_division=0
-            )
-            out.update(
-                {f"precision_{avg}": float(p), f"recall_{avg}": float(r), f"f1_{avg}": float(f)}
-            )
-        p, r, f, s = skm.precision_recall_fscore_support(y, pred, labels=labels, zero_division=0)
-        for i, name in enumerate(names):
-            out.update(
-                {
-                    f"precision[{name}]": float(p[i]),
-                    f"recall[{name}]": float(r[i]),
-                    f"f1[{name}]": float(f[i]),
-                }
-            )
-        present = np.unique(y)
-        if len(present) < 2:
+        if present.sum() < 2:
             auc = float("nan")
-        elif len(classes) == 2:
+        elif k == 2:
             auc = float(skm.roc_auc_score(y, proba[:, 1]))
-        elif len(present) == len(classes):
+        elif present.all():
             auc = float(
-                skm.roc_auc_score(y, proba, multi_class="ovr", average="macro", labels=labels)
+                skm.roc_auc_score(
+                    y, proba, multi_class="ovr", average="macro", labels=list(range(k))
+                )
             )
         else:
             auc = float("nan")
-        out["roc_auc"] = auc
-        out["log_loss"] = float(skm.log_loss(y, np.clip(proba, 1e-15, 1), labels=labels))
-        report_text = skm.classification_report(
-            y, pred, labels=labels, target_names=names, zero_division=0, digits=4
-        )
-        report_dict = skm.classification_report(
-            y, pred, labels=labels, target_names=names, zero_division=0, output_dict=True
-        )
-    if len(classes) == 2:
+    out["roc_auc"] = auc
+    p_true = np.clip(np.asarray(proba, dtype=float)[np.arange(len(y)), y], 1e-15, 1.0)
+    row_sums = np.asarray(proba, dtype=float).sum(axis=1)
+    out["log_loss"] = float(-np.mean(np.log(p_true / row_sums)))
+    report_text, report_dict = classification_report(cm, names)
+    if k == 2:
         ind = binary_indicators(cm)
         out.update(
             {

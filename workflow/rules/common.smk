@@ -81,6 +81,8 @@ def get_prepared_meta(wildcards=None):
 
 
 def get_figures(wildcards=None):
+    if not EFFECTIVE["figures"]:
+        return []
     return expand(f"{OUT}/figures/{{experiment}}/overview", experiment=EXPERIMENTS)
 
 
