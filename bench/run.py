@@ -224,14 +224,14 @@ def report(full, rer, dag, large) -> str:
         "",
         "## Full sweep (bench/config.yaml)",
         "",
-        f"{full['points']} grid points, {full['fits']} fits (digits, breast_cancer: 6 solver/penalty "
-        "pairs x 8 C; synthetic 200,000 x 50: 3 solvers x 2 C). Both contenders computed identical "
-        "metrics.csv (checked).",
+        f"{full['points']} grid points, {full['fits']} fits (digits, breast_cancer: "
+        "6 solver/penalty pairs x 8 C; synthetic 200,000 x 50: 3 solvers x 2 C). "
+        "Both contenders computed identical metrics.csv (checked).",
         "",
         "| contender | runs (s) | median (s) |",
         "|---|---|---|",
-        f"| lrsweep `snakemake --cores 2` | {', '.join(f'{t:.1f}' for t in full['times']['lrsweep'])} "
-        f"| {lr:.1f} |",
+        "| lrsweep `snakemake --cores 2` | "
+        f"{', '.join(f'{t:.1f}' for t in full['times']['lrsweep'])} | {lr:.1f} |",
         f"| baseline: one process, joblib n_jobs=2 | "
         f"{', '.join(f'{t:.1f}' for t in full['times']['baseline'])} | {bl:.1f} |",
         "",
@@ -242,7 +242,8 @@ def report(full, rer, dag, large) -> str:
         f"- Nothing changed: {', '.join(f'{t:.2f}' for t in rer['unchanged'])} s, median "
         f"**{med(rer['unchanged']):.2f} s** (target <= 2 s).",
         f"- One C value ({C_EXTRA}) added to every grid: {rer['add_C_points']} new grid points, "
-        f"{rer['add_C_fitted']} fitted (the others reused); the rerun took **{rer['add_C']:.1f} s**, "
+        f"{rer['add_C_fitted']} fitted (the others reused); "
+        f"the rerun took **{rer['add_C']:.1f} s**, "
         f"of which the new fits' own fit time was {rer['add_C_fit_seconds']:.1f} s (the rest: "
         "Snakemake's start-up, one process per fit job, aggregation).",
         "",
