@@ -201,9 +201,6 @@ def estimated_cost(point: dict) -> float:
     return SOLVER_COST[point["solver"]] * c_factor
 
 
-BACKEND = os.environ.get("LRSWEEP_BACKEND", "threading")
-
-
 def run_batch(
     prepared_dir: str | Path, points: list[dict], outdir: str | Path, code: str, n_jobs: int = 1
 ) -> dict:
@@ -213,7 +210,6 @@ def run_batch(
     taken from earlier runs; ``manifest["failures"]`` keeps the tracebacks for the log.
     """
     from joblib import Parallel, delayed, parallel_config
-    from threadpoolctl import threadpool_limits
 
     prepared_dir, outdir = str(prepared_dir), Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
@@ -224,17 +220,12 @@ def run_batch(
     todo_ids = {p["model_id"] for p in todo}
     start = time.perf_counter()
     jobs = max(1, min(n_jobs, len(todo)))
-    # One BLAS/OpenMP thread per worker: Snakemake exports OMP_NUM_THREADS=<threads> to the
-    # job, and workers inheriting it would oversubscribe the cores (measured: 40 % more CPU
-    # per fit on digits). Threads, not processes: scikit-learn's solvers release the GIL, and
-    # threads start at once where each loky worker would pay a second of imports.
-    inner = max(1, n_jobs // jobs)
-    if BACKEND == "threading":
-        context = threadpool_limits(inner)
-    else:
-        context = parallel_config(backend=BACKEND, inner_max_num_threads=inner)
-    with context:
-        done = Parallel(n_jobs=jobs, backend=BACKEND)(
+    # Processes (loky), one BLAS/OpenMP thread each. Not threads: warnings.catch_warnings is
+    # process-wide, so a ConvergenceWarning of one thread's fit was recorded by another's
+    # (measured: 5 % of `converged` flags wrong). One BLAS thread, because Snakemake exports
+    # OMP_NUM_THREADS=<threads> and workers inheriting it oversubscribed the cores.
+    with parallel_config(backend="loky", inner_max_num_threads=max(1, n_jobs // jobs)):
+        done = Parallel(n_jobs=jobs)(
             delayed(fit_one)(prepared_dir, p, str(outdir / p["model_id"]), keys[p["model_id"]])
             for p in todo
         )
