@@ -113,15 +113,21 @@ def collect(
     return metrics, coefficients
 
 
-def leaderboard(metrics: pd.DataFrame, metric: str = "accuracy_test") -> pd.DataFrame:
+def ranked(ok: pd.DataFrame, metric: str = "accuracy_test") -> pd.DataFrame:
+    """Fits best first: highest ``metric``, then higher ROC AUC, then lower log-loss."""
+    sort_cols = [metric] + [c for c in ("roc_auc_test", "log_loss_test") if c in ok.columns]
+    ascending = [False] + [c == "log_loss_test" for c in sort_cols[1:]]
+    return ok.sort_values(sort_cols, ascending=ascending, kind="stable", na_position="last")
+
+
+def leaderboard(
+    metrics: pd.DataFrame, metric: str = "accuracy_test", comparisons: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Best fit per experiment by ``metric`` (ties: higher ROC AUC, then lower log-loss)."""
     ok = metrics[metrics["status"] == "ok"].copy()
     if ok.empty:
         return pd.DataFrame(columns=["experiment", "model_id", metric])
-    sort_cols = [metric] + [c for c in ("roc_auc_test", "log_loss_test") if c in ok.columns]
-    ascending = [False] + [c == "log_loss_test" for c in sort_cols[1:]]
-    ok = ok.sort_values(sort_cols, ascending=ascending, kind="stable", na_position="last")
-    best = ok.groupby("experiment", sort=False).head(1)
+    best = ranked(ok, metric).groupby("experiment", sort=False).head(1)
     counts = metrics.groupby("experiment")["status"].value_counts().unstack(fill_value=0)
     cols = [
         "experiment",
@@ -132,6 +138,8 @@ def leaderboard(metrics: pd.DataFrame, metric: str = "accuracy_test") -> pd.Data
         "C",
         "accuracy_train",
         "accuracy_test",
+        "accuracy_test_ci_low",
+        "accuracy_test_ci_high",
         "roc_auc_test",
     ]
     best = best[[c for c in cols if c in best.columns]].copy()
@@ -142,6 +150,12 @@ def leaderboard(metrics: pd.DataFrame, metric: str = "accuracy_test") -> pd.Data
             .fillna(0)
             .astype(int)
         )
+    if comparisons is not None:
+        worse = comparisons.groupby("experiment")["significantly_worse"].sum()
+        best["n_not_worse"] = [
+            int(counts.loc[e, "ok"] - worse.get(e, 0)) if "ok" in counts.columns else 0
+            for e in best["experiment"]
+        ]
     return best.sort_values("experiment").reset_index(drop=True)
 
 
@@ -213,3 +227,148 @@ def agreement(metrics: pd.DataFrame, coefficients: pd.DataFrame) -> pd.DataFrame
                     }
                 )
     return pd.DataFrame(rows, columns=AGREEMENT_COLUMNS)
+
+
+# --------------------------------------------------------------------------------------------
+# Honest comparisons (see lrsweep.inference)
+
+ALPHA = 0.05
+
+
+def best_fit(ok: pd.DataFrame, metric: str = "accuracy_test") -> pd.Series:
+    """The leaderboard's pick among one experiment's fits."""
+    return ranked(ok, metric).iloc[0]
+
+
+def compare_to_best(metrics: pd.DataFrame, correct: dict) -> pd.DataFrame:
+    """Each fit against its experiment's best on the same test rows: McNemar's exact test,
+    p-values Holm-corrected across the experiment. ``correct[(experiment, model_id)]`` is the
+    boolean array of test rows the fit got right."""
+    from lrsweep.inference import holm, mcnemar_exact
+
+    rows = []
+    ok = metrics[metrics["status"] == "ok"]
+    for experiment, group in ok.groupby("experiment", sort=True):
+        best = best_fit(group)
+        best_right = correct[(experiment, best["model_id"])]
+        part = []
+        for _, row in group.iterrows():
+            if row["model_id"] == best["model_id"]:
+                continue
+            n01, n10, p = mcnemar_exact(best_right, correct[(experiment, row["model_id"])])
+            part.append(
+                {
+                    "experiment": experiment,
+                    "model_id": row["model_id"],
+                    "best_model_id": best["model_id"],
+                    "accuracy_test": row["accuracy_test"],
+                    "best_accuracy_test": best["accuracy_test"],
+                    "only_best_right": n10,
+                    "only_this_right": n01,
+                    "p_value": p,
+                }
+            )
+        if part:
+            adjusted = holm([r["p_value"] for r in part])
+            for r, q in zip(part, adjusted, strict=True):
+                r["p_holm"] = float(q)
+                r["significantly_worse"] = bool(
+                    q < ALPHA and r["only_best_right"] > r["only_this_right"]
+                )
+        rows += part
+    columns = [
+        "experiment",
+        "model_id",
+        "best_model_id",
+        "accuracy_test",
+        "best_accuracy_test",
+        "only_best_right",
+        "only_this_right",
+        "p_value",
+        "p_holm",
+        "significantly_worse",
+    ]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def not_worse_table(metrics: pd.DataFrame, comparisons: pd.DataFrame) -> pd.DataFrame:
+    """Per experiment, the fits not significantly worse than the best (the best included)."""
+    ok = metrics[metrics["status"] == "ok"]
+    rows = []
+    for experiment, group in ok.groupby("experiment", sort=True):
+        best = best_fit(group)
+        rows.append(
+            {
+                "experiment": experiment,
+                "model_id": best["model_id"],
+                "accuracy_test": best["accuracy_test"],
+                "p_holm": float("nan"),
+                "note": "best",
+            }
+        )
+        cmp = comparisons[
+            (comparisons["experiment"] == experiment)
+            & ~comparisons["significantly_worse"].astype(bool)
+        ]
+        for _, r in cmp.sort_values("accuracy_test", ascending=False).iterrows():
+            rows.append(
+                {
+                    "experiment": experiment,
+                    "model_id": r["model_id"],
+                    "accuracy_test": r["accuracy_test"],
+                    "p_holm": r["p_holm"],
+                    "note": "not significantly worse",
+                }
+            )
+    return pd.DataFrame(rows, columns=["experiment", "model_id", "accuracy_test", "p_holm", "note"])
+
+
+def cv_selection(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Per experiment and solver/penalty pair: the C with the best mean cross-validated
+    accuracy, and the C of the one-standard-error rule."""
+    from lrsweep.inference import choose_C
+
+    columns = ["experiment", "solver", "penalty", "C_best_mean", "best_mean", "best_se", "C_one_se"]
+    if "cv_accuracy_mean" not in metrics.columns:
+        return pd.DataFrame(columns=columns)
+    sk = metrics[(metrics["library"] == "sklearn") & metrics["cv_accuracy_mean"].notna()].copy()
+    sk["C"] = sk["C"].astype(float)
+    rows = []
+    for (experiment, solver, penalty), group in sk.groupby(["experiment", "solver", "penalty"]):
+        rows.append(
+            {"experiment": experiment, "solver": solver, "penalty": penalty, **choose_C(group)}
+        )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def load_correct(metrics: pd.DataFrame, fits_root: str | Path, y_tests: dict) -> dict:
+    """``{(experiment, model_id): test rows right}`` from each fit's ``pred_test.npy``."""
+    out = {}
+    for _, row in metrics[metrics["status"] == "ok"].iterrows():
+        pred = np.load(Path(fits_root) / row["experiment"] / row["model_id"] / "pred_test.npy")
+        out[(row["experiment"], row["model_id"])] = pred == y_tests[row["experiment"]]
+    return out
+
+
+def leaderboard_markdown(board: pd.DataFrame, not_worse: pd.DataFrame, shown: int = 10) -> str:
+    lines = [
+        "# Leaderboard: best test accuracy per experiment",
+        "",
+        "`accuracy_test_ci_*`: 95 % stratified bootstrap interval. `n_not_worse`: fits whose",
+        "test accuracy is not significantly below the best (McNemar's exact test on the same",
+        f"test rows, Holm-corrected across the experiment, alpha = {ALPHA}), the best included.",
+        "",
+        markdown_table(board).rstrip(),
+        "",
+        "## Not significantly worse than the best",
+        "",
+    ]
+    for experiment, group in not_worse.groupby("experiment", sort=True):
+        extra = len(group) - shown
+        lines.append(f"### {experiment}")
+        lines.append("")
+        lines.append(markdown_table(group.head(shown).drop(columns=["experiment"])).rstrip())
+        if extra > 0:
+            lines.append(f"\n... and {extra} more (see comparisons.csv)")
+        lines.append("")
+    return "\n".join(lines) + "\n"

@@ -411,7 +411,16 @@ def expand_experiment(name: str, exp: dict) -> list[dict]:
 def resolve_config(config: dict, schema: dict | None = None) -> dict:
     """Validate and expand: ``{"config": filled config, "grids": {experiment: [points]}}``."""
     filled = validate_config(config, schema)
-    grids = {name: expand_experiment(name, exp) for name, exp in filled["experiments"].items()}
+    grids = {}
+    for name, exp in filled["experiments"].items():
+        points = expand_experiment(name, exp)
+        # Statistics computed with each fit: part of the point (and so of its stored key),
+        # not of its model_id.
+        for p in points:
+            p["bootstrap"] = filled["bootstrap"]
+            if exp.get("cv"):
+                p["cv"] = exp["cv"]
+        grids[name] = points
     return {"config": filled, "grids": grids}
 
 

@@ -222,6 +222,9 @@ def plot_metric_vs_C(sk: pd.DataFrame, metric: str, title: str):
             style = PAIR_STYLES[i % len(PAIR_STYLES)]
             if len(ok) and col in ok:
                 ax.plot(ok["C"], ok[col], style, color=color, label=pair, ms=5)
+                low, high = f"{col}_ci_low", f"{col}_ci_high"
+                if low in ok and ok[low].notna().any():  # the 95 % bootstrap interval
+                    ax.fill_between(ok["C"], ok[low], ok[high], color=color, alpha=0.12, lw=0)
             else:
                 ax.scatter([], [], marker="x", color=color, label=f"{pair} (not fitted)")
             lo = ax.get_ylim()[0] if ax.lines else 0
@@ -237,7 +240,7 @@ def plot_metric_vs_C(sk: pd.DataFrame, metric: str, title: str):
         loc="lower center",
         ncol=min(6, max(1, len(labels))),
         fontsize=8,
-        title="solver / penalty (x: skipped, !: failed)",
+        title="solver / penalty (x: skipped, !: failed; bands: 95 % bootstrap intervals)",
         title_fontsize=8,
     )
     fig.suptitle(title, fontsize=10)

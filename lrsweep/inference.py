@@ -44,21 +44,30 @@ def _class_weights(y: np.ndarray, rng, size: int) -> np.ndarray:
     weights = np.zeros((size, len(y)))
     for c in np.unique(y):
         idx = np.flatnonzero(y == c)
-        weights[:, idx] = rng.multinomial(len(idx), np.full(len(idx), 1 / len(idx)), size=size)
+        n_c = len(idx)
+        draws = rng.integers(0, n_c, size=(size, n_c)) + (np.arange(size) * n_c)[:, None]
+        weights[:, idx] = np.bincount(draws.ravel(), minlength=size * n_c).reshape(size, n_c)
     return weights
 
 
 def weighted_auc(scores: np.ndarray, positive: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """ROC AUC of one score for each row of ``weights`` (row counts); ties count one half."""
-    uniq, inverse = np.unique(scores, return_inverse=True)
-    out = np.empty(len(weights))
-    for b, w in enumerate(weights):
-        wpos = np.bincount(inverse, weights=w * positive, minlength=len(uniq))
-        wneg = np.bincount(inverse, weights=w * ~positive, minlength=len(uniq))
-        below = np.cumsum(wneg) - wneg
-        denom = wpos.sum() * wneg.sum()
-        out[b] = (wpos @ (below + 0.5 * wneg)) / denom if denom else np.nan
-    return out
+    """ROC AUC of one score for each row of ``weights`` (row counts); ties count one half.
+
+    Vectorized over the resamples: rows sorted by score, cumulative negative weight read at
+    the start and end of each group of tied scores."""
+    order = np.argsort(scores, kind="mergesort")
+    s, pos = np.asarray(scores)[order], np.asarray(positive, bool)[order]
+    w = np.asarray(weights, dtype=float)[:, order]
+    wpos, wneg = w * pos, w * ~pos
+    cum = np.concatenate([np.zeros((len(w), 1)), np.cumsum(wneg, axis=1)], axis=1)
+    starts = np.r_[0, np.flatnonzero(s[1:] != s[:-1]) + 1]
+    ends = np.r_[starts[1:], len(s)]
+    group = np.repeat(np.arange(len(starts)), ends - starts)
+    below = cum[:, starts[group]]  # negative weight strictly below each row's score
+    tied = cum[:, ends[group]] - below  # negative weight at the same score
+    denom = wpos.sum(axis=1) * wneg.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(denom > 0, (wpos * (below + 0.5 * tied)).sum(axis=1) / denom, np.nan)
 
 
 def bootstrap_auc(y, proba, resamples: int, seed: int, chunk: int = 100) -> np.ndarray:

@@ -39,6 +39,8 @@ SETTING_KEYS = (
     "maxiter",
     "regularized",
     "alpha",
+    "bootstrap",
+    "cv",
 )
 
 
@@ -104,7 +106,13 @@ def coefficient_rows(result: dict) -> list[dict]:
 
 
 def write_fit(
-    folder: Path, key: str, point: dict, result: dict, evaluation: dict | None, classes: list
+    folder: Path,
+    key: str,
+    point: dict,
+    result: dict,
+    evaluation: dict | None,
+    classes: list,
+    extras: dict | None = None,
 ) -> dict:
     """Write one grid point's files atomically; return what ``result.json`` holds."""
     import pandas as pd
@@ -130,7 +138,7 @@ def write_fit(
     if "multi_class" in result:
         record["multi_class"] = result["multi_class"]
     if result["status"] == "ok":
-        record["scores"] = flat_scores(evaluation)
+        record["scores"] = {**flat_scores(evaluation), **(extras or {})}
         record["stats"] = result.get("stats", {})
         for part in ("train", "test"):
             record[f"confusion_{part}"] = evaluation[part]["confusion"]
@@ -163,6 +171,24 @@ def _prepared(prepared_dir: str):
     return load_prepared(prepared_dir)
 
 
+def extra_scores(prepared, point: dict, result: dict) -> dict:
+    """Bootstrap intervals of the test scores and, if asked for, cross-validation scores."""
+    from lrsweep.inference import bootstrap_intervals, cv_scores
+
+    boot = point.get("bootstrap") or {}
+    out = bootstrap_intervals(
+        prepared.y_test,
+        result["pred_test"],
+        result["proba_test"],
+        boot.get("resamples", 0),
+        boot.get("random_state", 0),
+    )
+    cv = point.get("cv")
+    if cv:
+        out.update(cv_scores(prepared, point, cv["folds"], cv["repeats"], cv["random_state"]))
+    return out
+
+
 def fit_one(prepared_dir: str, point: dict, folder: str, key: str) -> dict:
     """Fit, score and write one grid point (runs in a joblib worker)."""
     from lrsweep.metrics import evaluate
@@ -171,7 +197,8 @@ def fit_one(prepared_dir: str, point: dict, folder: str, key: str) -> dict:
     prepared = _prepared(prepared_dir)
     result = fit_grid_point(prepared, point)
     evaluation = evaluate(prepared, result) if result["status"] == "ok" else None
-    record = write_fit(Path(folder), key, point, result, evaluation, prepared.classes)
+    extras = extra_scores(prepared, point, result) if evaluation else None
+    record = write_fit(Path(folder), key, point, result, evaluation, prepared.classes, extras)
     return {
         "model_id": point["model_id"],
         "status": record["status"],

@@ -48,6 +48,7 @@ def smoke_config(sweep: str = "smoke") -> dict:
                 "digits": DIGITS,
                 "iris": {
                     "dataset": {"source": "sklearn", "name": "iris"},
+                    "cv": {"folds": 3, "repeats": 2, "random_state": 0},
                     "split": {"test_size": 0.3, "random_state": 1, "stratify": True},
                     "standardize": True,
                     "sklearn": {
@@ -82,7 +83,13 @@ def smoke_config(sweep: str = "smoke") -> dict:
     )
 
 
-def snakemake(workdir: Path, *args: str, config: dict | None = None, timeout: int = 900):
+def snakemake(
+    workdir: Path,
+    *args: str,
+    config: dict | None = None,
+    timeout: int = 900,
+    env: dict | None = None,
+):
     """Run the real workflow in ``workdir`` (its config.yaml written first if given)."""
     workdir.mkdir(parents=True, exist_ok=True)
     if config is not None:
@@ -100,7 +107,7 @@ def snakemake(workdir: Path, *args: str, config: dict | None = None, timeout: in
         str(workdir / "config.yaml"),
         *args,
     ]
-    env = {**os.environ, "PYTHONWARNINGS": "ignore"}
+    env = {**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})}
     return subprocess.run(
         cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout, env=env
     )

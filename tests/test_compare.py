@@ -1,6 +1,7 @@
 """Comparing two versions' metrics tables."""
 
 import pandas as pd
+import pytest
 
 from lrsweep.compare import compare_metrics
 
@@ -29,3 +30,39 @@ def test_status_change_counts_as_changed():
     old = table([("e", "a", "ok", 0.9, 0.8)])
     new = table([("e", "a", "failed", None, None)])
     assert compare_metrics(old, new)["change"].tolist() == ["changed"]
+
+
+def test_compare_to_best_uses_mcnemar_and_holm():
+    import numpy as np
+    from statsmodels.stats.contingency_tables import mcnemar
+    from statsmodels.stats.multitest import multipletests
+
+    from lrsweep.aggregate import compare_to_best, not_worse_table
+
+    rng = np.random.default_rng(0)
+    y_right = {
+        "best": rng.random(400) < 0.95,
+        "close": rng.random(400) < 0.94,
+        "bad": rng.random(400) < 0.70,
+    }
+    metrics = pd.DataFrame(
+        {
+            "experiment": "e",
+            "model_id": list(y_right),
+            "status": "ok",
+            "accuracy_test": [v.mean() for v in y_right.values()],
+        }
+    )
+    best = metrics.sort_values("accuracy_test").iloc[-1]["model_id"]
+    out = compare_to_best(metrics, {("e", m): v for m, v in y_right.items()}).set_index("model_id")
+    assert best not in out.index and set(out["best_model_id"]) == {best}
+    raw = []
+    for m in out.index:
+        a, b = y_right[best], y_right[m]
+        table = [[(a & b).sum(), (a & ~b).sum()], [(~a & b).sum(), (~a & ~b).sum()]]
+        raw.append(mcnemar(table, exact=True).pvalue)
+        assert out.loc[m, "p_value"] == pytest.approx(raw[-1])
+    assert out["p_holm"].tolist() == pytest.approx(list(multipletests(raw, method="holm")[1]))
+    assert out.loc["bad", "significantly_worse"]
+    kept = not_worse_table(metrics, out.reset_index())
+    assert "bad" not in set(kept["model_id"]) and best in set(kept["model_id"])

@@ -124,10 +124,10 @@ def test_one_standard_error_rule_prefers_the_stronger_penalty():
         {
             "C": [0.01, 0.1, 1.0, 10.0],
             "cv_accuracy_mean": [0.80, 0.93, 0.95, 0.94],
-            "cv_accuracy_std": [0.05, 0.05, 0.05, 0.05],
+            "cv_accuracy_std": [0.15, 0.15, 0.15, 0.15],
             "cv_folds": [25] * 4,
         }
     )
     chosen = choose_C(table)
     assert chosen["C_best_mean"] == 1.0
-    assert chosen["C_one_se"] == 0.1  # 0.93 >= 0.95 - 0.05 / 5
+    assert chosen["C_one_se"] == 0.1  # 0.93 >= 0.95 - 0.15 / 5; 0.80 is not

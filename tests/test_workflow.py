@@ -429,3 +429,30 @@ def test_second_invocation_is_refused_by_the_lock(tmp_path):
     finally:
         first.terminate()
         first.wait()
+
+
+def test_intervals_comparisons_and_cross_validation(smoke_run):
+    workdir, _ = smoke_run
+    out = version_dir(workdir)
+    metrics = pd.read_csv(out / "metrics.csv")
+    ok = metrics[metrics.status == "ok"]
+    for name in ("accuracy_test", "roc_auc_test"):
+        low, high = ok[f"{name}_ci_low"], ok[f"{name}_ci_high"]
+        assert (low <= ok[name] + 1e-12).all() and (ok[name] <= high + 1e-12).all()
+    digits = ok[ok.experiment == "digits"].iloc[0]
+    assert 0.90 < digits["accuracy_test_ci_low"] < 0.9416 < digits["accuracy_test_ci_high"] < 0.97
+
+    comparisons = pd.read_csv(out / "comparisons.csv")
+    iris = comparisons[comparisons.experiment == "iris"]
+    assert len(iris) == (ok.experiment == "iris").sum() - 1  # every fit but the best
+    assert (iris.p_holm >= iris.p_value).all()
+    board = (out / "leaderboard.md").read_text()
+    assert "n_not_worse" in board and "## Not significantly worse than the best" in board
+
+    # cross-validation on the training rows of iris only
+    iris_ok = ok[ok.experiment == "iris"]
+    assert iris_ok.cv_accuracy_mean.notna().all() and (iris_ok.cv_folds == 6).all()
+    assert ok[ok.experiment == "digits"].cv_accuracy_mean.isna().all()
+    selection = pd.read_csv(out / "cv_selection.csv")
+    assert set(selection.experiment) == {"iris"}
+    assert set(selection.C_best_mean) <= {0.1, 1.0} and set(selection.C_one_se) <= {0.1, 1.0}

@@ -6,7 +6,8 @@ localrules:
 
 rule aggregate:
     input:
-        get_manifests(),
+        manifests=get_manifests(),
+        y_test=expand(f"{PREPARED}/y_test.npy", experiment=EXPERIMENTS),
     output:
         metrics=report(
             f"{OUT}/metrics.csv", caption="../report/metrics.rst", category="tables"
@@ -14,6 +15,8 @@ rule aggregate:
         coefficients=f"{OUT}/coefficients.csv",
         leaderboard=f"{OUT}/leaderboard.md",
         agreement=f"{OUT}/agreement.csv",
+        comparisons=f"{OUT}/comparisons.csv",
+        cv_selection=f"{OUT}/cv_selection.csv",
     log:
         f"{OUT}/logs/aggregate.log",
     conda:

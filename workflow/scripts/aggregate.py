@@ -1,25 +1,42 @@
-"""Rule `aggregate`: metrics.csv, coefficients.csv and the leaderboard of this version."""
+"""Rule `aggregate`: the tables and the leaderboard of this version."""
 
 from pathlib import Path
 
-from lrsweep.aggregate import agreement, collect, leaderboard, markdown_table
+import numpy as np
+
+from lrsweep.aggregate import (
+    agreement,
+    collect,
+    compare_to_best,
+    cv_selection,
+    leaderboard,
+    leaderboard_markdown,
+    load_correct,
+    not_worse_table,
+)
 from lrsweep.data import atomic_write_text
 from lrsweep.smk import run
 
 
 def main(snakemake, log):
+    out = snakemake.output
     # manifests are results/<sweep>/fits/<experiment>/manifest.json
-    fits_root = Path(snakemake.input[0]).parent.parent
-    metrics, coefficients = collect(list(snakemake.input), fits_root)
-    atomic_write_text(snakemake.output.metrics, metrics.to_csv(index=False))
-    atomic_write_text(snakemake.output.coefficients, coefficients.to_csv(index=False))
+    fits_root = Path(snakemake.input.manifests[0]).parent.parent
+    metrics, coefficients = collect(list(snakemake.input.manifests), fits_root)
+    y_tests = {Path(p).parent.name: np.load(p) for p in snakemake.input.y_test}
+    comparisons = compare_to_best(metrics, load_correct(metrics, fits_root, y_tests))
+    tables = {
+        out.metrics: metrics,
+        out.coefficients: coefficients,
+        out.agreement: agreement(metrics, coefficients),
+        out.comparisons: comparisons,
+        out.cv_selection: cv_selection(metrics),
+    }
+    for path, table in tables.items():
+        atomic_write_text(path, table.to_csv(index=False))
+    board = leaderboard(metrics, comparisons=comparisons)
     atomic_write_text(
-        snakemake.output.agreement, agreement(metrics, coefficients).to_csv(index=False)
-    )
-    board = leaderboard(metrics)
-    atomic_write_text(
-        snakemake.output.leaderboard,
-        "# Leaderboard: best test accuracy per experiment\n\n" + markdown_table(board),
+        out.leaderboard, leaderboard_markdown(board, not_worse_table(metrics, comparisons))
     )
     log.info("%d grid points, %d coefficient rows", len(metrics), len(coefficients))
 
