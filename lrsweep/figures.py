@@ -227,8 +227,10 @@ def plot_metric_vs_C(sk: pd.DataFrame, metric: str, title: str):
                     ax.fill_between(ok["C"], ok[low], ok[high], color=color, alpha=0.12, lw=0)
             else:
                 ax.scatter([], [], marker="x", color=color, label=f"{pair} (not fitted)")
-            lo = ax.get_ylim()[0] if ax.lines else 0
-            _mark_missing(ax, rows, lo, style, color)
+        # skipped and failed points on the lower edge of the data's own range
+        low_edge = ax.get_ylim()[0] if ax.lines else 0.0
+        for i, (_pair, rows) in enumerate(sk.groupby("pair", sort=True)):
+            _mark_missing(ax, rows, low_edge, "", f"C{i % 10}")
         ax.set_xscale("log")
         ax.set_xlabel("C (inverse regularization strength, log scale)")
         ax.set_ylabel(label)
