@@ -46,8 +46,6 @@ SETTINGS_AFTER = [
     "alpha",
 ]
 STATS_COLUMNS = ["llf", "llnull", "pseudo_r2", "llr_pvalue", "aic", "bic"]
-#: Columns that differ between two runs of the same config (timings, paths).
-VOLATILE_COLUMNS = ["fit_seconds"]
 
 
 def _number(value):

@@ -240,6 +240,10 @@ def run_batch(
 
     prepared_dir, outdir = str(prepared_dir), Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
+    # Leftovers of a killed run (half-written folders never renamed into place): Snakemake's
+    # lock makes this job the only writer here, so they can go.
+    for stale in [*outdir.glob(".*.tmp"), *outdir.glob(".*.old")]:
+        shutil.rmtree(stale, ignore_errors=True)
     data_key = json.loads((Path(prepared_dir) / "meta.json").read_text())["data_key"]
     keys = {p["model_id"]: fit_key(data_key, p, code) for p in points}
     todo = [p for p in points if read_result(outdir / p["model_id"], keys[p["model_id"]]) is None]

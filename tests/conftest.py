@@ -37,6 +37,20 @@ DIGITS = {
 }
 
 
+def prepared_bundled(name: str, test_size: float = 0.3, stratify: bool = True):
+    """A bundled dataset prepared as an experiment would be (split, standardized)."""
+    from lrsweep.config import resolve_config
+    from lrsweep.data import prepare_experiment
+
+    exp = {
+        "dataset": {"source": "sklearn", "name": name},
+        "split": {"test_size": test_size, "random_state": 0, "stratify": stratify},
+        "standardize": True,
+    }
+    sweep = resolve_config({"sweep": "t", "experiments": {name: exp}})
+    return prepare_experiment(name, sweep["config"]["experiments"][name])
+
+
 def smoke_config(sweep: str = "smoke") -> dict:
     """The smoke sweep CI runs: the tutorial's three examples and a small iris grid."""
     return copy.deepcopy(

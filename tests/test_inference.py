@@ -3,12 +3,12 @@ independent computation."""
 
 import numpy as np
 import pytest
+from conftest import prepared_bundled
 from sklearn.metrics import roc_auc_score
 from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.multitest import multipletests
 
-from lrsweep.config import expand_experiment, resolve_config
-from lrsweep.data import prepare_experiment
+from lrsweep.config import expand_experiment
 from lrsweep.inference import (
     bootstrap_accuracy,
     bootstrap_intervals,
@@ -86,13 +86,7 @@ def test_bootstrap_intervals_are_reproducible_and_bracket_the_estimate():
 
 @pytest.fixture(scope="module")
 def wine():
-    exp = {
-        "dataset": {"source": "sklearn", "name": "wine"},
-        "split": {"test_size": 0.3, "random_state": 0, "stratify": True},
-        "standardize": True,
-    }
-    sweep = resolve_config({"sweep": "t", "experiments": {"wine": exp}})
-    return prepare_experiment("wine", sweep["config"]["experiments"]["wine"])
+    return prepared_bundled("wine")
 
 
 def test_cv_never_touches_the_test_rows(wine):

@@ -4,7 +4,7 @@ import warnings
 
 import numpy as np
 import pytest
-from conftest import EXAMPLE2
+from conftest import EXAMPLE2, prepared_bundled
 
 from lrsweep.config import SOLVERS, expand_experiment, resolve_config
 from lrsweep.data import prepare_experiment
@@ -14,13 +14,7 @@ from lrsweep.models import fit_grid_point, sklearn_kwargs
 
 @pytest.fixture(scope="module")
 def iris():
-    exp = {
-        "dataset": {"source": "sklearn", "name": "iris"},
-        "split": {"test_size": 0.3, "random_state": 0, "stratify": True},
-        "standardize": True,
-    }
-    sweep = resolve_config({"sweep": "t", "experiments": {"iris": exp}})
-    return prepare_experiment("iris", sweep["config"]["experiments"]["iris"])
+    return prepared_bundled("iris")
 
 
 def test_every_workable_combination_fits_without_deprecation_warnings(iris):

@@ -318,6 +318,32 @@ def test_missing_data_file_is_refused_before_any_job(tmp_path):
     assert not (tmp_path / "results").exists()
 
 
+def spawn_snakemake(workdir, cores="2"):
+    """A snakemake run in the background (its own process group, so it can be killed whole)."""
+    import subprocess
+    import sys
+
+    exe = Path(sys.executable).with_name("snakemake")
+    cmd = [
+        str(exe),
+        "-s",
+        str(REPO / "Snakefile"),
+        "-d",
+        str(workdir),
+        "--cores",
+        cores,
+        "--configfile",
+        str(workdir / "config.yaml"),
+    ]
+    return subprocess.Popen(
+        cmd,
+        cwd=workdir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
 def manifest_of(workdir, sweep, experiment):
     return json.loads((workdir / f"results/{sweep}/fits/{experiment}/manifest.json").read_text())
 
@@ -345,31 +371,12 @@ def kill_config():
 
 def test_killed_run_completes_on_rerun_with_the_same_results(tmp_path):
     import signal
-    import subprocess
-    import sys
     import time
 
     killed = tmp_path / "killed"
     killed.mkdir()
     (killed / "config.yaml").write_text(yaml.safe_dump(kill_config(), sort_keys=False))
-    exe = Path(sys.executable).with_name("snakemake")
-    proc = subprocess.Popen(
-        [
-            str(exe),
-            "-s",
-            str(REPO / "Snakefile"),
-            "-d",
-            str(killed),
-            "--cores",
-            "2",
-            "--configfile",
-            str(killed / "config.yaml"),
-        ],
-        cwd=killed,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    proc = spawn_snakemake(killed)
     fits = killed / "results/kill/fits"
     deadline = time.time() + 300
     while time.time() < deadline and len(list(fits.glob("*/*/result.json"))) < 3:
@@ -397,28 +404,10 @@ def test_killed_run_completes_on_rerun_with_the_same_results(tmp_path):
 
 
 def test_second_invocation_is_refused_by_the_lock(tmp_path):
-    import subprocess
-    import sys
     import time
 
     (tmp_path / "config.yaml").write_text(yaml.safe_dump(kill_config()))
-    exe = Path(sys.executable).with_name("snakemake")
-    first = subprocess.Popen(
-        [
-            str(exe),
-            "-s",
-            str(REPO / "Snakefile"),
-            "-d",
-            str(tmp_path),
-            "--cores",
-            "1",
-            "--configfile",
-            str(tmp_path / "config.yaml"),
-        ],
-        cwd=tmp_path,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    first = spawn_snakemake(tmp_path, cores="1")
     try:
         deadline = time.time() + 120
         while time.time() < deadline and not list((tmp_path / ".snakemake/locks").glob("*")):
