@@ -29,6 +29,14 @@ PLUGIN_REQUIREMENTS = [
 ]
 
 
+# Slurm's daemons live in /usr/sbin, which a non-login PATH may lack.
+SBIN_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/local/sbin", "/usr/sbin", "/sbin"])
+
+
+def _which(name):
+    return shutil.which(name, path=SBIN_PATH)
+
+
 def _sh(cmd, timeout=900, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, **kw)
 
@@ -37,14 +45,14 @@ def _ensure_slurm() -> str | None:
     """Install slurm-wlm and munge if needed; the reason to skip, or None."""
     if os.geteuid() != 0:
         return "needs root to install and start Slurm"
-    if shutil.which("slurmctld") and shutil.which("munged"):
+    if _which("slurmctld") and _which("munged"):
         return None
-    if not shutil.which("apt-get"):
+    if not _which("apt-get"):
         return "Slurm is not installed and there is no apt-get to install it"
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive", "PATH": SBIN_PATH}
     _sh(["apt-get", "update", "-qq"], env=env)
     proc = _sh(["apt-get", "install", "-y", "-qq", "slurm-wlm", "munge"], env=env)
-    if proc.returncode != 0 or not shutil.which("slurmctld"):
+    if proc.returncode != 0 or not _which("slurmctld"):
         return f"could not install slurm-wlm and munge: {proc.stderr.strip()[-300:]}"
     return None
 
@@ -70,7 +78,7 @@ def _plugin_dir(base: Path) -> Path:
 
 def _slurm_conf(folder: Path) -> Path:
     host = socket.gethostname().split(".")[0]
-    node = _sh(["slurmd", "-C"]).stdout.splitlines()[0]  # this machine's CPUs and memory
+    node = _sh([_which("slurmd"), "-C"]).stdout.splitlines()[0]  # this machine's CPUs and memory
     fields = dict(item.split("=", 1) for item in node.split())
     fields["RealMemory"] = str(int(int(fields["RealMemory"]) * 0.9))
     fields["NodeName"] = host
@@ -124,12 +132,12 @@ def slurm(tmp_path_factory):
     default.parent.mkdir(parents=True, exist_ok=True)
     conf = _slurm_conf(folder)
     shutil.copy(conf, default)
-    env = {**os.environ, "SLURM_CONF": str(default)}
+    env = {**os.environ, "SLURM_CONF": str(default), "PATH": SBIN_PATH}
     procs = []
     try:
         Path("/run/munge").mkdir(parents=True, exist_ok=True)
         if not Path("/etc/munge/munge.key").exists():
-            _sh(["mungekey", "-c"])
+            _sh([_which("mungekey"), "-c"])
         procs.append(
             subprocess.Popen(
                 ["munged", "-F", "--force"],
