@@ -457,3 +457,37 @@ def read_grid(path: str | Path) -> list[dict]:
         if p.get("C") == "inf":
             p["C"] = math.inf
     return points
+
+
+#: rows, features and classes of the bundled datasets (to size jobs at parse time)
+BUNDLED_SHAPES = {
+    "digits": (1797, 64, 10),
+    "breast_cancer": (569, 30, 2),
+    "iris": (150, 4, 3),
+    "wine": (178, 13, 3),
+}
+
+
+def dataset_shape(dataset: dict) -> tuple[int, int, int] | None:
+    """(rows, features, classes) known from the config alone, or None (csv, parquet)."""
+    source = dataset["source"]
+    if source == "sklearn":
+        return BUNDLED_SHAPES[dataset["name"]]
+    if source == "synthetic":
+        return dataset["n_samples"], dataset["n_features"], dataset["n_classes"]
+    if source == "inline":
+        return len(dataset["x"]), len(dataset["x"][0]), len({str(v) for v in dataset["y"]})
+    return None
+
+
+def fit_threads(exp: dict, points: list[dict], most: int = 8, small: float = 5e7) -> int:
+    """Threads for an experiment's fit job: 1 when all its fits together are small work
+    (no worker pool to start, and the job runs beside others), else ``most``."""
+    from lrsweep.store import estimated_cost
+
+    shape = dataset_shape(exp["dataset"])
+    if shape is None:
+        return most
+    rows, features, classes = shape
+    work = rows * features * max(1, classes - 1) * sum(estimated_cost(p) for p in points)
+    return 1 if work < small else most

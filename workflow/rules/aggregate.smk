@@ -1,13 +1,16 @@
 localrules:
     aggregate,
-    provenance,
     finish,
 
 
+# One process writes every table of the version and its provenance (a process costs about
+# a second before it does anything).
 rule aggregate:
     input:
         manifests=get_manifests(),
         y_test=expand(f"{PREPARED}/y_test.npy", experiment=EXPERIMENTS),
+        grids=get_grid_files(),
+        prepared=get_prepared_meta(),
     output:
         metrics=report(
             f"{OUT}/metrics.csv", caption="../report/metrics.rst", category="tables"
@@ -17,32 +20,18 @@ rule aggregate:
         agreement=f"{OUT}/agreement.csv",
         comparisons=f"{OUT}/comparisons.csv",
         cv_selection=f"{OUT}/cv_selection.csv",
-    log:
-        f"{OUT}/logs/aggregate.log",
-    conda:
-        "../envs/lrsweep.yaml"
-    script:
-        "../scripts/aggregate.py"
-
-
-rule provenance:
-    input:
-        metrics=f"{OUT}/metrics.csv",
-        grids=get_grid_files(),
-        prepared=get_prepared_meta(),
-    output:
         provenance=f"{OUT}/provenance.json",
         config=f"{OUT}/config.yaml",
         grid=f"{OUT}/grid.json",
     log:
-        f"{OUT}/logs/provenance.log",
+        f"{OUT}/logs/aggregate.log",
     conda:
         "../envs/lrsweep.yaml"
     params:
         config_file=str(CONFIG_FILE),
         effective=EFFECTIVE,
     script:
-        "../scripts/provenance.py"
+        "../scripts/aggregate.py"
 
 
 rule finish:

@@ -72,6 +72,12 @@ def get_grid_digest(wildcards):
     return lrconfig.digest(GRIDS[wildcards.experiment])
 
 
+def get_fit_threads(wildcards):
+    """1 for an experiment whose fits are small work in all, else 8 (scaled to --cores)."""
+    name = wildcards.experiment
+    return lrconfig.fit_threads(EFFECTIVE["experiments"][name], GRIDS[name])
+
+
 def get_grid_files(wildcards=None):
     return expand(f"{RESULTS}/grids/{{experiment}}.json", experiment=EXPERIMENTS)
 

@@ -33,7 +33,7 @@ rule fit:
         f"{RESULTS}/benchmarks/fit/{{experiment}}.tsv"
     conda:
         "../envs/lrsweep.yaml"
-    threads: 8  # scaled down to --cores; the fit job uses what it gets
+    threads: get_fit_threads
     resources:
         mem_mb=4000,
         runtime=120,

@@ -1,4 +1,4 @@
-"""Rule `aggregate`: the tables and the leaderboard of this version."""
+"""Rule `aggregate`: the tables, the leaderboard and the provenance of this version."""
 
 from pathlib import Path
 
@@ -15,6 +15,7 @@ from lrsweep.aggregate import (
     not_worse_table,
 )
 from lrsweep.data import atomic_write_text
+from lrsweep.provenance import write_provenance
 from lrsweep.smk import run
 
 
@@ -37,6 +38,13 @@ def main(snakemake, log):
     board = leaderboard(metrics, comparisons=comparisons)
     atomic_write_text(
         out.leaderboard, leaderboard_markdown(board, not_worse_table(metrics, comparisons))
+    )
+    write_provenance(
+        out,
+        config_file=snakemake.params.config_file,
+        effective=snakemake.params.effective,
+        grid_files=list(snakemake.input.grids),
+        prepared_meta=list(snakemake.input.prepared),
     )
     log.info("%d grid points, %d coefficient rows", len(metrics), len(coefficients))
 
