@@ -1,6 +1,6 @@
 """lrsweep's benchmark: the workflow against an in-process joblib loop, and the other targets.
 
-    python bench/run.py [--repeats 3] [--skip-large]
+    python bench/run.py [--repeats 3] [--skip-large] [--only full|dag|large]
 
 Writes bench/RESULTS.md. Every timing is wall-clock; runs of the two contenders alternate so
 that a noisy neighbour hurts both alike, and medians are reported. See bench/README.md.
@@ -161,9 +161,11 @@ LARGE = {
 
 
 def large_data(repeats: int) -> dict:
+    # no bootstrap intervals: the bare script computes none (the same metrics on both sides)
     config = {
         "sweep": "large",
         "figures": False,
+        "bootstrap": {"resamples": 0},
         "experiments": {
             "large": {
                 "dataset": LARGE,
@@ -276,13 +278,25 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-large", action="store_true")
+    parser.add_argument(
+        "--only",
+        choices=["full", "dag", "large"],
+        help="measure one part again; the others come from bench/results.json",
+    )
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
-    full = full_sweep(args.repeats)
-    rer = reruns(args.repeats)
-    dag = dag_times(args.repeats)
-    large = None if args.skip_large else large_data(max(1, args.repeats - 1))
-    text = report(full, rer, dag, large)
+    saved = BENCH / "results.json"
+    parts = json.loads(saved.read_text()) if args.only and saved.exists() else {}
+    if args.only in (None, "full"):
+        parts["full"] = full_sweep(args.repeats)
+        parts["reruns"] = reruns(args.repeats)
+    if args.only in (None, "dag"):
+        parts["dag"] = {str(k): v for k, v in dag_times(args.repeats).items()}
+    if args.only == "large" or (args.only is None and not args.skip_large):
+        parts["large"] = large_data(max(1, args.repeats - 1))
+    saved.write_text(json.dumps(parts, indent=1))
+    dag = {int(k): v for k, v in parts["dag"].items()}
+    text = report(parts["full"], parts["reruns"], dag, parts.get("large"))
     (BENCH / "RESULTS.md").write_text(text)
     print(text)
     return 0
