@@ -83,7 +83,9 @@ def finish_run(metrics_csv, leaderboard_md, results, version) -> tuple[str, bool
         f"lrsweep: {results}/{version} (also {results}/latest)",
         "grid points: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("ok", "skipped", "failed")),
         "",
-        Path(leaderboard_md).read_text().strip(),
+        # the table only; the list of fits not significantly worse stays in the file
+        Path(leaderboard_md).read_text().split("\n## ")[0].strip(),
+        f"(fits not significantly worse than the best: {leaderboard_md})",
     ]
     failed = failures(metrics)
     if len(failed):
