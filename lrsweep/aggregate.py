@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lrsweep.store import read_result
+from lrsweep.store import SETTING_KEYS, read_result
 
 #: The leading columns of metrics.csv, in this order (the issue's contract).
 METRIC_COLUMNS = [
@@ -36,14 +36,7 @@ METRIC_COLUMNS = [
     "accuracy_test",
 ]
 SETTINGS_AFTER = [
-    "fit_intercept",
-    "max_iter",
-    "tol",
-    "random_state",
-    "method",
-    "maxiter",
-    "regularized",
-    "alpha",
+    k for k in SETTING_KEYS if k not in METRIC_COLUMNS and k not in ("bootstrap", "cv")
 ]
 STATS_COLUMNS = ["llf", "llnull", "pseudo_r2", "llr_pvalue", "aic", "bic"]
 

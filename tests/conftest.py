@@ -97,6 +97,23 @@ def smoke_config(sweep: str = "smoke") -> dict:
     )
 
 
+def snakemake_cmd(workdir: Path, *args: str, cores: str = "2") -> list[str]:
+    """The command line of a real run of this repository's workflow in ``workdir``."""
+    exe = Path(sys.executable).with_name("snakemake")
+    return [
+        str(exe),
+        "-s",
+        str(REPO / "Snakefile"),
+        "-d",
+        str(workdir),
+        "--cores",
+        cores,
+        "--configfile",
+        str(workdir / "config.yaml"),
+        *args,
+    ]
+
+
 def snakemake(
     workdir: Path,
     *args: str,
@@ -108,19 +125,7 @@ def snakemake(
     workdir.mkdir(parents=True, exist_ok=True)
     if config is not None:
         (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    exe = Path(sys.executable).with_name("snakemake")
-    cmd = [
-        str(exe),
-        "-s",
-        str(REPO / "Snakefile"),
-        "-d",
-        str(workdir),
-        "--cores",
-        "2",
-        "--configfile",
-        str(workdir / "config.yaml"),
-        *args,
-    ]
+    cmd = snakemake_cmd(workdir, *args)
     env = {**os.environ, "PYTHONWARNINGS": "ignore", **(env or {})}
     return subprocess.run(
         cmd, cwd=workdir, capture_output=True, text=True, timeout=timeout, env=env

@@ -3,12 +3,11 @@
 import filecmp
 import json
 import os
-from pathlib import Path
 
 import pandas as pd
 import pytest
 import yaml
-from conftest import EXAMPLE1, EXAMPLE2, REPO, snakemake
+from conftest import EXAMPLE1, EXAMPLE2, REPO, snakemake, snakemake_cmd
 from test_tutorial import DIGITS_CONFUSION
 
 pytestmark = pytest.mark.slow
@@ -321,22 +320,9 @@ def test_missing_data_file_is_refused_before_any_job(tmp_path):
 def spawn_snakemake(workdir, cores="2"):
     """A snakemake run in the background (its own process group, so it can be killed whole)."""
     import subprocess
-    import sys
 
-    exe = Path(sys.executable).with_name("snakemake")
-    cmd = [
-        str(exe),
-        "-s",
-        str(REPO / "Snakefile"),
-        "-d",
-        str(workdir),
-        "--cores",
-        cores,
-        "--configfile",
-        str(workdir / "config.yaml"),
-    ]
     return subprocess.Popen(
-        cmd,
+        snakemake_cmd(workdir, cores=cores),
         cwd=workdir,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
