@@ -44,7 +44,7 @@ def compare_metrics(
     ]
     order = {"added": 0, "removed": 1, "changed": 2, "unchanged": 3}
     return (
-        out.sort_values(KEY, key=lambda s: s if s.name != "change" else s.map(order))
+        out.sort_values(KEY)
         .sort_values("change", key=lambda s: s.map(order), kind="stable")
         .reset_index(drop=True)
     )

@@ -435,18 +435,15 @@ def digest(obj: Any) -> str:
 def write_grid(path: str | Path, points: list[dict]) -> None:
     """Write an experiment's grid points as JSON (atomically)."""
     import json
-    import os
 
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    from lrsweep.data import atomic_write_text
+
     # inf is not JSON: C of penalty none is written as the string "inf"
     clean = [
         {k: ("inf" if isinstance(v, float) and math.isinf(v) else v) for k, v in p.items()}
         for p in points
     ]
-    tmp.write_text(json.dumps(clean, indent=1))
-    os.replace(tmp, path)
+    atomic_write_text(path, json.dumps(clean, indent=1))
 
 
 def read_grid(path: str | Path) -> list[dict]:

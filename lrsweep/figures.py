@@ -104,11 +104,6 @@ class ConfusionPainter:
         return self.fig
 
 
-def plot_confusion(cm, classes, title: str, part: str = "test"):
-    """A confusion-matrix heatmap: counts annotated, Predicted/Actual axes, a colour scale."""
-    return ConfusionPainter(classes).draw(cm, title, part)
-
-
 def plot_tutorial(X, y, classes, intercept, coef, title, feature_names):
     """One feature: observations, p(x), f(x), the 0.5 threshold, misclassified points.
     Two features: observations by class and the decision line p = 0.5."""
@@ -192,7 +187,7 @@ def grid_table(metrics: pd.DataFrame) -> pd.DataFrame:
     return sk
 
 
-def _mark_missing(ax, rows: pd.DataFrame, y: float, style: str, color: str):
+def _mark_missing(ax, rows: pd.DataFrame, y: float, color: str):
     """Skipped (x) and failed (!) points drawn on the lower edge, so they are not silent."""
     for status, marker in (("skipped", "x"), ("failed", "$!$")):
         part = rows[rows["status"] == status]
@@ -230,7 +225,7 @@ def plot_metric_vs_C(sk: pd.DataFrame, metric: str, title: str):
         # skipped and failed points on the lower edge of the data's own range
         low_edge = ax.get_ylim()[0] if ax.lines else 0.0
         for i, (_pair, rows) in enumerate(sk.groupby("pair", sort=True)):
-            _mark_missing(ax, rows, low_edge, "", f"C{i % 10}")
+            _mark_missing(ax, rows, low_edge, f"C{i % 10}")
         ax.set_xscale("log")
         ax.set_xlabel("C (inverse regularization strength, log scale)")
         ax.set_ylabel(label)

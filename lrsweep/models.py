@@ -73,11 +73,6 @@ def _full_proba(proba: np.ndarray, seen: np.ndarray, n_classes: int) -> np.ndarr
     return full
 
 
-def _one_line(exc: BaseException) -> str:
-    text = f"{type(exc).__name__}: {exc}".strip()
-    return text.splitlines()[0] if text else type(exc).__name__
-
-
 def fit_sklearn(prepared: Prepared, point: dict) -> dict:
     from sklearn.exceptions import ConvergenceWarning
 
