@@ -408,52 +408,34 @@ def expand_experiment(name: str, exp: dict) -> list[dict]:
     return points
 
 
+def experiment_grid(name: str, exp: dict, bootstrap: dict) -> list[dict]:
+    """The grid points of one experiment of a validated (filled) config.
+
+    A pure function of the experiment's settings and the sweep's ``bootstrap``: the fit job
+    recomputes it from those two (its Snakemake params), so no grid file sits between them.
+    """
+    points = expand_experiment(name, exp)
+    # Statistics computed with each fit: part of the point (and so of its stored key),
+    # not of its model_id.
+    for p in points:
+        p["bootstrap"] = bootstrap
+        if exp.get("cv"):
+            p["cv"] = exp["cv"]
+    return points
+
+
+def grids_of(filled: dict) -> dict[str, list[dict]]:
+    """Every experiment's grid points of a validated (filled) config."""
+    return {
+        name: experiment_grid(name, exp, filled["bootstrap"])
+        for name, exp in filled["experiments"].items()
+    }
+
+
 def resolve_config(config: dict, schema: dict | None = None) -> dict:
     """Validate and expand: ``{"config": filled config, "grids": {experiment: [points]}}``."""
     filled = validate_config(config, schema)
-    grids = {}
-    for name, exp in filled["experiments"].items():
-        points = expand_experiment(name, exp)
-        # Statistics computed with each fit: part of the point (and so of its stored key),
-        # not of its model_id.
-        for p in points:
-            p["bootstrap"] = filled["bootstrap"]
-            if exp.get("cv"):
-                p["cv"] = exp["cv"]
-        grids[name] = points
-    return {"config": filled, "grids": grids}
-
-
-def digest(obj: Any) -> str:
-    """A short, stable hash of a JSON-able object (the grid's stand-in in Snakemake params)."""
-    import hashlib
-    import json
-
-    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
-def write_grid(path: str | Path, points: list[dict]) -> None:
-    """Write an experiment's grid points as JSON (atomically)."""
-    import json
-
-    from lrsweep.data import atomic_write_text
-
-    # inf is not JSON: C of penalty none is written as the string "inf"
-    clean = [
-        {k: ("inf" if isinstance(v, float) and math.isinf(v) else v) for k, v in p.items()}
-        for p in points
-    ]
-    atomic_write_text(path, json.dumps(clean, indent=1))
-
-
-def read_grid(path: str | Path) -> list[dict]:
-    import json
-
-    points = json.loads(Path(path).read_text())
-    for p in points:
-        if p.get("C") == "inf":
-            p["C"] = math.inf
-    return points
+    return {"config": filled, "grids": grids_of(filled)}
 
 
 #: rows, features and classes of the bundled datasets (to size jobs at parse time)

@@ -9,7 +9,6 @@ rule aggregate:
     input:
         manifests=get_manifests(),
         y_test=expand(f"{PREPARED}/y_test.npy", experiment=EXPERIMENTS),
-        grids=get_grid_files(),
         prepared=get_prepared_meta(),
     output:
         metrics=report(

@@ -67,19 +67,20 @@ def get_preparation(wildcards):
     return {k: exp[k] for k in ("dataset", "split", "standardize") if k in exp}
 
 
-def get_grid_digest(wildcards):
-    """A short param standing for the whole grid: any change of a point reruns `grid`."""
-    return lrconfig.digest(GRIDS[wildcards.experiment])
+def get_grid_spec(wildcards):
+    """What an experiment's grid points are computed from (a param, so that any edit of the
+    grid reruns `fit`, while the DAG and Snakemake's records stay small for big grids).
+    """
+    return {
+        "experiment": EFFECTIVE["experiments"][wildcards.experiment],
+        "bootstrap": EFFECTIVE["bootstrap"],
+    }
 
 
 def get_fit_threads(wildcards):
     """1 for an experiment whose fits are small work in all, else 8 (scaled to --cores)."""
     name = wildcards.experiment
     return lrconfig.fit_threads(EFFECTIVE["experiments"][name], GRIDS[name])
-
-
-def get_grid_files(wildcards=None):
-    return expand(f"{RESULTS}/grids/{{experiment}}.json", experiment=EXPERIMENTS)
 
 
 def get_prepared_meta(wildcards=None):

@@ -1,30 +1,10 @@
-localrules:
-    grid,
-
-
-# The grid points reach the fit job as a file written here, in Snakemake's own process (no
-# start-up cost); the param is a digest of the points, so any edit of the grid reruns this
-# rule, and through the new file the fit job, without printing thousands of points.
-rule grid:
-    output:
-        f"{RESULTS}/grids/{{experiment}}.json",
-    log:
-        f"{RESULTS}/logs/grid/{{experiment}}.log",
-    conda:
-        "../envs/lrsweep.yaml"
-    params:
-        digest=get_grid_digest,
-    run:
-        lrconfig.write_grid(output[0], GRIDS[wildcards.experiment])
-
-
-# One job per experiment: its grid points run in parallel inside the job (joblib, with the
-# threads Snakemake grants), slowest first. Each grid point still gets its own folder, and a
-# point whose stored result matches its key (data, settings, code) is not fitted again.
+# One job per experiment. Its grid points are computed in the job from the experiment's settings
+# (a param: any edit of the grid reruns the job) and run in parallel inside it (joblib, with the
+# threads Snakemake grants), slowest first. Each grid point gets its own folder, and a point
+# whose stored result matches its key (data, settings, code) is not fitted again.
 rule fit:
     input:
         prepared=get_prepared,
-        grid=f"{RESULTS}/grids/{{experiment}}.json",
     output:
         f"{RESULTS}/fits/{{experiment}}/manifest.json",
     log:
@@ -38,6 +18,8 @@ rule fit:
         mem_mb=4000,
         runtime=120,
     params:
+        experiment="{experiment}",
+        grid=get_grid_spec,
         code=FIT_CODE,
     script:
         "../scripts/fit.py"

@@ -14,6 +14,7 @@ from lrsweep.aggregate import (
     load_correct,
     not_worse_table,
 )
+from lrsweep.config import grids_of
 from lrsweep.data import atomic_write_text
 from lrsweep.provenance import write_provenance
 from lrsweep.smk import run
@@ -43,7 +44,7 @@ def main(snakemake, log):
         out,
         config_file=snakemake.params.config_file,
         effective=snakemake.params.effective,
-        grid_files=list(snakemake.input.grids),
+        grids=grids_of(snakemake.params.effective),
         prepared_meta=list(snakemake.input.prepared),
     )
     log.info("%d grid points, %d coefficient rows", len(metrics), len(coefficients))

@@ -2,7 +2,7 @@
 
 from pathlib import Path
 
-from lrsweep.config import read_grid
+from lrsweep.config import experiment_grid
 from lrsweep.smk import run
 from lrsweep.store import run_batch, usable_cores, write_manifest
 
@@ -10,9 +10,10 @@ from lrsweep.store import run_batch, usable_cores, write_manifest
 def main(snakemake, log):
     manifest_path = Path(snakemake.output[0])
     n_jobs = usable_cores(snakemake.threads)
+    spec = snakemake.params.grid
     manifest = run_batch(
         Path(snakemake.input.prepared[0]).parent,
-        read_grid(snakemake.input.grid),
+        experiment_grid(snakemake.params.experiment, spec["experiment"], spec["bootstrap"]),
         manifest_path.parent,
         snakemake.params.code,
         n_jobs=n_jobs,
