@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from lrsweep import markdown
 from lrsweep.store import SETTING_KEYS, read_result
 
 #: The leading columns of metrics.csv, in this order (the issue's contract).
@@ -152,20 +153,7 @@ def leaderboard(
 
 def markdown_table(frame: pd.DataFrame) -> str:
     """A GitHub-style Markdown table (no extra dependency)."""
-
-    def cell(v):
-        if isinstance(v, float):
-            return "" if math.isnan(v) else f"{v:.6g}"
-        return str(v).replace("|", "\\|")
-
-    head = "| " + " | ".join(map(str, frame.columns)) + " |"
-    rule = "|" + "|".join("---" for _ in frame.columns) + "|"
-    body = ["| " + " | ".join(cell(v) for v in row) + " |" for row in frame.itertuples(index=False)]
-    return "\n".join([head, rule, *body]) + "\n"
-
-
-def failures(metrics: pd.DataFrame) -> pd.DataFrame:
-    return metrics.loc[metrics["status"] == "failed", ["experiment", "model_id", "reason"]]
+    return markdown.table(frame.columns, frame.itertuples(index=False))
 
 
 AGREEMENT_COLUMNS = [

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import json
+from collections import Counter
 from pathlib import Path
 
-import pandas as pd
-
-from lrsweep.aggregate import failures, markdown_table
-from lrsweep.config import read_grid
+from lrsweep import markdown
 from lrsweep.data import atomic_write_text, file_checksum
 from lrsweep.store import dumps
 from lrsweep.versioning import git_state, package_versions, platform_info, update_latest
@@ -32,6 +31,8 @@ def job_timings(results: str | Path) -> list[dict]:
     """Snakemake's ``benchmark:`` files of the prepare and fit jobs."""
     rows = []
     for path in sorted(Path(results, "benchmarks").glob("*/*.tsv")):
+        import pandas as pd
+
         table = pd.read_csv(path, sep="\t")
         for rec in table.to_dict("records"):
             rows.append(
@@ -45,12 +46,11 @@ def job_timings(results: str | Path) -> list[dict]:
     return rows
 
 
-def write_provenance(outputs, *, config_file, effective, grid_files, prepared_meta) -> dict:
+def write_provenance(outputs, *, config_file, effective, grids, prepared_meta) -> dict:
     """Write provenance.json, the config as given and the resolved grid into the version folder
     (``outputs`` are paths under ``results/<sweep>/<version>/``)."""
     version_dir = Path(outputs.provenance).parent
     version, results = version_dir.name, version_dir.parent
-    grids = {Path(f).stem: read_grid(f) for f in grid_files}
     text = Path(config_file).read_text(encoding="utf-8")
     info = {
         "version": version,
@@ -71,14 +71,18 @@ def write_provenance(outputs, *, config_file, effective, grid_files, prepared_me
     return info
 
 
+FAILURE_COLUMNS = ("experiment", "model_id", "reason")
+
+
 def finish_run(metrics_csv, leaderboard_md, results, version) -> tuple[str, bool]:
     """The text printed at the end of a run, and whether any grid point failed.
 
     Also points ``results/<sweep>/latest`` at this version.
     """
-    metrics = pd.read_csv(metrics_csv)
+    with open(metrics_csv, newline="", encoding="utf-8") as f:
+        metrics = list(csv.DictReader(f))
     update_latest(results, version)
-    counts = metrics["status"].value_counts().to_dict()
+    counts = Counter(row["status"] for row in metrics)
     lines = [
         f"lrsweep: {results}/{version} (also {results}/latest)",
         "grid points: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("ok", "skipped", "failed")),
@@ -87,11 +91,11 @@ def finish_run(metrics_csv, leaderboard_md, results, version) -> tuple[str, bool
         Path(leaderboard_md).read_text().split("\n## ")[0].strip(),
         f"(fits not significantly worse than the best: {leaderboard_md})",
     ]
-    failed = failures(metrics)
+    failed = [[r[k] for k in FAILURE_COLUMNS] for r in metrics if r["status"] == "failed"]
     if len(failed):
         lines += [
             "",
             f"{len(failed)} grid point(s) FAILED (tracebacks in {results}/logs/fit/):",
-            markdown_table(failed).strip(),
+            markdown.table(FAILURE_COLUMNS, failed).strip(),
         ]
-    return "\n".join(lines) + "\n", bool(len(failed))
+    return "\n".join(lines) + "\n", bool(failed)
