@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from lrsweep.config import validate_config
-from lrsweep.data import load_prepared, prepare_experiment, save_prepared
+from lrsweep.data import load_prepared, make_synthetic, prepare_experiment, save_prepared
 from lrsweep.errors import DataError
 
 
@@ -129,3 +129,43 @@ def test_synthetic_and_round_trip(tmp_path):
     q = load_prepared(tmp_path)
     assert isinstance(q.X_train, np.memmap) and np.array_equal(q.X_train, p.X_train)
     assert meta["n_train"] == 160 and len(meta["data_key"]) == 64
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        dict(n_samples=500, n_features=8, n_informative=3, random_state=0),
+        dict(
+            n_samples=301,
+            n_features=20,
+            n_informative=5,
+            n_redundant=2,
+            n_classes=3,
+            class_sep=0.7,
+            random_state=42,
+        ),
+    ],
+)
+def test_make_synthetic_is_make_classification(params):
+    from sklearn.datasets import make_classification
+
+    X, y = make_synthetic(**params)
+    X_ref, y_ref = make_classification(**params)
+    np.testing.assert_array_equal(X, X_ref)  # bit for bit
+    np.testing.assert_array_equal(y, y_ref)
+
+
+def test_make_synthetic_peaks_below_make_classification():
+    import tracemalloc
+
+    from sklearn.datasets import make_classification
+
+    params = dict(n_samples=40_000, n_features=50, n_informative=20, random_state=0)
+    peaks = {}
+    for name, make in (("lean", make_synthetic), ("sklearn", make_classification)):
+        tracemalloc.start()
+        X, _ = make(**params)
+        peaks[name] = tracemalloc.get_traced_memory()[1] / X.nbytes
+        tracemalloc.stop()
+        del X
+    assert peaks["lean"] <= 2.2 < 2.8 <= peaks["sklearn"], peaks
