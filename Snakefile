@@ -8,7 +8,6 @@ report: "workflow/report/workflow.rst"
 
 
 include: "workflow/rules/common.smk"
-include: "workflow/rules/prepare.smk"
 include: "workflow/rules/fit.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/figures.smk"
@@ -18,3 +17,12 @@ rule all:
     default_target: True
     input:
         get_final_output(),
+
+
+# Exit as soon as the work is done (see lrsweep.smk.end_without_waiting).
+onsuccess:
+    end_without_waiting()
+
+
+onerror:
+    end_without_waiting()

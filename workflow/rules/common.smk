@@ -9,6 +9,7 @@ from lrsweep import config as lrconfig
 from lrsweep import versioning
 from lrsweep.data import resolve_path
 from lrsweep.errors import LrsweepError
+from lrsweep.smk import end_without_waiting
 
 WORKFLOW_DIR = Path(workflow.basedir) / "workflow"
 # `--configfile F` picks another config; lrsweep re-reads it with the safe YAML loader.
@@ -62,7 +63,7 @@ def get_dataset_files(wildcards):
 
 
 def get_preparation(wildcards):
-    """What determines the prepared arrays (a param, so an edit reruns `prepare`)."""
+    """What determines the prepared arrays (a param, so an edit reruns the experiment)."""
     exp = EFFECTIVE["experiments"][wildcards.experiment]
     return {k: exp[k] for k in ("dataset", "split", "standardize") if k in exp}
 
