@@ -9,12 +9,13 @@ name and renamed into place: a killed job never leaves a half-written result tha
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import json
 import math
+import multiprocessing
 import os
 import shutil
+import sys
 import time
 from pathlib import Path
 
@@ -166,9 +167,15 @@ def write_fit(
     return record
 
 
-@functools.lru_cache(maxsize=4)
+#: Prepared data by folder, in this process (and, forked, in its workers).
+_PREPARED: dict[str, object] = {}
+
+
 def _prepared(prepared_dir: str):
-    return load_prepared(prepared_dir)
+    if prepared_dir not in _PREPARED:
+        _PREPARED.clear()  # one experiment at a time: do not hold a large dataset twice
+        _PREPARED[prepared_dir] = load_prepared(prepared_dir)
+    return _PREPARED[prepared_dir]
 
 
 def extra_scores(prepared, point: dict, result: dict) -> dict:
@@ -228,16 +235,51 @@ def estimated_cost(point: dict) -> float:
     return SOLVER_COST[point["solver"]] * c_factor
 
 
+def parallel_map(fn, tasks: list[tuple], jobs: int, blas_threads: int = 1) -> list:
+    """``[fn(*t) for t in tasks]`` in ``jobs`` worker processes, started in the order given
+    (slow ones first), each limited to ``blas_threads`` BLAS/OpenMP threads.
+
+    Processes, not threads: ``warnings.catch_warnings`` is process-wide, so one thread's
+    ConvergenceWarning was recorded by another's fit (measured: 5 % of `converged` flags
+    wrong). BLAS threads are limited because Snakemake exports OMP_NUM_THREADS=<threads> and
+    workers inheriting it oversubscribed the cores. On Linux the workers are forked, so they
+    start with this process's imports and data (a fresh loky worker spends a second importing
+    scikit-learn); elsewhere joblib's loky workers are used.
+    """
+    from threadpoolctl import threadpool_limits
+
+    if jobs <= 1 or len(tasks) <= 1:
+        return [fn(*t) for t in tasks]
+    if sys.platform == "linux":
+        from concurrent.futures import ProcessPoolExecutor
+
+        fork = multiprocessing.get_context("fork")
+        with (
+            threadpool_limits(limits=blas_threads),
+            ProcessPoolExecutor(jobs, mp_context=fork) as pool,
+        ):
+            return list(pool.map(fn, *zip(*tasks, strict=True)))
+    from joblib import Parallel, delayed, parallel_config
+
+    with parallel_config(backend="loky", inner_max_num_threads=blas_threads):
+        return Parallel(n_jobs=jobs)(delayed(fn)(*t) for t in tasks)
+
+
 def run_batch(
-    prepared_dir: str | Path, points: list[dict], outdir: str | Path, code: str, n_jobs: int = 1
+    prepared_dir: str | Path,
+    points: list[dict],
+    outdir: str | Path,
+    code: str,
+    n_jobs: int = 1,
+    prepared=None,
 ) -> dict:
     """Fit the grid points of one experiment that have no valid stored result; return a manifest.
 
-    ``manifest["fitted"]`` and ``manifest["reused"]`` count what was computed and what was
-    taken from earlier runs; ``manifest["failures"]`` keeps the tracebacks for the log.
+    ``prepared`` is the data already in memory (as just written to ``prepared_dir``), so that
+    neither this process nor its workers read it back. ``manifest["fitted"]`` and
+    ``manifest["reused"]`` count what was computed and what was taken from earlier runs;
+    ``manifest["failures"]`` keeps the tracebacks for the log.
     """
-    from joblib import Parallel, delayed, parallel_config
-
     prepared_dir, outdir = str(prepared_dir), Path(outdir)
     outdir.mkdir(parents=True, exist_ok=True)
     # Leftovers of a killed run (half-written folders never renamed into place): Snakemake's
@@ -250,16 +292,16 @@ def run_batch(
     todo.sort(key=estimated_cost, reverse=True)
     todo_ids = {p["model_id"] for p in todo}
     start = time.perf_counter()
+    if prepared is not None:
+        _PREPARED.clear()
+        _PREPARED[prepared_dir] = prepared
+    if todo:
+        # imported once here, before any worker is forked
+        import lrsweep.metrics  # noqa: F401
+        import lrsweep.models  # noqa: F401
     jobs = max(1, min(n_jobs, len(todo)))
-    # Processes (loky), one BLAS/OpenMP thread each. Not threads: warnings.catch_warnings is
-    # process-wide, so a ConvergenceWarning of one thread's fit was recorded by another's
-    # (measured: 5 % of `converged` flags wrong). One BLAS thread, because Snakemake exports
-    # OMP_NUM_THREADS=<threads> and workers inheriting it oversubscribed the cores.
-    with parallel_config(backend="loky", inner_max_num_threads=max(1, n_jobs // jobs)):
-        done = Parallel(n_jobs=jobs)(
-            delayed(fit_one)(prepared_dir, p, str(outdir / p["model_id"]), keys[p["model_id"]])
-            for p in todo
-        )
+    tasks = [(prepared_dir, p, str(outdir / p["model_id"]), keys[p["model_id"]]) for p in todo]
+    done = parallel_map(fit_one, tasks, jobs, blas_threads=max(1, n_jobs // jobs))
     failures = [d for d in done if d["status"] == "failed"]
     return {
         "data_key": data_key,

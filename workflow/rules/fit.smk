@@ -1,12 +1,16 @@
-# One job per experiment. Its grid points are computed in the job from the experiment's settings
-# (a param: any edit of the grid reruns the job) and run in parallel inside it (joblib, with the
-# threads Snakemake grants), slowest first. Each grid point gets its own folder, and a point
-# whose stored result matches its key (data, settings, code) is not fitted again.
+# One job per experiment: prepare its data (load, check, split, standardize, store the arrays),
+# then fit its grid points in parallel inside the job (worker processes, with the threads
+# Snakemake grants), slowest first. One process per experiment, not two: each costs over a
+# second of imports before it does anything. The grid points are computed in the job from the
+# experiment's settings (a param: any edit of the grid or the data reruns the job). Each grid
+# point gets its own folder, and a point whose stored result matches its key (data checksums,
+# settings, code) is not fitted again, so a rerun after an edit fits only what changed.
 rule fit:
     input:
-        prepared=get_prepared,
+        get_dataset_files,
     output:
-        f"{RESULTS}/fits/{{experiment}}/manifest.json",
+        prepared=multiext(f"{PREPARED}/", *PREPARED_FILES),
+        manifest=f"{RESULTS}/fits/{{experiment}}/manifest.json",
     log:
         f"{RESULTS}/logs/fit/{{experiment}}.log",
     benchmark:
@@ -19,6 +23,7 @@ rule fit:
         runtime=120,
     params:
         experiment="{experiment}",
+        preparation=get_preparation,
         grid=get_grid_spec,
         code=FIT_CODE,
     script:

@@ -1,22 +1,38 @@
-"""Rule `fit`: fit one experiment's grid points that have no stored result, in parallel."""
+"""Rule `fit`: prepare one experiment's data, then fit its grid points that have no stored
+result, in parallel."""
 
 from pathlib import Path
 
 from lrsweep.config import experiment_grid
+from lrsweep.data import prepare_experiment, save_prepared
 from lrsweep.smk import run
 from lrsweep.store import run_batch, usable_cores, write_manifest
 
 
 def main(snakemake, log):
-    manifest_path = Path(snakemake.output[0])
+    experiment = snakemake.params.experiment
+    prepared_dir = Path(snakemake.output.prepared[0]).parent
+    prepared = prepare_experiment(experiment, snakemake.params.preparation)
+    meta = save_prepared(prepared, prepared_dir)
+    log.info(
+        "%s: %d train / %d test rows, %d features, classes %s, %d rows dropped",
+        experiment,
+        meta["n_train"],
+        meta["n_test"],
+        meta["n_features"],
+        meta["classes"],
+        meta["dropped_rows"],
+    )
     n_jobs = usable_cores(snakemake.threads)
     spec = snakemake.params.grid
+    manifest_path = Path(snakemake.output.manifest)
     manifest = run_batch(
-        Path(snakemake.input.prepared[0]).parent,
-        experiment_grid(snakemake.params.experiment, spec["experiment"], spec["bootstrap"]),
+        prepared_dir,
+        experiment_grid(experiment, spec["experiment"], spec["bootstrap"]),
         manifest_path.parent,
         snakemake.params.code,
         n_jobs=n_jobs,
+        prepared=prepared,
     )
     log.info(
         "fitted %d, reused %d, in %.2f s with %d workers",
@@ -32,4 +48,4 @@ def main(snakemake, log):
     write_manifest(manifest_path, manifest)
 
 
-run(snakemake, main)  # noqa: F821
+run(snakemake, main)  # noqa: F821 (snakemake is injected by the script directive)
