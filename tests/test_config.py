@@ -166,3 +166,25 @@ def test_model_ids_are_stable_when_the_grid_grows():
 def test_smoke_config_is_valid():
     sweep = resolve_config(smoke_config())
     assert set(sweep["grids"]) == {"example1", "example2", "digits", "iris", "synthetic"}
+
+
+def test_fit_threads_small_experiments_take_one_thread_others_many():
+    from lrsweep.config import fit_threads
+
+    def threads(dataset, sklearn):
+        sweep = resolve_config(
+            {"sweep": "t", "experiments": {"e": {"dataset": dataset, "sklearn": sklearn}}}
+        )
+        return fit_threads(sweep["config"]["experiments"]["e"], sweep["grids"]["e"])
+
+    grid = {"solver": ["liblinear", "lbfgs", "saga"], "C": [0.01, 0.1, 1.0, 10.0]}
+    assert threads({"source": "sklearn", "name": "iris"}, grid) == 1
+    assert threads({"source": "sklearn", "name": "breast_cancer"}, {"solver": "lbfgs"}) == 1
+    bench_grid = {  # breast_cancer's grid in bench/config.yaml
+        "solver": ["liblinear", "lbfgs", "newton-cg", "saga"],
+        "penalty": ["l1", "l2"],
+        "C": [0.001, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0],
+    }
+    assert threads({"source": "sklearn", "name": "breast_cancer"}, bench_grid) == 8
+    assert threads({"source": "sklearn", "name": "digits"}, grid) == 8
+    assert threads({"source": "csv", "path": "d.csv", "target": "y"}, {"solver": "lbfgs"}) == 8
