@@ -107,44 +107,64 @@ def only_extra_C(config: dict) -> dict:
     return config
 
 
-def reruns(repeats: int) -> dict:
-    """No-change rerun, then one C value added, on the workdir of the last lrsweep run.
-
-    The add-one-C rerun is held against "those fits plus the aggregation": the baseline
-    process preparing the data and fitting only the new grid points, plus a rerun of the
-    workflow's aggregation alone (`snakemake --forcerun aggregate`, nothing to fit).
-    """
-    workdir = WORK / "lrsweep"
-    unchanged = [snakemake(workdir)[0] for _ in range(repeats)]
+def set_extra_C(workdir: Path, present: bool) -> dict:
+    """Add C_EXTRA to (or remove it from) every grid of the workdir's config."""
     config = yaml.safe_load((workdir / "config.yaml").read_text())
     for exp in config["experiments"].values():
         cs = exp["sklearn"]["C"]
-        if isinstance(cs, list) and C_EXTRA not in cs:
+        if present and C_EXTRA not in cs:
             cs.append(C_EXTRA)
+        if not present and C_EXTRA in cs:
+            cs.remove(C_EXTRA)
     (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
-    elapsed, _ = snakemake(workdir)
-    aggregation = snakemake(workdir, "--forcerun", "aggregate")[0]
-    extra = WORK / "extra_C.yaml"
-    extra.write_text(yaml.safe_dump(only_extra_C(config), sort_keys=False))
-    shutil.rmtree(WORK / "baseline_extra", ignore_errors=True)
-    new_fits = run(
-        [sys.executable, "-m", "lrsweep.bench", str(extra), str(WORK / "baseline_extra")]
-    )[0]
+    return config
+
+
+def forget_extra_C_fits(workdir: Path) -> None:
+    """Delete the stored results of the C_EXTRA points, so that adding C again fits them."""
+    for result in (workdir / "results/bench/fits").glob("*/*/result.json"):
+        if json.loads(result.read_text()).get("C") == C_EXTRA:
+            shutil.rmtree(result.parent)
+
+
+def reruns(repeats: int) -> dict:
+    """No-change reruns, then one C value added (repeatedly), on the last lrsweep workdir.
+
+    The add-one-C rerun is held against "those fits plus the aggregation": the baseline
+    process preparing the data and fitting only the new grid points, plus a rerun of the
+    workflow's aggregation alone (`snakemake --forcerun aggregate`, nothing to fit). Before
+    each repeat the C value is taken out again and its stored fits are deleted.
+    """
+    workdir = WORK / "lrsweep"
+    unchanged = [snakemake(workdir)[0] for _ in range(repeats)]
+    times = {"add_C": [], "baseline_fits": [], "aggregation": []}
+    for i in range(repeats):
+        set_extra_C(workdir, present=False)
+        snakemake(workdir)
+        forget_extra_C_fits(workdir)
+        config = set_extra_C(workdir, present=True)
+        times["add_C"].append(snakemake(workdir)[0])
+        times["aggregation"].append(snakemake(workdir, "--forcerun", "aggregate")[0])
+        extra = WORK / "extra_C.yaml"
+        extra.write_text(yaml.safe_dump(only_extra_C(config), sort_keys=False))
+        shutil.rmtree(WORK / "baseline_extra", ignore_errors=True)
+        times["baseline_fits"].append(
+            run([sys.executable, "-m", "lrsweep.bench", str(extra), str(WORK / "baseline_extra")])[
+                0
+            ]
+        )
+        last = {k: round(v[-1], 1) for k, v in times.items()}
+        print(f"add one C {i + 1}/{repeats}: {last}", flush=True)
     metrics = latest_metrics(workdir, "bench")
-    new = metrics[(metrics["C"] == C_EXTRA) & (metrics["status"] == "ok")]
     fitted = sum(
         len(json.loads(p.read_text())["fitted"])
         for p in (workdir / "results/bench/fits").glob("*/manifest.json")
     )
-    added = len(metrics[metrics["C"] == C_EXTRA])
     return {
         "unchanged": unchanged,
-        "add_C": elapsed,
-        "add_C_points": added,
+        "add_C_points": int((metrics["C"] == C_EXTRA).sum()),
         "add_C_fitted": fitted,
-        "add_C_fit_seconds": float(new["fit_seconds"].sum()),
-        "add_C_baseline_fits": new_fits,
-        "add_C_aggregation": aggregation,
+        **{f"add_C_{k}" if k != "add_C" else k: v for k, v in times.items()},
     }
 
 
@@ -238,6 +258,7 @@ def med(values) -> float:
 
 def report(full, rer, dag, large) -> str:
     lr, bl = med(full["times"]["lrsweep"]), med(full["times"]["baseline"])
+    reference = med(rer["add_C_baseline_fits"]) + med(rer["add_C_aggregation"])
     lines = [
         "# Benchmark results",
         "",
@@ -267,11 +288,12 @@ def report(full, rer, dag, large) -> str:
         f"**{med(rer['unchanged']):.2f} s** (target <= 2 s).",
         f"- One C value ({C_EXTRA}) added to every grid: {rer['add_C_points']} new grid points, "
         f"{rer['add_C_fitted']} fitted (the others reused); "
-        f"the rerun took **{rer['add_C']:.1f} s**. Those fits in one baseline process "
-        f"(preparing the data, fitting only the new points, their metrics and files) took "
-        f"{rer['add_C_baseline_fits']:.1f} s, and the aggregation alone "
-        f"(`snakemake --forcerun aggregate`) {rer['add_C_aggregation']:.1f} s: "
-        f"**{rer['add_C'] / (rer['add_C_baseline_fits'] + rer['add_C_aggregation']):.2f} x** "
+        f"the rerun took {', '.join(f'{t:.1f}' for t in rer['add_C'])} s, median "
+        f"**{med(rer['add_C']):.1f} s**. Those fits in one baseline process (preparing the "
+        "data, fitting only the new points, their metrics and files) took median "
+        f"{med(rer['add_C_baseline_fits']):.1f} s, and the aggregation alone "
+        f"(`snakemake --forcerun aggregate`) {med(rer['add_C_aggregation']):.1f} s: "
+        f"**{med(rer['add_C']) / reference:.2f} x** "
         "their sum (target <= 1).",
         "",
         "## Building the DAG (`snakemake -n`)",
@@ -305,7 +327,7 @@ def main() -> int:
     parser.add_argument("--skip-large", action="store_true")
     parser.add_argument(
         "--only",
-        choices=["full", "dag", "large"],
+        choices=["full", "reruns", "dag", "large"],
         help="measure one part again; the others come from bench/results.json",
     )
     args = parser.parse_args()
@@ -314,6 +336,9 @@ def main() -> int:
     parts = json.loads(saved.read_text()) if args.only and saved.exists() else {}
     if args.only in (None, "full"):
         parts["full"] = full_sweep(args.repeats)
+    if args.only in (None, "full", "reruns"):
+        if not (WORK / "lrsweep" / "results").is_dir():
+            lrsweep_once(yaml.safe_load((BENCH / "config.yaml").read_text()))
         parts["reruns"] = reruns(args.repeats)
     if args.only in (None, "dag"):
         parts["dag"] = {str(k): v for k, v in dag_times(args.repeats).items()}
