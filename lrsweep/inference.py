@@ -39,9 +39,9 @@ def bootstrap_accuracy(y, pred, resamples: int, seed: int) -> np.ndarray:
 
 
 def _class_weights(y: np.ndarray, rng, size: int) -> np.ndarray:
-    """(size, n) row counts of stratified bootstrap resamples: within each class, n_c draws
-    with replacement from its n_c rows."""
-    weights = np.zeros((size, len(y)))
+    """(size, n) integer row counts of stratified bootstrap resamples: within each class, n_c
+    draws with replacement from its n_c rows."""
+    weights = np.zeros((size, len(y)), dtype=np.int64)
     for c in np.unique(y):
         idx = np.flatnonzero(y == c)
         n_c = len(idx)
@@ -53,21 +53,29 @@ def _class_weights(y: np.ndarray, rng, size: int) -> np.ndarray:
 def weighted_auc(scores: np.ndarray, positive: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """ROC AUC of one score for each row of ``weights`` (row counts); ties count one half.
 
-    Vectorized over the resamples: rows sorted by score, cumulative negative weight read at
-    the start and end of each group of tied scores."""
+    Vectorized over the resamples: rows sorted by score, the cumulative negative weight read
+    at each positive row (below its score, and tied with it). With integer counts every sum
+    is an exact integer, so the only rounding is the final division."""
     order = np.argsort(scores, kind="mergesort")
     s, pos = np.asarray(scores)[order], np.asarray(positive, bool)[order]
-    w = np.asarray(weights, dtype=float)[:, order]
-    wpos, wneg = w * pos, w * ~pos
-    cum = np.concatenate([np.zeros((len(w), 1)), np.cumsum(wneg, axis=1)], axis=1)
+    w = np.asarray(weights)[:, order]
+    wneg = np.where(pos, 0, w)
+    cum = np.zeros((len(w), len(s) + 1), dtype=wneg.dtype)
+    np.cumsum(wneg, axis=1, out=cum[:, 1:])
+    rows = np.flatnonzero(pos)
     starts = np.r_[0, np.flatnonzero(s[1:] != s[:-1]) + 1]
-    ends = np.r_[starts[1:], len(s)]
-    group = np.repeat(np.arange(len(starts)), ends - starts)
-    below = cum[:, starts[group]]  # negative weight strictly below each row's score
-    tied = cum[:, ends[group]] - below  # negative weight at the same score
+    if len(starts) == len(s):  # no tied scores: below a positive row is what precedes it
+        below, tied = cum[:, rows], 0
+    else:
+        ends = np.r_[starts[1:], len(s)]
+        group = np.repeat(np.arange(len(starts)), ends - starts)[rows]
+        below = cum[:, starts[group]]  # negative weight strictly below the row's score
+        tied = cum[:, ends[group]] - below  # negative weight at the same score
+    wpos = w[:, rows]
+    twice = (wpos * (2 * below + tied)).sum(axis=1)
     denom = wpos.sum(axis=1) * wneg.sum(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(denom > 0, (wpos * (below + 0.5 * tied)).sum(axis=1) / denom, np.nan)
+        return np.where(denom > 0, twice / (2 * denom), np.nan)
 
 
 def bootstrap_auc(y, proba, resamples: int, seed: int, chunk: int = 100) -> np.ndarray:

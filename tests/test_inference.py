@@ -42,16 +42,21 @@ def test_holm_matches_statsmodels(seed):
     assert holm(p) == pytest.approx(multipletests(p, method="holm")[1], rel=1e-12)
 
 
-def test_weighted_auc_with_unit_weights_is_roc_auc():
+@pytest.mark.parametrize("ties", [True, False])
+def test_weighted_auc_with_unit_weights_is_roc_auc(ties):
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 500)
-    s = np.round(rng.random(500) + 0.3 * y, 2)  # with ties
+    s = rng.random(500) + 0.3 * y
+    if ties:
+        s = np.round(s, 2)
+    assert len(np.unique(s)) < 500 if ties else len(np.unique(s)) == 500
     assert weighted_auc(s, y == 1, np.ones((1, 500)))[0] == pytest.approx(roc_auc_score(y, s))
-    # counts act as repeated rows
+    # counts act as repeated rows, as integers or as floats
     w = rng.integers(0, 3, 500)
     rep = np.repeat(np.arange(500), w)
     expected = roc_auc_score(y[rep], s[rep])
-    assert weighted_auc(s, y == 1, w[None, :].astype(float))[0] == pytest.approx(expected)
+    for weights in (w[None, :], w[None, :].astype(float)):
+        assert weighted_auc(s, y == 1, weights)[0] == pytest.approx(expected, rel=1e-12)
 
 
 def test_bootstrap_interval_covers_a_known_accuracy_about_95_percent():
