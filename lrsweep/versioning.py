@@ -20,7 +20,16 @@ import lrsweep
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 #: Modules whose change can change a fit's numbers (the fit cache key).
-FIT_MODULES = ("config.py", "data.py", "models.py", "stats.py", "metrics.py", "store.py")
+FIT_MODULES = (
+    "config.py",
+    "data.py",
+    "errors.py",
+    "inference.py",
+    "metrics.py",
+    "models.py",
+    "stats.py",
+    "store.py",
+)
 PACKAGES = (
     "snakemake",
     "scikit-learn",

@@ -1,6 +1,7 @@
 """run_batch: one experiment's grid points, fitted in worker processes or in this one, alike."""
 
 import json
+from pathlib import Path
 
 from conftest import prepared_bundled
 
@@ -51,3 +52,33 @@ def test_forked_workers_and_a_single_process_write_the_same_results(tmp_path):
 
     again = run_batch(tmp_path / "prepared", points, tmp_path / "parallel", "code", n_jobs=2)
     assert again["fitted"] == [] and len(again["reused"]) == 12
+
+
+def test_every_module_a_fit_runs_is_in_the_fit_cache_key(tmp_path):
+    """A stored fit is reused while its key matches; the key covers the code of FIT_MODULES.
+    Every lrsweep module that fitting and scoring a point loads must be among them, or an edit
+    of that module would leave stale results in place."""
+    import subprocess
+    import sys
+
+    from lrsweep.versioning import FIT_MODULES
+
+    script = f"""
+import sys
+sys.path.insert(0, {str(Path(__file__).parent)!r})
+from conftest import prepared_bundled
+from lrsweep.config import resolve_config
+from lrsweep.data import save_prepared
+from lrsweep.store import run_batch
+exp = {{"dataset": {{"source": "sklearn", "name": "iris"}}, "sklearn": {{"solver": "lbfgs"}},
+       "statsmodels": {{}}, "cv": {{"folds": 3, "repeats": 1}}}}
+points = resolve_config({{"sweep": "t", "experiments": {{"iris": exp}}}})["grids"]["iris"]
+save_prepared(prepared_bundled("iris"), {str(tmp_path / "prepared")!r})
+run_batch({str(tmp_path / "prepared")!r}, points, {str(tmp_path / "fits")!r}, "c", n_jobs=1)
+print(" ".join(m for m in sys.modules if m.startswith("lrsweep.")))
+"""
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    loaded = {m.removeprefix("lrsweep.") + ".py" for m in proc.stdout.split()}
+    assert {"models.py", "stats.py", "inference.py"} <= loaded
+    assert loaded <= set(FIT_MODULES)
