@@ -385,3 +385,64 @@ def load_prepared(outdir: str | Path, mmap: bool = True) -> Prepared:
     return Prepared(
         **arrays, classes=meta["classes"], feature_names=meta["feature_names"], meta=meta
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Reusing prepared arrays across reruns
+
+PREPARED_FILES = (*(f"{name}.npy" for name in ARRAYS), "meta.json")
+
+
+def preparation_key(spec: dict, code: str, root: str | Path = ".") -> str:
+    """What the prepared arrays depend on: the experiment's dataset, split and standardize
+    settings, the data file's bytes (csv, parquet) and the preparing code."""
+    parts = {"spec": spec, "code": code}
+    path = spec["dataset"].get("path")
+    if path:
+        parts["file"] = file_checksum(resolve_path(path, root))
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _link_files(src: Path, dst: Path) -> None:
+    """Hard-link (else copy) the prepared files of ``src`` into ``dst``: no data is copied."""
+    import shutil
+
+    dst.mkdir(parents=True, exist_ok=True)
+    for name in PREPARED_FILES:
+        target = dst / name
+        target.unlink(missing_ok=True)
+        try:
+            os.link(src / name, target)
+        except OSError:  # another file system, or no hard links
+            shutil.copy2(src / name, target)
+
+
+def prepare_cached(
+    experiment: str, spec: dict, outdir: str | Path, cache: str | Path, code: str, root="."
+) -> tuple[Prepared, dict]:
+    """``prepare_experiment`` + ``save_prepared`` into ``outdir``, unless ``cache`` holds the
+    arrays of the same :func:`preparation_key`: then they are linked from there.
+
+    The fit job of an experiment prepares its data and fits its grid, so that a grid edit
+    reruns it and Snakemake deletes its outputs, the prepared arrays among them. The cache
+    keeps one hard-linked copy per experiment (no extra space), so a grid edit does not
+    generate, read or standardize the data again. Returns the data (in memory when just
+    prepared, memory-mapped from the files otherwise) and its meta.
+    """
+    import shutil
+
+    outdir, cache = Path(outdir), Path(cache)
+    key = preparation_key(spec, code, root)
+    if (cache / "key").is_file() and (cache / "key").read_text() == key:
+        _link_files(cache, outdir)
+        prepared = load_prepared(outdir)
+        return prepared, prepared.meta
+    prepared = prepare_experiment(experiment, spec, root)
+    meta = save_prepared(prepared, outdir)
+    tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    _link_files(outdir, tmp)
+    (tmp / "key").write_text(key)
+    shutil.rmtree(cache, ignore_errors=True)
+    os.replace(tmp, cache)
+    return prepared, meta

@@ -4,7 +4,7 @@ result, in parallel."""
 from pathlib import Path
 
 from lrsweep.config import experiment_grid
-from lrsweep.data import prepare_experiment, save_prepared
+from lrsweep.data import prepare_cached
 from lrsweep.smk import run
 from lrsweep.store import run_batch, usable_cores, write_manifest
 
@@ -12,8 +12,13 @@ from lrsweep.store import run_batch, usable_cores, write_manifest
 def main(snakemake, log):
     experiment = snakemake.params.experiment
     prepared_dir = Path(snakemake.output.prepared[0]).parent
-    prepared = prepare_experiment(experiment, snakemake.params.preparation)
-    meta = save_prepared(prepared, prepared_dir)
+    prepared, meta = prepare_cached(
+        experiment,
+        snakemake.params.preparation,
+        prepared_dir,
+        Path(snakemake.params.cache),
+        snakemake.params.code,
+    )
     log.info(
         "%s: %d train / %d test rows, %d features, classes %s, %d rows dropped",
         experiment,
