@@ -296,7 +296,10 @@ def run_batch(
         _PREPARED.clear()
         _PREPARED[prepared_dir] = prepared
     if todo:
-        # imported once here, before any worker is forked
+        # imported once here, before any worker is forked (not once per worker)
+        import sklearn.linear_model  # noqa: F401
+        import sklearn.metrics  # noqa: F401
+
         import lrsweep.metrics  # noqa: F401
         import lrsweep.models  # noqa: F401
     jobs = max(1, min(n_jobs, len(todo)))
