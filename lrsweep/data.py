@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -405,8 +406,6 @@ def preparation_key(spec: dict, code: str, root: str | Path = ".") -> str:
 
 def _link_files(src: Path, dst: Path) -> None:
     """Hard-link (else copy) the prepared files of ``src`` into ``dst``: no data is copied."""
-    import shutil
-
     dst.mkdir(parents=True, exist_ok=True)
     for name in PREPARED_FILES:
         target = dst / name
@@ -429,8 +428,6 @@ def prepare_cached(
     generate, read or standardize the data again. Returns the data (in memory when just
     prepared, memory-mapped from the files otherwise) and its meta.
     """
-    import shutil
-
     outdir, cache = Path(outdir), Path(cache)
     key = preparation_key(spec, code, root)
     if (cache / "key").is_file() and (cache / "key").read_text() == key:

@@ -28,11 +28,11 @@ def dataset_checksums(effective: dict, prepared_meta: list) -> dict:
 
 
 def job_timings(results: str | Path) -> list[dict]:
-    """Snakemake's ``benchmark:`` files of the prepare and fit jobs."""
+    """Snakemake's ``benchmark:`` files of the fit jobs."""
+    import pandas as pd
+
     rows = []
     for path in sorted(Path(results, "benchmarks").glob("*/*.tsv")):
-        import pandas as pd
-
         table = pd.read_csv(path, sep="\t")
         for rec in table.to_dict("records"):
             rows.append(

@@ -14,10 +14,10 @@ import traceback
 from lrsweep.errors import LrsweepError
 
 
-def run(snakemake, main, exit_fast: bool = True) -> None:
+def run(snakemake, main) -> None:
     """Run ``main(snakemake, log)``; a known error prints one line and exits 1, keeping the
-    traceback in the rule's log. On success the job's process ends at once (``exit_fast``),
-    see :func:`exit_now`."""
+    traceback in the rule's log. On success the job's process ends at once, see
+    :func:`exit_now`."""
     log_path = snakemake.log[0] if len(snakemake.log) else None
     handlers = [logging.FileHandler(log_path, mode="w")] if log_path else []
     logging.basicConfig(
@@ -37,8 +37,7 @@ def run(snakemake, main, exit_fast: bool = True) -> None:
         log.error("unexpected error\n%s", traceback.format_exc())
         print(f"lrsweep: {type(exc).__name__}: {exc} (traceback in {log_path})", file=sys.stderr)
         sys.exit(1)
-    if exit_fast:
-        exit_now()
+    exit_now()
 
 
 def exit_now() -> None:

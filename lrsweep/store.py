@@ -171,10 +171,14 @@ def write_fit(
 _PREPARED: dict[str, object] = {}
 
 
+def _hold(prepared_dir: str, prepared) -> None:
+    _PREPARED.clear()  # one experiment at a time: do not hold a large dataset twice
+    _PREPARED[prepared_dir] = prepared
+
+
 def _prepared(prepared_dir: str):
     if prepared_dir not in _PREPARED:
-        _PREPARED.clear()  # one experiment at a time: do not hold a large dataset twice
-        _PREPARED[prepared_dir] = load_prepared(prepared_dir)
+        _hold(prepared_dir, load_prepared(prepared_dir))
     return _PREPARED[prepared_dir]
 
 
@@ -246,12 +250,12 @@ def parallel_map(fn, tasks: list[tuple], jobs: int, blas_threads: int = 1) -> li
     start with this process's imports and data (a fresh loky worker spends a second importing
     scikit-learn); elsewhere joblib's loky workers are used.
     """
-    from threadpoolctl import threadpool_limits
-
     if jobs <= 1 or len(tasks) <= 1:
         return [fn(*t) for t in tasks]
     if sys.platform == "linux":
         from concurrent.futures import ProcessPoolExecutor
+
+        from threadpoolctl import threadpool_limits
 
         fork = multiprocessing.get_context("fork")
         with (
@@ -293,8 +297,7 @@ def run_batch(
     todo_ids = {p["model_id"] for p in todo}
     start = time.perf_counter()
     if prepared is not None:
-        _PREPARED.clear()
-        _PREPARED[prepared_dir] = prepared
+        _hold(prepared_dir, prepared)
     if todo:
         # imported once here, before any worker is forked (not once per worker)
         import sklearn.linear_model  # noqa: F401

@@ -7,7 +7,7 @@ from snakemake.exceptions import WorkflowError
 
 from lrsweep import config as lrconfig
 from lrsweep import versioning
-from lrsweep.data import resolve_path
+from lrsweep.data import PREPARED_FILES, resolve_path
 from lrsweep.errors import LrsweepError
 from lrsweep.smk import end_without_waiting
 
@@ -41,7 +41,6 @@ VERSION = versioning.version_id(EFFECTIVE, versioning.code_fingerprint(WORKFLOW_
 RESULTS = f"results/{EFFECTIVE['sweep']}"
 OUT = f"{RESULTS}/{VERSION}"
 PREPARED = f"{RESULTS}/prepared/{{experiment}}"
-PREPARED_FILES = ["X_train.npy", "X_test.npy", "y_train.npy", "y_test.npy", "meta.json"]
 
 
 wildcard_constraints:
