@@ -464,20 +464,78 @@ def dataset_shape(dataset: dict) -> tuple[int, int, int] | None:
     return None
 
 
-def fit_threads(exp: dict, points: list[dict], most: int = 8, small: float = 3e6) -> int:
-    """Threads for an experiment's fit job: 1 when all its fits together are small work (the
-    job then runs beside other experiments' jobs instead of holding every core), else
-    ``most`` (Snakemake scales it down to ``--cores``).
+def experiment_work(exp: dict, points: list[dict]) -> float | None:
+    """A parse-time estimate of an experiment's fitting work, or None when the data's size is
+    not known from the config (csv, parquet).
 
-    Work is rows x features x (classes - 1) x the summed cost estimates of the points. The
-    tutorial's examples and iris grids are far below ``small``; breast_cancer's 64-point bench
-    grid (6.7e6) took 1.6 s on one core, half that on two, and ran alone at the end.
+    Work is rows x features x (classes - 1) x the summed cost estimates of the points. Measured
+    on the bench machine, 2e7 of it is roughly a second of one core: digits' 64-point bench
+    grid is 4.1e8 (about 22 s of fits and bootstraps), the 200,000 x 50 synthetic grid 4.8e8
+    (about 15 s).
     """
     from lrsweep.store import estimated_cost
 
     shape = dataset_shape(exp["dataset"])
     if shape is None:
-        return most
+        return None
     rows, features, classes = shape
-    work = rows * features * max(1, classes - 1) * sum(estimated_cost(p) for p in points)
-    return 1 if work < small else most
+    return rows * features * max(1, classes - 1) * sum(estimated_cost(p) for p in points)
+
+
+def fit_threads(work: float | None, most: int = 8, small: float = 3e6) -> int:
+    """Threads for a fit job doing ``work`` (see :func:`experiment_work`): 1 when it is small
+    (the tutorial's examples, iris: forking workers would cost more than the fits), else
+    ``most`` (Snakemake scales it down to ``--cores``). Unknown work gets ``most``.
+
+    breast_cancer's 64-point bench grid (6.7e6) took 1.6 s on one core, half that on two.
+    """
+    return 1 if work is not None and work < small else most
+
+
+#: Work (see :func:`experiment_work`) above which an experiment gets a fit job of its own:
+#: about two and a half minutes of one core. Below it, a job's fixed cost (a second or two to
+#: start and import scikit-learn, more in a cluster's queue) is a large share of its fits.
+OWN_JOB_WORK = 3e9
+#: Data size (rows x features) above which an experiment gets a fit job of its own, so that
+#: a job never holds two large datasets in memory: 2e7 values are 160 MB as float64.
+OWN_JOB_CELLS = 2e7
+
+
+def pack_name(members: list[str]) -> str:
+    """A pack's name: its experiment's, or its experiments' joined by '+' (a character
+    experiment names cannot hold), shortened to the first and a count when that is long."""
+    name = "+".join(members)
+    if len(name) > 80:
+        name = f"{members[0]}+{len(members) - 1}-more"
+    return name
+
+
+def fit_packs(
+    experiments: dict, grids: dict, own_work: float = OWN_JOB_WORK, own_cells: float = OWN_JOB_CELLS
+) -> dict[str, list[str]]:
+    """Which experiments share a fit job: ``{pack name: [experiments]}``, in config order.
+
+    One job per experiment would start a process and import scikit-learn (1-2 s) once per
+    experiment, one after another while the other cores wait, and a job's worker pool cannot
+    lend a core to another job's slowest fit. So experiments of small work are packed into
+    one job, whose worker pool runs all their grid points slowest first; an experiment of
+    large work or data (or of unknown size: csv, parquet) gets a job of its own, which a
+    cluster can send to a node of its own. A pack is closed when its work reaches
+    ``own_work``.
+    """
+    packs: list[list[str]] = []
+    open_pack: list[str] = []
+    open_work = 0.0
+    for name, exp in experiments.items():
+        work = experiment_work(exp, grids[name])
+        shape = dataset_shape(exp["dataset"])
+        if work is None or work >= own_work or shape[0] * shape[1] > own_cells:
+            packs.append([name])
+            continue
+        if open_pack and open_work + work > own_work:
+            open_pack, open_work = [], 0.0
+        if not open_pack:
+            packs.append(open_pack)
+        open_pack.append(name)
+        open_work += work
+    return {pack_name(members): members for members in packs}

@@ -10,7 +10,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -391,12 +390,14 @@ def load_prepared(outdir: str | Path, mmap: bool = True) -> Prepared:
 # --------------------------------------------------------------------------------------------
 # Reusing prepared arrays across reruns
 
-PREPARED_FILES = (*(f"{name}.npy" for name in ARRAYS), "meta.json")
+#: The settings of an experiment its prepared arrays depend on.
+PREPARATION_KEYS = ("dataset", "split", "standardize")
 
 
-def preparation_key(spec: dict, code: str, root: str | Path = ".") -> str:
+def preparation_key(exp: dict, code: str, root: str | Path = ".") -> str:
     """What the prepared arrays depend on: the experiment's dataset, split and standardize
-    settings, the data file's bytes (csv, parquet) and the preparing code."""
+    settings (not its grids), the data file's bytes (csv, parquet) and the preparing code."""
+    spec = {k: exp[k] for k in PREPARATION_KEYS if k in exp}
     parts = {"spec": spec, "code": code}
     path = spec["dataset"].get("path")
     if path:
@@ -404,42 +405,26 @@ def preparation_key(spec: dict, code: str, root: str | Path = ".") -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _link_files(src: Path, dst: Path) -> None:
-    """Hard-link (else copy) the prepared files of ``src`` into ``dst``: no data is copied."""
-    dst.mkdir(parents=True, exist_ok=True)
-    for name in PREPARED_FILES:
-        target = dst / name
-        target.unlink(missing_ok=True)
-        try:
-            os.link(src / name, target)
-        except OSError:  # another file system, or no hard links
-            shutil.copy2(src / name, target)
-
-
 def prepare_cached(
-    experiment: str, spec: dict, outdir: str | Path, cache: str | Path, code: str, root="."
+    experiment: str, exp: dict, outdir: str | Path, code: str, root="."
 ) -> tuple[Prepared, dict]:
-    """``prepare_experiment`` + ``save_prepared`` into ``outdir``, unless ``cache`` holds the
-    arrays of the same :func:`preparation_key`: then they are linked from there.
+    """``prepare_experiment`` + ``save_prepared`` into ``outdir``, unless ``outdir`` already
+    holds the arrays of the same :func:`preparation_key` (its ``key`` file): then they are
+    read from there, memory-mapped.
 
-    The fit job of an experiment prepares its data and fits its grid, so that a grid edit
-    reruns it and Snakemake deletes its outputs, the prepared arrays among them. The cache
-    keeps one hard-linked copy per experiment (no extra space), so a grid edit does not
-    generate, read or standardize the data again. Returns the data (in memory when just
-    prepared, memory-mapped from the files otherwise) and its meta.
+    A grid edit reruns the experiment's fit job; the data is prepared again only when the
+    dataset, split, standardization, data file or code changed. Returns the data (in memory
+    when just prepared) and its meta. The key is removed before the arrays are rewritten and
+    written after them, so a killed job never leaves a key over half-written arrays.
     """
-    outdir, cache = Path(outdir), Path(cache)
-    key = preparation_key(spec, code, root)
-    if (cache / "key").is_file() and (cache / "key").read_text() == key:
-        _link_files(cache, outdir)
+    outdir = Path(outdir)
+    key = preparation_key(exp, code, root)
+    key_file = outdir / "key"
+    if key_file.is_file() and key_file.read_text() == key:
         prepared = load_prepared(outdir)
         return prepared, prepared.meta
-    prepared = prepare_experiment(experiment, spec, root)
+    key_file.unlink(missing_ok=True)
+    prepared = prepare_experiment(experiment, exp, root)
     meta = save_prepared(prepared, outdir)
-    tmp = cache.with_name(f".{cache.name}.{os.getpid()}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    _link_files(outdir, tmp)
-    (tmp / "key").write_text(key)
-    shutil.rmtree(cache, ignore_errors=True)
-    os.replace(tmp, cache)
+    atomic_write_text(key_file, key)
     return prepared, meta

@@ -24,6 +24,17 @@ import numpy as np
 from lrsweep.data import atomic_write_text, load_prepared
 
 RESULT = "result.json"
+MANIFEST = "manifest.json"
+
+
+def experiment_dirs(pack_file: str | Path, experiment: str) -> tuple[Path, Path]:
+    """``(prepared, fits)``: where an experiment's prepared arrays and its grid points' folders
+    (and ``manifest.json``) live, beside the file of the fit job that wrote them
+    (``results/<sweep>/packs/<pack>.json``)."""
+    results = Path(pack_file).parent.parent
+    return results / "prepared" / experiment, results / "fits" / experiment
+
+
 SETTING_KEYS = (
     "library",
     "solver",
@@ -171,14 +182,15 @@ def write_fit(
 _PREPARED: dict[str, object] = {}
 
 
-def _hold(prepared_dir: str, prepared) -> None:
-    _PREPARED.clear()  # one experiment at a time: do not hold a large dataset twice
-    _PREPARED[prepared_dir] = prepared
+def _hold(prepared: dict[str, object]) -> None:
+    """Keep the prepared data of this job's experiments, and nothing else, in memory."""
+    _PREPARED.clear()
+    _PREPARED.update(prepared)
 
 
 def _prepared(prepared_dir: str):
     if prepared_dir not in _PREPARED:
-        _hold(prepared_dir, load_prepared(prepared_dir))
+        _PREPARED[prepared_dir] = load_prepared(prepared_dir)
     return _PREPARED[prepared_dir]
 
 
@@ -269,22 +281,8 @@ def parallel_map(fn, tasks: list[tuple], jobs: int, blas_threads: int = 1) -> li
         return Parallel(n_jobs=jobs)(delayed(fn)(*t) for t in tasks)
 
 
-def run_batch(
-    prepared_dir: str | Path,
-    points: list[dict],
-    outdir: str | Path,
-    code: str,
-    n_jobs: int = 1,
-    prepared=None,
-) -> dict:
-    """Fit the grid points of one experiment that have no valid stored result; return a manifest.
-
-    ``prepared`` is the data already in memory (as just written to ``prepared_dir``), so that
-    neither this process nor its workers read it back. ``manifest["fitted"]`` and
-    ``manifest["reused"]`` count what was computed and what was taken from earlier runs;
-    ``manifest["failures"]`` keeps the tracebacks for the log.
-    """
-    prepared_dir, outdir = str(prepared_dir), Path(outdir)
+def _plan(prepared_dir: str, points: list[dict], outdir: Path, code: str) -> dict:
+    """One experiment's keys and the points without a valid stored result."""
     outdir.mkdir(parents=True, exist_ok=True)
     # Leftovers of a killed run (half-written folders never renamed into place): Snakemake's
     # lock makes this job the only writer here, so they can go.
@@ -293,31 +291,68 @@ def run_batch(
     data_key = json.loads((Path(prepared_dir) / "meta.json").read_text())["data_key"]
     keys = {p["model_id"]: fit_key(data_key, p, code) for p in points}
     todo = [p for p in points if read_result(outdir / p["model_id"], keys[p["model_id"]]) is None]
-    todo.sort(key=estimated_cost, reverse=True)
-    todo_ids = {p["model_id"] for p in todo}
+    return {"data_key": data_key, "keys": keys, "todo": todo}
+
+
+def run_batches(batches: list[tuple], code: str, n_jobs: int = 1) -> list[dict]:
+    """Fit the grid points of several experiments that have no valid stored result, all in
+    one pool of ``n_jobs`` workers, slowest first; return one manifest per experiment.
+
+    ``batches`` holds ``(prepared_dir, points, outdir, prepared)`` per experiment, where
+    ``prepared`` is the data already in memory (as just written to ``prepared_dir``, or None to
+    read it there), so that neither this process nor its forked workers read it again.
+    ``manifest["fitted"]`` and ``manifest["reused"]`` say what was computed and what was taken
+    from earlier runs; ``manifest["failures"]`` keeps the tracebacks for the log;
+    ``manifest["seconds"]`` is the time the whole pool took.
+    """
+    plans = [_plan(str(d), points, Path(out), code) for d, points, out, _ in batches]
+    tasks = [
+        (str(d), p, str(Path(out) / p["model_id"]), plan["keys"][p["model_id"]])
+        for (d, _, out, _), plan in zip(batches, plans, strict=True)
+        for p in plan["todo"]
+    ]
+    tasks.sort(key=lambda t: estimated_cost(t[1]), reverse=True)
     start = time.perf_counter()
-    if prepared is not None:
-        _hold(prepared_dir, prepared)
-    if todo:
+    _hold({str(d): data for d, _, _, data in batches if data is not None})
+    if tasks:
         # imported once here, before any worker is forked (not once per worker)
         import sklearn.linear_model  # noqa: F401
         import sklearn.metrics  # noqa: F401
 
         import lrsweep.metrics  # noqa: F401
         import lrsweep.models  # noqa: F401
-    jobs = max(1, min(n_jobs, len(todo)))
-    tasks = [(prepared_dir, p, str(outdir / p["model_id"]), keys[p["model_id"]]) for p in todo]
+    jobs = max(1, min(n_jobs, len(tasks)))
     done = parallel_map(fit_one, tasks, jobs, blas_threads=max(1, n_jobs // jobs))
-    failures = [d for d in done if d["status"] == "failed"]
-    return {
-        "data_key": data_key,
-        "code": code,
-        "fits": [{"model_id": p["model_id"], "key": keys[p["model_id"]]} for p in points],
-        "fitted": [d["model_id"] for d in done],
-        "reused": [p["model_id"] for p in points if p["model_id"] not in todo_ids],
-        "seconds": time.perf_counter() - start,
-        "failures": failures,
-    }
+    seconds = time.perf_counter() - start
+    by_id = {(t[0], d["model_id"]): d for t, d in zip(tasks, done, strict=True)}
+    manifests = []
+    for (d, points, _, _), plan in zip(batches, plans, strict=True):
+        ours = [by_id[(str(d), p["model_id"])] for p in points if (str(d), p["model_id"]) in by_id]
+        todo_ids = {p["model_id"] for p in plan["todo"]}
+        manifests.append(
+            {
+                "data_key": plan["data_key"],
+                "code": code,
+                "fits": [{"model_id": m, "key": k} for m, k in plan["keys"].items()],
+                "fitted": [x["model_id"] for x in ours],
+                "reused": [p["model_id"] for p in points if p["model_id"] not in todo_ids],
+                "seconds": seconds,
+                "failures": [x for x in ours if x["status"] == "failed"],
+            }
+        )
+    return manifests
+
+
+def run_batch(
+    prepared_dir: str | Path,
+    points: list[dict],
+    outdir: str | Path,
+    code: str,
+    n_jobs: int = 1,
+    prepared=None,
+) -> dict:
+    """:func:`run_batches` for one experiment: its manifest."""
+    return run_batches([(prepared_dir, points, outdir, prepared)], code, n_jobs)[0]
 
 
 def usable_cores(threads: int) -> int:

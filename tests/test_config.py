@@ -168,23 +168,65 @@ def test_smoke_config_is_valid():
     assert set(sweep["grids"]) == {"example1", "example2", "digits", "iris", "synthetic"}
 
 
-def test_fit_threads_small_experiments_take_one_thread_others_many():
-    from lrsweep.config import fit_threads
+def resolved(experiments: dict) -> dict:
+    return resolve_config({"sweep": "t", "experiments": experiments})
+
+
+def test_fit_threads_small_work_takes_one_thread_other_work_many():
+    from lrsweep.config import experiment_work, fit_threads
 
     def threads(dataset, sklearn):
-        sweep = resolve_config(
-            {"sweep": "t", "experiments": {"e": {"dataset": dataset, "sklearn": sklearn}}}
+        sweep = resolved({"e": {"dataset": dataset, "sklearn": sklearn}})
+        return fit_threads(
+            experiment_work(sweep["config"]["experiments"]["e"], sweep["grids"]["e"])
         )
-        return fit_threads(sweep["config"]["experiments"]["e"], sweep["grids"]["e"])
 
     grid = {"solver": ["liblinear", "lbfgs", "saga"], "C": [0.01, 0.1, 1.0, 10.0]}
     assert threads({"source": "sklearn", "name": "iris"}, grid) == 1
     assert threads({"source": "sklearn", "name": "breast_cancer"}, {"solver": "lbfgs"}) == 1
-    bench_grid = {  # breast_cancer's grid in bench/config.yaml
-        "solver": ["liblinear", "lbfgs", "newton-cg", "saga"],
-        "penalty": ["l1", "l2"],
-        "C": [0.001, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0],
-    }
-    assert threads({"source": "sklearn", "name": "breast_cancer"}, bench_grid) == 8
+    assert threads({"source": "sklearn", "name": "breast_cancer"}, BENCH_GRID) == 8
     assert threads({"source": "sklearn", "name": "digits"}, grid) == 8
     assert threads({"source": "csv", "path": "d.csv", "target": "y"}, {"solver": "lbfgs"}) == 8
+
+
+BENCH_GRID = {  # digits' and breast_cancer's grid in bench/config.yaml
+    "solver": ["liblinear", "lbfgs", "newton-cg", "saga"],
+    "penalty": ["l1", "l2"],
+    "C": [0.001, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0],
+}
+
+
+def test_fit_packs_share_a_job_among_small_experiments_and_give_large_ones_their_own():
+    from lrsweep.config import fit_packs
+
+    def packs(experiments, **limits):
+        sweep = resolved(experiments)
+        return fit_packs(sweep["config"]["experiments"], sweep["grids"], **limits)
+
+    digits = {"dataset": {"source": "sklearn", "name": "digits"}, "sklearn": BENCH_GRID}
+    iris = {"dataset": {"source": "sklearn", "name": "iris"}}
+    csv = {"dataset": {"source": "csv", "path": "d.csv", "target": "y"}}
+
+    def synthetic(rows, C=1.0):
+        return {
+            "dataset": {"source": "synthetic", "n_samples": rows, "n_features": 50},
+            "sklearn": {"solver": ["lbfgs", "saga"], "C": C},
+        }
+
+    # the bench sweep: one job (its 19 new fits then share one pool, as in one process)
+    bench = {"digits": digits, "breast": {**digits, "dataset": iris["dataset"]}}
+    bench["synthetic"] = synthetic(200_000, C=[0.01, 1.0])
+    assert packs(bench) == {"digits+breast+synthetic": ["digits", "breast", "synthetic"]}
+    # unknown size (csv) or large data (1,000,000 x 50): a job of its own, in config order
+    assert packs({"a": iris, "big": synthetic(1_000_000), "f": csv, "b": iris}) == {
+        "a+b": ["a", "b"],
+        "big": ["big"],
+        "f": ["f"],
+    }
+    # large work: a job of its own; a pack is closed when its work reaches the limit
+    assert list(packs(bench, own_work=3.5e8)) == ["digits", "breast", "synthetic"]
+    assert list(packs({"a": digits, "b": digits, "c": digits}, own_work=1e9)) == ["a+b", "c"]
+    # a long name is shortened; names never clash with an experiment's (no '+' allowed there)
+    many = packs({f"experiment_{i:02d}": iris for i in range(12)})
+    assert list(many) == ["experiment_00+11-more"]
+    assert many["experiment_00+11-more"][-1] == "experiment_11"

@@ -171,37 +171,42 @@ def test_make_synthetic_peaks_below_make_classification():
     assert peaks["lean"] <= 2.2 < 2.8 <= peaks["sklearn"], peaks
 
 
-def test_prepare_cached_links_the_arrays_while_the_preparation_is_unchanged(tmp_path):
+def test_prepare_cached_reads_the_arrays_back_while_the_preparation_is_unchanged(tmp_path):
     from lrsweep.data import prepare_cached
 
     table = pd.DataFrame({"a": [1.0, 2, 3, 4, 5, 6, 7, 8], "y": [0, 1] * 4})
     table.to_csv(tmp_path / "d.csv", index=False)
-    spec = {
+    exp = {
         "dataset": {"source": "csv", "path": "d.csv", "target": "y"},
         "split": {"test_size": 0.25, "random_state": 0, "stratify": True},
         "standardize": True,
+        "sklearn": {"C": [1.0]},
     }
-    out, cache = tmp_path / "prepared", tmp_path / "cache"
+    out = tmp_path / "prepared"
 
-    def prepare(spec, code="c1"):
-        return prepare_cached("e", spec, out, cache, code, root=tmp_path)
+    def prepare(exp, code="c1"):
+        return prepare_cached("e", exp, out, code, root=tmp_path)
 
-    first, meta = prepare(spec)
+    first, meta = prepare(exp)
     inode = (out / "X_train.npy").stat().st_ino
-    for name in ("X_train.npy", "meta.json"):  # Snakemake deletes a rerun job's outputs
-        (out / name).unlink()
-    again, meta_again = prepare(spec)
-    assert (out / "X_train.npy").stat().st_ino == inode  # linked, not written again
+    # a grid edit: the arrays are read back, not written again
+    again, meta_again = prepare({**exp, "sklearn": {"C": [1.0, 10.0]}})
+    assert (out / "X_train.npy").stat().st_ino == inode
     assert meta_again["data_key"] == meta["data_key"]
     np.testing.assert_array_equal(again.X_train, first.X_train)
 
     # another split, other code, or an edited file: prepared again
-    other = {**spec, "split": {**spec["split"], "random_state": 1}}
+    other = {**exp, "split": {**exp["split"], "random_state": 1}}
     assert prepare(other)[1]["data_key"] != meta["data_key"]
     assert (out / "X_train.npy").stat().st_ino != inode
-    assert prepare(spec)[1]["data_key"] == meta["data_key"]
+    assert prepare(exp)[1]["data_key"] == meta["data_key"]
     inode = (out / "X_train.npy").stat().st_ino
-    prepare(spec, code="c2")
+    prepare(exp, code="c2")
     assert (out / "X_train.npy").stat().st_ino != inode
     table.assign(a=table.a**2).to_csv(tmp_path / "d.csv", index=False)  # not a rescaling
-    assert prepare(spec, code="c2")[1]["data_key"] != meta["data_key"]
+    assert prepare(exp, code="c2")[1]["data_key"] != meta["data_key"]
+    # a job killed while writing the arrays leaves no key: they are prepared again
+    (out / "key").unlink()
+    inode = (out / "X_train.npy").stat().st_ino
+    prepare(exp, code="c2")
+    assert (out / "X_train.npy").stat().st_ino != inode

@@ -1,4 +1,4 @@
-"""run_batch: one experiment's grid points, fitted in worker processes or in this one, alike."""
+"""run_batch(es): experiments' grid points, fitted in worker processes or in this one, alike."""
 
 import json
 from pathlib import Path
@@ -7,7 +7,7 @@ from conftest import prepared_bundled
 
 from lrsweep.config import resolve_config
 from lrsweep.data import save_prepared
-from lrsweep.store import run_batch
+from lrsweep.store import run_batch, run_batches
 
 
 def wine_grid():
@@ -52,6 +52,33 @@ def test_forked_workers_and_a_single_process_write_the_same_results(tmp_path):
 
     again = run_batch(tmp_path / "prepared", points, tmp_path / "parallel", "code", n_jobs=2)
     assert again["fitted"] == [] and len(again["reused"]) == 12
+
+
+def test_one_pool_for_several_experiments_gives_each_its_own_results_and_manifest(tmp_path):
+    wine = prepared_bundled("wine")
+    save_prepared(wine, tmp_path / "prepared/wine")
+    save_prepared(prepared_bundled("iris"), tmp_path / "prepared/iris")
+    exp = {"dataset": {"source": "sklearn", "name": "iris"}, "sklearn": {"C": [0.1, 1.0]}}
+    iris_points = resolve_config({"sweep": "t", "experiments": {"iris": exp}})["grids"]["iris"]
+    wine_points = wine_grid()
+    # iris has a stored result for C=1 already: only C=0.1 is new
+    run_batch(tmp_path / "prepared/iris", iris_points[1:], tmp_path / "pool/iris", "code")
+    wine_m, iris_m = run_batches(
+        [
+            (tmp_path / "prepared/wine", wine_points, tmp_path / "pool/wine", wine),
+            (tmp_path / "prepared/iris", iris_points, tmp_path / "pool/iris", None),
+        ],
+        "code",
+        n_jobs=2,
+    )
+    assert wine_m["fitted"] == [p["model_id"] for p in wine_points] and wine_m["reused"] == []
+    assert iris_m["fitted"] == [iris_points[0]["model_id"]]
+    assert iris_m["reused"] == [iris_points[1]["model_id"]]
+    assert wine_m["data_key"] != iris_m["data_key"]
+    # each experiment's results equal those of a job of its own
+    alone = run_batch(tmp_path / "prepared/wine", wine_points, tmp_path / "alone", "code")
+    assert len(alone["fitted"]) == 12
+    assert results(tmp_path / "pool/wine", wine_points) == results(tmp_path / "alone", wine_points)
 
 
 def test_every_module_a_fit_runs_is_in_the_fit_cache_key(tmp_path):

@@ -192,7 +192,8 @@ def test_failed_points_are_listed_and_the_run_exits_nonzero(tmp_path):
     failed = metrics[metrics.status == "failed"]
     assert failed.model_id.tolist() == ["sm_mle_newton"]
     assert (metrics.status == "ok").sum() == 4  # every other fit went on
-    log = (tmp_path / "results/fails/logs/fit/example1.log").read_text()
+    # the two small experiments share a fit job, named after them
+    log = (tmp_path / "results/fails/logs/fit/example1+example2.log").read_text()
     assert "Traceback" in log and "PerfectSeparation" in log
 
 
@@ -222,8 +223,6 @@ def test_adding_a_C_value_fits_only_that_point_and_keeps_the_old_version(tmp_pat
     first = version_dir(tmp_path, "small")
     snapshot = tmp_path / "snapshot"
     os.system(f"cp -a {first} {snapshot}")
-    untouched = tmp_path / "results/small/fits/example2/manifest.json"
-    untouched_mtime = untouched.stat().st_mtime_ns
 
     proc = snakemake(tmp_path, config=small_config([1.0, 10.0, 100.0]))
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -231,8 +230,9 @@ def test_adding_a_C_value_fits_only_that_point_and_keeps_the_old_version(tmp_pat
     assert second != first
     assert manifest(tmp_path, "example1")["fitted"] == ["sk_liblinear_l2_C100_rs0"]
     assert len(manifest(tmp_path, "example1")["reused"]) == 2
-    # example2's grid did not change: its job did not run again
-    assert untouched.stat().st_mtime_ns == untouched_mtime
+    # example2's grid did not change: none of its points was fitted again
+    assert manifest(tmp_path, "example2")["fitted"] == []
+    assert len(manifest(tmp_path, "example2")["reused"]) == 2
     # the earlier version is byte for byte as it was
     cmp = filecmp.dircmp(first, snapshot)
     assert not cmp.diff_files and not cmp.left_only and not cmp.right_only
@@ -286,10 +286,13 @@ def test_data_error_is_one_line_and_other_experiments_still_fit(tmp_path):
     pd.DataFrame({"a": [1.0, 2, 3, 4], "outcome": ["x"] * 4}).to_csv(
         tmp_path / "data/one.csv", index=False
     )
+    one_class = {"source": "inline", "x": [[1.0], [2.0], [3.0]], "y": ["x", "x", "x"]}
     config = {
         "sweep": "bad",
         "experiments": {
             "example1": EXAMPLE1,
+            # a csv file gets a fit job of its own; this one shares example1's job
+            "inline": {"dataset": one_class, "split": "none"},
             "mydata": {
                 "dataset": {"source": "csv", "path": "data/one.csv", "target": "outcome"},
                 "split": "none",
@@ -298,9 +301,10 @@ def test_data_error_is_one_line_and_other_experiments_still_fit(tmp_path):
     }
     proc = snakemake(tmp_path, config=config)
     assert proc.returncode != 0
-    assert (
-        "lrsweep: experiment 'mydata': key 'dataset.target': the target has a single class ('x')"
-    ) in proc.stderr
+    for name in ("mydata", "inline"):
+        assert (
+            f"lrsweep: experiment '{name}': key 'dataset.target': the target has a single class"
+        ) in proc.stderr
     assert manifest_of(tmp_path, "bad", "example1")["fitted"]  # the good experiment went on
 
 

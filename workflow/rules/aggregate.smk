@@ -7,9 +7,7 @@ localrules:
 # a second before it does anything).
 rule aggregate:
     input:
-        manifests=get_manifests(),
-        y_test=expand(f"{PREPARED}/y_test.npy", experiment=EXPERIMENTS),
-        prepared=get_prepared_meta(),
+        packs=get_packs(),
     output:
         metrics=report(
             f"{OUT}/metrics.csv", caption="../report/metrics.rst", category="tables"
@@ -27,6 +25,7 @@ rule aggregate:
     conda:
         "../envs/lrsweep.yaml"
     params:
+        experiments=EXPERIMENTS,
         config_file=str(CONFIG_FILE),
         effective=EFFECTIVE,
     script:

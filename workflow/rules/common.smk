@@ -7,7 +7,7 @@ from snakemake.exceptions import WorkflowError
 
 from lrsweep import config as lrconfig
 from lrsweep import versioning
-from lrsweep.data import PREPARED_FILES, resolve_path
+from lrsweep.data import resolve_path
 from lrsweep.errors import LrsweepError
 from lrsweep.smk import end_without_waiting
 
@@ -36,64 +36,59 @@ except LrsweepError as exc:
 EFFECTIVE = SWEEP["config"]
 EXPERIMENTS = list(EFFECTIVE["experiments"])
 GRIDS = SWEEP["grids"]
+# Which experiments share a fit job (small ones do: see lrsweep.config.fit_packs).
+PACKS = lrconfig.fit_packs(EFFECTIVE["experiments"], GRIDS)
+PACK_OF = {name: pack for pack, members in PACKS.items() for name in members}
 FIT_CODE = versioning.fit_code_fingerprint()
 VERSION = versioning.version_id(EFFECTIVE, versioning.code_fingerprint(WORKFLOW_DIR))
 RESULTS = f"results/{EFFECTIVE['sweep']}"
 OUT = f"{RESULTS}/{VERSION}"
-PREPARED = f"{RESULTS}/prepared/{{experiment}}"
 
 
 wildcard_constraints:
     experiment="|".join(map(re.escape, EXPERIMENTS)),
+    pack="|".join(map(re.escape, PACKS)),
 
 
 def get_final_output():
     return [f"{OUT}/summary.txt"]
 
 
-def get_prepared(wildcards):
-    return [f"{RESULTS}/prepared/{wildcards.experiment}/{f}" for f in PREPARED_FILES]
-
-
 def get_dataset_files(wildcards):
-    """A csv/parquet file is an input, so editing it reruns its experiment."""
-    ds = EFFECTIVE["experiments"][wildcards.experiment]["dataset"]
-    return [ds["path"]] if ds["source"] in ("csv", "parquet") else []
+    """The csv/parquet files a pack reads are inputs, so editing one reruns its job."""
+    files = []
+    for name in PACKS[wildcards.pack]:
+        ds = EFFECTIVE["experiments"][name]["dataset"]
+        if ds["source"] in ("csv", "parquet"):
+            files.append(ds["path"])
+    return files
 
 
-def get_preparation(wildcards):
-    """What determines the prepared arrays (a param, so an edit reruns the experiment)."""
-    exp = EFFECTIVE["experiments"][wildcards.experiment]
-    return {k: exp[k] for k in ("dataset", "split", "standardize") if k in exp}
-
-
-def get_grid_spec(wildcards):
-    """What an experiment's grid points are computed from (a param, so that any edit of the
-    grid reruns `fit`, while the DAG and Snakemake's records stay small for big grids).
-    """
-    return {
-        "experiment": EFFECTIVE["experiments"][wildcards.experiment],
-        "bootstrap": EFFECTIVE["bootstrap"],
-    }
+def get_pack_spec(wildcards):
+    """The settings of a pack's experiments (a param: any edit of their data or grids reruns
+    the job, while the DAG and Snakemake's records stay small for big grids)."""
+    return {name: EFFECTIVE["experiments"][name] for name in PACKS[wildcards.pack]}
 
 
 def get_fit_threads(wildcards):
-    """1 for an experiment whose fits are small work in all, else 8 (scaled to --cores)."""
-    name = wildcards.experiment
-    return lrconfig.fit_threads(EFFECTIVE["experiments"][name], GRIDS[name])
+    """1 for a pack whose fits are small work in all, else 8 (scaled to --cores)."""
+    works = [
+        lrconfig.experiment_work(EFFECTIVE["experiments"][name], GRIDS[name])
+        for name in PACKS[wildcards.pack]
+    ]
+    return lrconfig.fit_threads(None if None in works else sum(works))
 
 
-def get_prepared_meta(wildcards=None):
-    return expand(f"{PREPARED}/meta.json", experiment=EXPERIMENTS)
+def get_packs(wildcards=None):
+    return expand(f"{RESULTS}/packs/{{pack}}.json", pack=PACKS)
+
+
+def get_pack(wildcards):
+    """The fit job that wrote an experiment's fits and prepared data."""
+    return f"{RESULTS}/packs/{PACK_OF[wildcards.experiment]}.json"
 
 
 def get_figures(wildcards=None):
     if not EFFECTIVE["figures"]:
         return []
     return expand(f"{OUT}/figures/{{experiment}}/overview", experiment=EXPERIMENTS)
-
-
-def get_manifests(wildcards=None):
-    return expand(
-        f"{RESULTS}/fits/{{experiment}}/manifest.json", experiment=EXPERIMENTS
-    )

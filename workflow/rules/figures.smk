@@ -5,8 +5,7 @@ rule figures:
     input:
         metrics=f"{OUT}/metrics.csv",
         coefficients=f"{OUT}/coefficients.csv",
-        manifest=f"{RESULTS}/fits/{{experiment}}/manifest.json",
-        prepared=get_prepared,
+        pack=get_pack,
     output:
         overview=report(
             directory(f"{OUT}/figures/{{experiment}}/overview"),

@@ -1,21 +1,20 @@
-# One job per experiment: prepare its data (load, check, split, standardize, store the arrays),
-# then fit its grid points in parallel inside the job (worker processes, with the threads
-# Snakemake grants), slowest first. One process per experiment, not two: each costs over a
-# second of imports before it does anything. The grid points are computed in the job from the
-# experiment's settings (a param: any edit of the grid or the data reruns the job). The
-# prepared arrays are also kept, hard-linked, under cache/prepared/, so a grid edit does not
-# prepare the data again. Each grid point gets its own folder, and a point whose stored result
-# matches its key (data checksums, settings, code) is not fitted again.
+# One job per pack of experiments (lrsweep.config.fit_packs: experiments of small work share
+# a job, a large one has its own). The job prepares each experiment's data (load, check,
+# split, standardize; stored under prepared/<experiment>/ and prepared again only when the
+# data or its settings changed), then fits all their grid points in one pool of worker
+# processes with the threads Snakemake grants, slowest first. Each grid point gets its own
+# folder under fits/<experiment>/, and a point whose stored result matches its key (data
+# checksums, settings, code) is not fitted again. The experiments' settings are a param: any
+# edit of their data or grids reruns the job.
 rule fit:
     input:
         get_dataset_files,
     output:
-        prepared=multiext(f"{PREPARED}/", *PREPARED_FILES),
-        manifest=f"{RESULTS}/fits/{{experiment}}/manifest.json",
+        f"{RESULTS}/packs/{{pack}}.json",
     log:
-        f"{RESULTS}/logs/fit/{{experiment}}.log",
+        f"{RESULTS}/logs/fit/{{pack}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/fit/{{experiment}}.tsv"
+        f"{RESULTS}/benchmarks/fit/{{pack}}.tsv"
     conda:
         "../envs/lrsweep.yaml"
     threads: get_fit_threads
@@ -23,10 +22,8 @@ rule fit:
         mem_mb=4000,
         runtime=120,
     params:
-        experiment="{experiment}",
-        preparation=get_preparation,
-        cache=f"{RESULTS}/cache/prepared/{{experiment}}",
-        grid=get_grid_spec,
+        experiments=get_pack_spec,
+        bootstrap=EFFECTIVE["bootstrap"],
         code=FIT_CODE,
     script:
         "../scripts/fit.py"

@@ -18,14 +18,16 @@ from lrsweep.config import grids_of
 from lrsweep.data import atomic_write_text
 from lrsweep.provenance import write_provenance
 from lrsweep.smk import run
+from lrsweep.store import MANIFEST, experiment_dirs
 
 
 def main(snakemake, log):
-    out = snakemake.output
-    # manifests are results/<sweep>/fits/<experiment>/manifest.json
-    fits_root = Path(snakemake.input.manifests[0]).parent.parent
-    metrics, coefficients = collect(list(snakemake.input.manifests), fits_root)
-    y_tests = {Path(p).parent.name: np.load(p) for p in snakemake.input.y_test}
+    out, params = snakemake.output, snakemake.params
+    pack_file = snakemake.input.packs[0]  # results/<sweep>/packs/<pack>.json
+    dirs = {name: experiment_dirs(pack_file, name) for name in params.experiments}
+    fits_root = Path(pack_file).parent.parent / "fits"
+    metrics, coefficients = collect([fits / MANIFEST for _, fits in dirs.values()], fits_root)
+    y_tests = {name: np.load(prepared / "y_test.npy") for name, (prepared, _) in dirs.items()}
     comparisons = compare_to_best(metrics, load_correct(metrics, fits_root, y_tests))
     tables = {
         out.metrics: metrics,
@@ -45,7 +47,7 @@ def main(snakemake, log):
         config_file=snakemake.params.config_file,
         effective=snakemake.params.effective,
         grids=grids_of(snakemake.params.effective),
-        prepared_meta=list(snakemake.input.prepared),
+        prepared_meta=[prepared / "meta.json" for prepared, _ in dirs.values()],
     )
     log.info("%d grid points, %d coefficient rows", len(metrics), len(coefficients))
 

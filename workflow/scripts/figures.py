@@ -1,21 +1,22 @@
 """Rule `figures`: every figure of one experiment, in one process."""
 
-from pathlib import Path
-
 import pandas as pd
 
 from lrsweep.data import load_prepared
 from lrsweep.figures import draw_experiment
 from lrsweep.smk import run
+from lrsweep.store import experiment_dirs
 
 
 def main(snakemake, log):
+    experiment = snakemake.params.experiment
+    prepared, fits = experiment_dirs(snakemake.input.pack, experiment)
     written = draw_experiment(
-        snakemake.params.experiment,
+        experiment,
         pd.read_csv(snakemake.input.metrics),
         pd.read_csv(snakemake.input.coefficients),
-        Path(snakemake.input.manifest).parent,
-        load_prepared(Path(snakemake.input.prepared[0]).parent),
+        fits,
+        load_prepared(prepared),
         snakemake.output.overview,
         snakemake.output.fits,
         metric=snakemake.params.metric,
