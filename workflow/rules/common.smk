@@ -9,6 +9,7 @@ from lrsweep import config as lrconfig
 from lrsweep import versioning
 from lrsweep.data import resolve_path
 from lrsweep.errors import LrsweepError
+from lrsweep.pack import experiment_work, fit_packs, fit_threads
 from lrsweep.smk import end_without_waiting
 
 WORKFLOW_DIR = Path(workflow.basedir) / "workflow"
@@ -36,8 +37,8 @@ except LrsweepError as exc:
 EFFECTIVE = SWEEP["config"]
 EXPERIMENTS = list(EFFECTIVE["experiments"])
 GRIDS = SWEEP["grids"]
-# Which experiments share a fit job (small ones do: see lrsweep.config.fit_packs).
-PACKS = lrconfig.fit_packs(EFFECTIVE["experiments"], GRIDS)
+# Which experiments share a fit job (small ones do: see lrsweep.pack).
+PACKS = fit_packs(EFFECTIVE["experiments"], GRIDS)
 PACK_OF = {name: pack for pack, members in PACKS.items() for name in members}
 FIT_CODE = versioning.fit_code_fingerprint()
 VERSION = versioning.version_id(EFFECTIVE, versioning.code_fingerprint(WORKFLOW_DIR))
@@ -73,10 +74,10 @@ def get_pack_spec(wildcards):
 def get_fit_threads(wildcards):
     """1 for a pack whose fits are small work in all, else 8 (scaled to --cores)."""
     works = [
-        lrconfig.experiment_work(EFFECTIVE["experiments"][name], GRIDS[name])
+        experiment_work(EFFECTIVE["experiments"][name], GRIDS[name])
         for name in PACKS[wildcards.pack]
     ]
-    return lrconfig.fit_threads(None if None in works else sum(works))
+    return fit_threads(None if None in works else sum(works))
 
 
 def get_packs(wildcards=None):

@@ -1,4 +1,4 @@
-# One job per pack of experiments (lrsweep.config.fit_packs: experiments of small work share
+# One job per pack of experiments (lrsweep.pack.fit_packs: experiments of small work share
 # a job, a large one has its own). The job prepares each experiment's data (load, check,
 # split, standardize; stored under prepared/<experiment>/ and prepared again only when the
 # data or its settings changed), then fits all their grid points in one pool of worker
