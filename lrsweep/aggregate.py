@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from lrsweep import markdown
-from lrsweep.store import SETTING_KEYS, read_result
+from lrsweep.store import SETTING_KEYS, missing, read_result, require
 
 #: The leading columns of metrics.csv, in this order (the issue's contract).
 METRIC_COLUMNS = [
@@ -76,15 +76,13 @@ def collect(
     fits_root = Path(fits_root)
     rows, coefs = [], []
     for path in manifests:
-        manifest = json.loads(Path(path).read_text())
+        manifest = json.loads(require(Path(path).parent.name, path).read_text())
         experiment = Path(path).parent.name
         for fit in manifest["fits"]:
             folder = fits_root / experiment / fit["model_id"]
             record = read_result(folder, fit["key"])
             if record is None:
-                raise FileNotFoundError(
-                    f"{folder}: no result for key {fit['key']}; rerun the fit job"
-                )
+                raise missing(experiment, folder, f"holds no result for key {fit['key']}")
             rows.append(metrics_row(record))
             if record["status"] == "ok":
                 table = pd.read_csv(folder / "coefficients.csv")

@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from lrsweep.data import atomic_write_text, load_prepared
+from lrsweep.errors import LrsweepError
 
 RESULT = "result.json"
 MANIFEST = "manifest.json"
@@ -33,6 +34,22 @@ def experiment_dirs(pack_file: str | Path, experiment: str) -> tuple[Path, Path]
     (``results/<sweep>/packs/<pack>.json``)."""
     results = Path(pack_file).parent.parent
     return results / "prepared" / experiment, results / "fits" / experiment
+
+
+def missing(experiment: str, path: str | Path, what: str = "is missing") -> LrsweepError:
+    """The one-line error for a file of lrsweep's stores (prepared/, fits/) that is not there:
+    Snakemake does not track them, so it says how to rebuild them."""
+    return LrsweepError(
+        f"experiment '{experiment}': {path} {what} (deleted by hand?); "
+        "run snakemake again with --forcerun fit to prepare and fit what is missing"
+    )
+
+
+def require(experiment: str, path: str | Path) -> Path:
+    """``path`` if it exists, else :func:`missing`."""
+    if not Path(path).exists():
+        raise missing(experiment, path)
+    return Path(path)
 
 
 SETTING_KEYS = (

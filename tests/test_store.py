@@ -109,3 +109,30 @@ print(" ".join(m for m in sys.modules if m.startswith("lrsweep.")))
     loaded = {m.removeprefix("lrsweep.") + ".py" for m in proc.stdout.split()}
     assert {"models.py", "stats.py", "inference.py"} <= loaded
     assert loaded <= set(FIT_MODULES)
+
+
+def test_a_store_deleted_by_hand_gets_a_one_line_error_that_says_how_to_rebuild_it(tmp_path):
+    import shutil
+
+    import pytest
+
+    from lrsweep.aggregate import collect
+    from lrsweep.errors import LrsweepError
+    from lrsweep.store import write_manifest
+
+    save_prepared(prepared_bundled("iris"), tmp_path / "prepared/iris")
+    exp = {"dataset": {"source": "sklearn", "name": "iris"}, "sklearn": {"C": [0.1, 1.0]}}
+    points = resolve_config({"sweep": "t", "experiments": {"iris": exp}})["grids"]["iris"]
+    fits = tmp_path / "fits/iris"
+    write_manifest(fits / "manifest.json", run_batch(tmp_path / "prepared/iris", points, fits, "c"))
+    assert len(collect([fits / "manifest.json"], tmp_path / "fits")[0]) == 2
+
+    shutil.rmtree(fits / points[0]["model_id"])
+    with pytest.raises(LrsweepError) as raised:
+        collect([fits / "manifest.json"], tmp_path / "fits")
+    message = str(raised.value)
+    assert message.startswith("experiment 'iris': ") and "\n" not in message
+    assert points[0]["model_id"] in message and "--forcerun fit" in message
+    (fits / "manifest.json").unlink()
+    with pytest.raises(LrsweepError, match="manifest.json is missing .*--forcerun fit"):
+        collect([fits / "manifest.json"], tmp_path / "fits")

@@ -18,7 +18,7 @@ from lrsweep.config import grids_of
 from lrsweep.data import atomic_write_text
 from lrsweep.provenance import write_provenance
 from lrsweep.smk import run
-from lrsweep.store import MANIFEST, experiment_dirs
+from lrsweep.store import MANIFEST, experiment_dirs, require
 
 
 def main(snakemake, log):
@@ -27,7 +27,7 @@ def main(snakemake, log):
     dirs = {name: experiment_dirs(pack_file, name) for name in params.experiments}
     fits_root = Path(pack_file).parent.parent / "fits"
     metrics, coefficients = collect([fits / MANIFEST for _, fits in dirs.values()], fits_root)
-    y_tests = {name: np.load(prepared / "y_test.npy") for name, (prepared, _) in dirs.items()}
+    y_tests = {name: np.load(require(name, p / "y_test.npy")) for name, (p, _) in dirs.items()}
     comparisons = compare_to_best(metrics, load_correct(metrics, fits_root, y_tests))
     tables = {
         out.metrics: metrics,

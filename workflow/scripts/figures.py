@@ -5,7 +5,7 @@ import pandas as pd
 from lrsweep.data import load_prepared
 from lrsweep.figures import draw_experiment
 from lrsweep.smk import run
-from lrsweep.store import experiment_dirs
+from lrsweep.store import experiment_dirs, require
 
 
 def main(snakemake, log):
@@ -16,7 +16,7 @@ def main(snakemake, log):
         pd.read_csv(snakemake.input.metrics),
         pd.read_csv(snakemake.input.coefficients),
         fits,
-        load_prepared(prepared),
+        load_prepared(require(experiment, prepared)),
         snakemake.output.overview,
         snakemake.output.fits,
         metric=snakemake.params.metric,
