@@ -76,8 +76,8 @@ def collect(
     fits_root = Path(fits_root)
     rows, coefs = [], []
     for path in manifests:
-        manifest = json.loads(require(Path(path).parent.name, path).read_text())
         experiment = Path(path).parent.name
+        manifest = json.loads(require(experiment, path).read_text())
         for fit in manifest["fits"]:
             folder = fits_root / experiment / fit["model_id"]
             record = read_result(folder, fit["key"])

@@ -71,6 +71,12 @@ def fit_threads(work: float | None, most: int = 8, small: float = 3e6) -> int:
     return 1 if work is not None and work < small else most
 
 
+def pack_threads(members: list[str], experiments: dict, grids: dict) -> int:
+    """Threads for the fit job of a pack: :func:`fit_threads` of its experiments' work."""
+    works = [experiment_work(experiments[name], grids[name]) for name in members]
+    return fit_threads(None if None in works else sum(works))
+
+
 #: Work (see :func:`experiment_work`) above which an experiment gets a fit job of its own:
 #: about two and a half minutes of one core. Below it, a job's fixed cost (a second or two to
 #: start and import scikit-learn, more in a cluster's queue) is a large share of its fits.

@@ -344,7 +344,7 @@ def run_batches(batches: list[tuple], code: str, n_jobs: int = 1) -> list[dict]:
     by_id = {(t[0], d["model_id"]): d for t, d in zip(tasks, done, strict=True)}
     manifests = []
     for (d, points, _, _), plan in zip(batches, plans, strict=True):
-        ours = [by_id[(str(d), p["model_id"])] for p in points if (str(d), p["model_id"]) in by_id]
+        ours = [by_id[(str(d), p["model_id"])] for p in plan["todo"]]  # in grid order
         todo_ids = {p["model_id"] for p in plan["todo"]}
         manifests.append(
             {

@@ -14,13 +14,11 @@ def resolved(experiments: dict) -> dict:
 
 
 def test_fit_threads_small_work_takes_one_thread_other_work_many():
-    from lrsweep.pack import experiment_work, fit_threads
+    from lrsweep.pack import pack_threads
 
     def threads(dataset, sklearn):
         sweep = resolved({"e": {"dataset": dataset, "sklearn": sklearn}})
-        return fit_threads(
-            experiment_work(sweep["config"]["experiments"]["e"], sweep["grids"]["e"])
-        )
+        return pack_threads(["e"], sweep["config"]["experiments"], sweep["grids"])
 
     grid = {"solver": ["liblinear", "lbfgs", "saga"], "C": [0.01, 0.1, 1.0, 10.0]}
     assert threads({"source": "sklearn", "name": "iris"}, grid) == 1
@@ -28,6 +26,14 @@ def test_fit_threads_small_work_takes_one_thread_other_work_many():
     assert threads({"source": "sklearn", "name": "breast_cancer"}, BENCH_GRID) == 8
     assert threads({"source": "sklearn", "name": "digits"}, grid) == 8
     assert threads({"source": "csv", "path": "d.csv", "target": "y"}, {"solver": "lbfgs"}) == 8
+    # a pack: the work of its experiments added up; unknown size (csv) in it: many
+    iris = {"dataset": {"source": "sklearn", "name": "iris"}, "sklearn": {"solver": "lbfgs"}}
+    csv = {"dataset": {"source": "csv", "path": "d.csv", "target": "y"}}
+    sweep = resolved({"a": iris, "b": iris, "c": csv})
+    assert pack_threads(["a", "b"], sweep["config"]["experiments"], sweep["grids"]) == 1
+    assert pack_threads(["a", "c"], sweep["config"]["experiments"], sweep["grids"]) == 8
+    many = resolved({f"e{i}": {**iris, "sklearn": grid} for i in range(30)})
+    assert pack_threads(list(many["grids"]), many["config"]["experiments"], many["grids"]) == 8
 
 
 BENCH_GRID = {  # digits' and breast_cancer's grid in bench/config.yaml

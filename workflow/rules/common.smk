@@ -9,7 +9,7 @@ from lrsweep import config as lrconfig
 from lrsweep import versioning
 from lrsweep.data import resolve_path
 from lrsweep.errors import LrsweepError
-from lrsweep.pack import experiment_work, fit_packs, fit_threads
+from lrsweep.pack import fit_packs, pack_threads
 from lrsweep.smk import end_without_waiting
 
 WORKFLOW_DIR = Path(workflow.basedir) / "workflow"
@@ -73,11 +73,7 @@ def get_pack_spec(wildcards):
 
 def get_fit_threads(wildcards):
     """1 for a pack whose fits are small work in all, else 8 (scaled to --cores)."""
-    works = [
-        experiment_work(EFFECTIVE["experiments"][name], GRIDS[name])
-        for name in PACKS[wildcards.pack]
-    ]
-    return fit_threads(None if None in works else sum(works))
+    return pack_threads(PACKS[wildcards.pack], EFFECTIVE["experiments"], GRIDS)
 
 
 def get_packs(wildcards=None):
