@@ -1,6 +1,6 @@
 """lrsweep's benchmark: the workflow against an in-process joblib loop, and the other targets.
 
-    python bench/run.py [--repeats 3] [--skip-large] [--only full|dag|large]
+    python bench/run.py [--repeats 3] [--skip-large] [--only full|reruns|dag|large]
 
 Writes bench/RESULTS.md. Every timing is wall-clock; runs of the two contenders alternate so
 that a noisy neighbour hurts both alike, and medians are reported. See bench/README.md.
