@@ -2,10 +2,10 @@
 
 The workflow's stages are plain functions; a notebook gets the same numbers as the workflow::
 
-    from lrsweep import resolve_config, prepare_experiment, fit_grid_point
+    from lrsweep import resolve_config, prepare_experiment, fit_and_score
     sweep = resolve_config(config)
     prepared = prepare_experiment("digits", sweep["config"]["experiments"]["digits"])
-    result = fit_grid_point(prepared, sweep["grids"]["digits"][0])
+    fitted = fit_and_score(prepared, sweep["grids"]["digits"][0])
 
 Imports are lazy: the Snakefile reads the config without paying for scikit-learn's import.
 """
@@ -14,8 +14,9 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "resolve_config": "lrsweep.config",
-    "prepare_experiment": "lrsweep.data",
+    "prepare_experiment": "lrsweep.preprocess",
     "fit_grid_point": "lrsweep.models",
+    "fit_and_score": "lrsweep.fitting",
     "evaluate": "lrsweep.metrics",
 }
 

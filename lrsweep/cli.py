@@ -23,7 +23,7 @@ def _default_results() -> Path:
 
 
 def cmd_versions(args) -> int:
-    from lrsweep.aggregate import markdown_table
+    from lrsweep.tables import markdown_table
     from lrsweep.versioning import list_versions
 
     rows = list_versions(args.results or _default_results())
@@ -35,8 +35,8 @@ def cmd_versions(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from lrsweep.aggregate import markdown_table
     from lrsweep.compare import compare_metrics, plot_comparison, resolve_version
+    from lrsweep.tables import markdown_table
 
     results = Path(args.results or _default_results())
     old, new = resolve_version(results, args.old), resolve_version(results, args.new)

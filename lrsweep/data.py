@@ -1,15 +1,17 @@
-"""Datasets: load, check, split, standardize, and store the prepared arrays.
+"""Datasets: load a raw table, check it, and split it into training and test rows.
 
-``prepare_experiment`` is the whole stage as one pure function; ``save_prepared`` and
-``load_prepared`` move its result to and from disk (``.npy`` files that are memory-mapped
-when read, so a large dataset is stored once and read without copies).
+:func:`load_dataset` returns the raw features (a float array, or a DataFrame when there are
+categorical columns), the labels and what is known about them; :func:`split_rows` splits
+them. What is learned from the training rows (imputation, one-hot encoding, scaling) is in
+:mod:`lrsweep.preprocess`. Every problem with the data is a :class:`DataError` of one line
+naming the experiment, the key and the column.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
+import csv
+import io
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,182 +19,54 @@ from typing import Any
 import numpy as np
 
 from lrsweep.errors import DataError
+from lrsweep.grid import describe
 
-BUNDLED = ("digits", "breast_cancer", "iris", "wine")
-ARRAYS = ("X_train", "X_test", "y_train", "y_test")
+#: More levels than this in a categorical column is refused (an identifier, most likely).
+MAX_LEVELS = 100
+_NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+
+
+def err(experiment: str, key: str, message: str) -> DataError:
+    return DataError(describe(experiment, key, message))
 
 
 @dataclass
-class Prepared:
-    """The arrays every fit of an experiment shares. ``y_*`` hold class indices into ``classes``."""
+class Raw:
+    """A dataset as loaded: ``X`` is a float array, or a DataFrame when some columns are
+    categorical (``categorical`` names them); ``y`` holds the labels as given."""
 
-    X_train: np.ndarray
-    X_test: np.ndarray
-    y_train: np.ndarray
-    y_test: np.ndarray
-    classes: list
-    feature_names: list[str]
-    meta: dict[str, Any] = field(default_factory=dict)
+    X: Any
+    y: np.ndarray
+    columns: list[str]
+    categorical: list[str] = field(default_factory=list)
+    class_names: dict = field(default_factory=dict)  # label -> display name (bundled data)
+    info: dict = field(default_factory=dict)
 
     @property
-    def n_classes(self) -> int:
-        return len(self.classes)
-
-
-def _err(experiment: str, key: str, message: str) -> DataError:
-    return DataError(f"experiment '{experiment}': key '{key}': {message}")
+    def is_frame(self) -> bool:
+        return not isinstance(self.X, np.ndarray)
 
 
 # --------------------------------------------------------------------------------------------
-# Loading
+# Sources
 
 
-def load_dataset(experiment: str, spec: dict, root: str | Path = ".") -> tuple:
-    """Return ``(X float64 array, y array, feature_names, info)`` for a dataset spec."""
-    source = spec["source"]
-    info: dict[str, Any] = {"source": source}
-    if source == "inline":
-        X = np.asarray(spec["x"], dtype=float)
-        y = np.asarray(spec["y"])
-        if X.ndim != 2 or len(X) != len(y):
-            raise _err(experiment, "dataset.x", f"x has {len(X)} rows but y has {len(y)} values")
-        names = spec.get("feature_names") or [f"x{i}" for i in range(X.shape[1])]
-        if len(names) != X.shape[1]:
-            raise _err(
-                experiment, "dataset.feature_names", f"{len(names)} names for {X.shape[1]} columns"
-            )
-        return X, y, list(names), info
-    if source == "sklearn":
-        return _load_bundled(experiment, spec["name"]) + (info,)
-    if source == "synthetic":
-        params = {
-            k: spec[k]
-            for k in (
-                "n_samples",
-                "n_features",
-                "n_informative",
-                "n_redundant",
-                "n_classes",
-                "class_sep",
-                "random_state",
-            )
-        }
-        if params["n_informative"] + params["n_redundant"] > params["n_features"]:
-            raise _err(
-                experiment,
-                "dataset.n_informative",
-                "n_informative + n_redundant must not exceed n_features",
-            )
-        if params["n_classes"] > 2 ** params["n_informative"]:
-            raise _err(experiment, "dataset.n_classes", "n_classes must be <= 2 ** n_informative")
-        X, y = make_synthetic(**params)
-        return X, y, [f"x{i}" for i in range(X.shape[1])], info
-    if source in ("csv", "parquet"):
-        return _load_table(experiment, spec, Path(root)) + (info,)
-    raise _err(
-        experiment,
-        "dataset.source",
-        f"unknown source {source!r} (allowed: inline, sklearn, csv, parquet, synthetic)",
-    )
-
-
-def _load_bundled(experiment: str, name: str) -> tuple:
+def _bundled(experiment: str, name: str) -> Raw:
     from sklearn import datasets
 
-    if name not in BUNDLED:
-        raise _err(
-            experiment,
-            "dataset.name",
-            f"unknown bundled dataset {name!r} (allowed: {', '.join(BUNDLED)})",
-        )
-    bunch = getattr(datasets, f"load_{name}")()
-    names = [str(n) for n in getattr(bunch, "feature_names", [])] or [
+    loader = getattr(datasets, f"load_{name}", None)
+    if loader is None:
+        raise err(experiment, "dataset.name", f"unknown bundled dataset {name!r}")
+    bunch = loader()
+    columns = [str(n) for n in getattr(bunch, "feature_names", [])] or [
         f"x{i}" for i in range(bunch.data.shape[1])
     ]
-    return np.asarray(bunch.data, dtype=float), np.asarray(bunch.target), names
-
-
-def resolve_path(path: str, root: str | Path = ".") -> Path:
-    """Data paths are relative to the project folder (where the Snakefile is)."""
-    p = Path(path)
-    return p if p.is_absolute() else Path(root) / p
-
-
-def _load_table(experiment: str, spec: dict, root: Path) -> tuple:
-    import pandas as pd
-
-    path = resolve_path(spec["path"], root)
-    if not path.is_file():
-        raise _err(experiment, "dataset.path", f"file not found: {path}")
-    try:
-        frame = pd.read_csv(path) if spec["source"] == "csv" else pd.read_parquet(path)
-    except Exception as exc:  # a parser error, told in one line
-        raise _err(
-            experiment, "dataset.path", f"cannot read {path}: {exc}".splitlines()[0]
-        ) from exc
-    target = spec["target"]
-    if target not in frame.columns:
-        raise _err(
-            experiment,
-            "dataset.target",
-            f"column {target!r} not in {path.name} (columns: {', '.join(map(str, frame.columns))})",
-        )
-    features = spec.get("features") or [c for c in frame.columns if c != target]
-    missing = [c for c in features if c not in frame.columns]
-    if missing:
-        raise _err(
-            experiment,
-            "dataset.features",
-            f"column(s) {', '.join(map(repr, missing))} not in {path.name}",
-        )
-    if target in features:
-        raise _err(
-            experiment, "dataset.features", f"the target {target!r} is also listed as a feature"
-        )
-    X = frame[features]
-    non_numeric = [
-        c
-        for c in features
-        if not pd.api.types.is_numeric_dtype(X[c]) or pd.api.types.is_bool_dtype(X[c])
-    ]
-    if non_numeric:
-        raise _err(
-            experiment,
-            "dataset.features",
-            f"non-numeric feature column(s) {', '.join(map(repr, non_numeric))}: "
-            "encode them as numbers or leave them out of 'features'",
-        )
-    y = frame[target].to_numpy()
-    return X.to_numpy(dtype=float), y, [str(c) for c in features]
-
-
-# --------------------------------------------------------------------------------------------
-# Checks
-
-
-def check_finite(
-    experiment: str, X: np.ndarray, y: np.ndarray, names: list[str], dropna: bool
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """Refuse NaN/inf (counted by column) unless ``dropna``; then drop those rows and count them."""
-    import pandas as pd
-
-    bad = ~np.isfinite(X)
-    y_bad = pd.isna(pd.Series(y)).to_numpy()
-    if not bad.any() and not y_bad.any():
-        return X, y, 0
-    if not dropna:
-        counts = {names[j]: int(c) for j, c in enumerate(bad.sum(axis=0)) if c}
-        if y_bad.any():
-            counts["<target>"] = int(y_bad.sum())
-        listed = ", ".join(f"{k}: {v}" for k, v in counts.items())
-        raise _err(
-            experiment,
-            "dataset",
-            f"NaN or infinite values ({listed}); set 'dropna: true' on the dataset to drop "
-            "those rows",
-        )
-    keep = ~(bad.any(axis=1) | y_bad)
-    return X[keep], y[keep], int((~keep).sum())
+    y = np.asarray(bunch.target)
+    names = getattr(bunch, "target_names", None)
+    class_names = {}
+    if names is not None and len(names) == len(np.unique(y)):
+        class_names = {int(code): str(n) for code, n in zip(np.unique(y), names, strict=True)}
+    return Raw(np.asarray(bunch.data, dtype=float), y, columns, class_names=class_names)
 
 
 def make_synthetic(random_state: int, **params) -> tuple[np.ndarray, np.ndarray]:
@@ -216,13 +90,360 @@ def make_synthetic(random_state: int, **params) -> tuple[np.ndarray, np.ndarray]
     return X[np.ix_(rows, columns)], y[rows]
 
 
+SYNTHETIC_KEYS = (
+    "n_samples",
+    "n_features",
+    "n_informative",
+    "n_redundant",
+    "n_classes",
+    "class_sep",
+    "random_state",
+)
+
+
+def _synthetic(experiment: str, spec: dict) -> Raw:
+    params = {k: spec[k] for k in SYNTHETIC_KEYS}
+    if params["n_informative"] + params["n_redundant"] > params["n_features"]:
+        raise err(
+            experiment,
+            "dataset.n_informative",
+            "n_informative + n_redundant must not exceed n_features",
+        )
+    if params["n_classes"] > 2 ** params["n_informative"]:
+        raise err(experiment, "dataset.n_classes", "n_classes must be <= 2 ** n_informative")
+    X, y = make_synthetic(**params)
+    return Raw(X, y, [f"x{i}" for i in range(X.shape[1])])
+
+
+def _inline(experiment: str, spec: dict) -> Raw:
+    X = np.asarray(spec["x"], dtype=float)
+    y = np.asarray(spec["y"])
+    if X.ndim != 2:
+        raise err(experiment, "dataset.x", "every row of x must have the same number of values")
+    if len(X) != len(y):
+        raise err(experiment, "dataset.x", f"x has {len(X)} rows but y has {len(y)} values")
+    names = spec.get("feature_names") or [f"x{i}" for i in range(X.shape[1])]
+    if len(names) != X.shape[1]:
+        raise err(
+            experiment, "dataset.feature_names", f"{len(names)} names for {X.shape[1]} columns"
+        )
+    return Raw(X, y, list(names))
+
+
+def resolve_path(path: str, root: str | Path = ".") -> Path:
+    """Data paths are relative to the project folder (where the Snakefile is)."""
+    p = Path(path)
+    return p if p.is_absolute() else Path(root) / p
+
+
+def read_data_file(
+    experiment: str, spec: dict, root: str | Path = ".", expected_sha256: str | None = None
+):
+    """A csv or parquet file as a DataFrame. When ``expected_sha256`` is given (the checksum
+    the run was planned with), the bytes read are checked against it, so a file edited while
+    a run is under way is never mixed into it."""
+    import pandas as pd
+
+    from lrsweep.files import sha256_bytes
+
+    path = resolve_path(spec["path"], root)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise err(experiment, "dataset.path", f"file not found: {path}") from None
+    if expected_sha256 is not None and sha256_bytes(data) != expected_sha256:
+        raise err(
+            experiment,
+            "dataset.path",
+            f"{path} changed since this run was planned; run snakemake again",
+        )
+    if spec["source"] == "csv":
+        header = next(csv.reader(io.StringIO(data[: 1 << 20].decode("utf-8", "replace"))), [])
+        dups = sorted({c for c in header if header.count(c) > 1})
+        if dups:
+            raise err(
+                experiment,
+                "dataset.path",
+                f"{path.name} has duplicated column names ({', '.join(map(repr, dups))}): "
+                "rename them",
+            )
+    try:
+        if spec["source"] == "csv":
+            frame = pd.read_csv(io.BytesIO(data))
+        else:
+            frame = pd.read_parquet(io.BytesIO(data))
+    except Exception as exc:  # a parser error, told in one line
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "No columns to parse" in message:
+            message = "the file is empty"
+        raise err(experiment, "dataset.path", f"cannot read {path.name}: {message}") from None
+    dups = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
+    if dups:
+        raise err(
+            experiment,
+            "dataset.path",
+            f"{path.name} has duplicated column names ({', '.join(map(repr, dups))}): rename them",
+        )
+    if len(frame) == 0:
+        raise err(experiment, "dataset.path", f"{path.name} has a header but no rows")
+    return frame, path
+
+
+def _is_numeric(series) -> bool:
+    import pandas as pd
+
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+def _table(experiment: str, exp: dict, root: Path, expected_sha256: str | None) -> Raw:
+    spec = exp["dataset"]
+    frame, path = read_data_file(experiment, spec, root, expected_sha256)
+    target = spec["target"]
+    if target not in frame.columns:
+        raise err(
+            experiment,
+            "dataset.target",
+            f"column {target!r} not in {path.name} (columns: {', '.join(map(str, frame.columns))})",
+        )
+    features = spec.get("features") or [c for c in frame.columns if c != target]
+    missing = [c for c in features if c not in frame.columns]
+    if missing:
+        raise err(
+            experiment,
+            "dataset.features",
+            f"column(s) {', '.join(map(repr, missing))} not in {path.name}",
+        )
+    if target in features:
+        raise err(
+            experiment, "dataset.features", f"the target {target!r} is also listed as a feature"
+        )
+    categorical = categorical_columns(experiment, exp.get("categorical") or [], frame, features)
+    X = frame[features]
+    y = frame[target].to_numpy()
+    columns = [str(c) for c in features]
+    if not categorical:
+        return Raw(X.to_numpy(dtype=float), y, columns)
+    X = X.copy()
+    for c in categorical:
+        X[c] = X[c].map(lambda v: v if _missing(v) else _level(v)).astype(object)
+    return Raw(X, y, columns, categorical=[str(c) for c in categorical])
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def _level(value) -> str:
+    """A category's text: 3.0 reads as "3", so numeric codes name their levels plainly."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def categorical_columns(experiment: str, setting, frame, features: list) -> list:
+    """The feature columns to one-hot encode; every other feature must be numeric."""
+    if setting == "auto":
+        chosen = [c for c in features if not _is_numeric(frame[c])]
+    else:
+        chosen = list(setting)
+        missing = [c for c in chosen if c not in frame.columns]
+        if missing:
+            raise err(
+                experiment,
+                "categorical",
+                f"column(s) {', '.join(map(repr, missing))} not in the data "
+                f"(columns: {', '.join(map(str, frame.columns))})",
+            )
+        outside = [c for c in chosen if c not in features]
+        if outside:
+            raise err(
+                experiment,
+                "categorical",
+                f"column(s) {', '.join(map(repr, outside))} are not among the features",
+            )
+    for c in features:
+        if c in chosen or _is_numeric(frame[c]):
+            continue
+        values = frame[c].dropna()
+        text = next((v for v in values if not _NUMBER.match(str(v))), None)
+        row = int(np.flatnonzero(frame[c].astype(str) == str(text))[0]) + 2 if text else None
+        raise err(
+            experiment,
+            "dataset.features",
+            f"column {c!r} holds text ({text!r} on line {row} of the file): list it under "
+            "categorical (or categorical: auto), or fix the data",
+        )
+    for c in chosen:
+        levels = frame[c].dropna().map(_level).unique()
+        if len(levels) < 2:
+            only = repr(levels[0]) if len(levels) else "no values"
+            raise err(
+                experiment,
+                "categorical",
+                f"column {c!r} has a single level ({only}): it carries no information; "
+                "leave it out of the features",
+            )
+        if len(levels) > MAX_LEVELS:
+            raise err(
+                experiment,
+                "categorical",
+                f"column {c!r} has {len(levels)} levels (more than {MAX_LEVELS}): is it an "
+                "identifier? leave it out of the features",
+            )
+    return chosen
+
+
+def load_dataset(
+    experiment: str, exp: dict, root: str | Path = ".", expected_sha256: str | None = None
+) -> Raw:
+    """The raw features and labels of an experiment's dataset (see :class:`Raw`)."""
+    spec = exp["dataset"]
+    source = spec["source"]
+    if source == "inline":
+        raw = _inline(experiment, spec)
+    elif source == "sklearn":
+        raw = _bundled(experiment, spec["name"])
+    elif source == "synthetic":
+        raw = _synthetic(experiment, spec)
+    elif source in ("csv", "parquet"):
+        raw = _table(experiment, exp, Path(root), expected_sha256)
+    else:
+        raise err(experiment, "dataset.source", f"unknown source {source!r}")
+    if exp.get("categorical") and not raw.is_frame:
+        raw = _as_categorical(experiment, raw, exp["categorical"])
+    raw.info["source"] = source
+    return raw
+
+
+def _as_categorical(experiment: str, raw: Raw, setting) -> Raw:
+    """Categorical columns of a numeric dataset (inline, bundled, synthetic): their codes."""
+    import pandas as pd
+
+    frame = pd.DataFrame(raw.X, columns=raw.columns)
+    chosen = categorical_columns(experiment, setting, frame, raw.columns)
+    if not chosen:
+        return raw
+    frame = frame.astype(object)
+    for c in chosen:
+        frame[c] = frame[c].map(lambda v: v if _missing(v) else _level(v))
+    for c in raw.columns:
+        if c not in chosen:
+            frame[c] = frame[c].astype(float)
+    return Raw(frame, raw.y, raw.columns, chosen, raw.class_names, raw.info)
+
+
+# --------------------------------------------------------------------------------------------
+# Checks
+
+
+def drop_missing(experiment: str, raw: Raw, dropna: bool, impute: str) -> tuple[Raw, int]:
+    """Refuse gaps (counted by column) unless ``dropna`` (the rows are dropped and counted) or,
+    for feature gaps, ``impute`` (they are filled in :mod:`lrsweep.preprocess`). Infinite
+    numbers are never imputed."""
+    import pandas as pd
+
+    y_bad = pd.isna(pd.Series(raw.y)).to_numpy()
+    if raw.is_frame:
+        gaps = raw.X.isna().to_numpy()
+        numeric = [c for c in raw.columns if c not in raw.categorical]
+        inf = np.zeros_like(gaps)
+        if numeric:
+            values = raw.X[numeric].to_numpy(dtype=float)
+            idx = [raw.columns.index(c) for c in numeric]
+            inf[:, idx] = np.isinf(values)
+    else:
+        gaps = np.isnan(raw.X)
+        inf = np.isinf(raw.X)
+    if not (gaps.any() or inf.any() or y_bad.any()):
+        return raw, 0
+    if dropna:
+        keep = ~(gaps.any(axis=1) | inf.any(axis=1) | y_bad)
+        if not keep.any():
+            raise err(
+                experiment, "dataset.dropna", "no rows are left after dropping those with gaps"
+            )
+        X = raw.X[keep] if not raw.is_frame else raw.X.loc[keep].reset_index(drop=True)
+        return Raw(X, raw.y[keep], raw.columns, raw.categorical, raw.class_names, raw.info), int(
+            (~keep).sum()
+        )
+
+    def listing(mask):
+        return ", ".join(f"{raw.columns[j]}: {int(c)}" for j, c in enumerate(mask.sum(axis=0)) if c)
+
+    if y_bad.any():
+        raise err(
+            experiment,
+            "dataset.target",
+            f"{int(y_bad.sum())} rows have no label; set 'dropna: true' on the dataset to drop "
+            "them",
+        )
+    if inf.any():
+        raise err(
+            experiment,
+            "dataset",
+            f"infinite values ({listing(inf)}); set 'dropna: true' on the dataset to drop "
+            "those rows",
+        )
+    if impute == "none":
+        raise err(
+            experiment,
+            "dataset",
+            f"NaN or missing values ({listing(gaps)}); set 'dropna: true' on the dataset to "
+            "drop those rows, or 'impute: mean' (median, most_frequent) to fill them",
+        )
+    return raw, 0
+
+
+def check_target(experiment: str, y: np.ndarray) -> None:
+    """Refuse a target that is not a set of classes: one mixing numbers and text, or one that
+    looks continuous (non-integer numbers, or fewer than two rows per distinct value)."""
+    values = [v for v in y.tolist() if not _missing(v)]
+    texts = [v for v in values if isinstance(v, str)]
+    if texts:
+        numeric = [v for v in texts if _NUMBER.match(v)]
+        others = [v for v in values if not isinstance(v, str)]
+        if (numeric or others) and len(numeric) + len(others) < len(values):
+            shown = sorted({str(v) for v in values})[:6]
+            raise err(
+                experiment,
+                "dataset.target",
+                f"the target mixes numbers and text ({', '.join(shown)}): give every row the "
+                "same kind of label",
+            )
+    floats = np.asarray([v for v in values if isinstance(v, float)], dtype=float)
+    if floats.size and not np.all(np.mod(floats, 1) == 0):
+        example = floats[np.mod(floats, 1) != 0][0]
+        raise err(
+            experiment,
+            "dataset.target",
+            f"the target has non-integer values (such as {example:g}): it looks continuous; "
+            "logistic regression needs classes",
+        )
+    distinct = len(set(values))
+    if distinct > 2 and distinct > len(values) / 2:
+        raise err(
+            experiment,
+            "dataset.target",
+            f"the target has {distinct} distinct values in {len(values)} rows: it looks "
+            "continuous, not a set of classes (fewer than two rows per class)",
+        )
+
+
 def encode_labels(experiment: str, y: np.ndarray) -> tuple[np.ndarray, list]:
     """Labels (numbers or strings) to indices 0..k-1; the sorted class order is recorded."""
+    check_target(experiment, y)
+    if y.dtype == object:
+        y = np.asarray([v.item() if isinstance(v, np.generic) else v for v in y], dtype=object)
+        kinds = {type(v) for v in y}
+        if kinds <= {int, float, bool}:
+            y = y.astype(float)
+            if np.all(np.mod(y, 1) == 0):
+                y = y.astype(np.int64)
     classes, codes = np.unique(y, return_inverse=True)
     classes = [c.item() if isinstance(c, np.generic) else c for c in classes]
     if len(classes) < 2:
         only = classes[0] if classes else None
-        raise _err(
+        raise err(
             experiment,
             "dataset.target",
             f"the target has a single class ({only!r}); logistic regression needs two or more",
@@ -230,16 +451,21 @@ def encode_labels(experiment: str, y: np.ndarray) -> tuple[np.ndarray, list]:
     return codes.astype(np.int64), classes
 
 
-def split_data(experiment: str, X, y, split: Any, classes: list) -> tuple:
-    """``split: none`` fits and scores on all rows (as the tutorial does)."""
+# --------------------------------------------------------------------------------------------
+# Split
+
+
+def split_rows(experiment: str, n: int, y: np.ndarray, split: Any, classes: list):
+    """(train rows, test rows) as index arrays; ``split: none`` uses all rows for both (as the
+    tutorial does: its numbers are on the rows it fitted)."""
+    rows = np.arange(n)
     if split == "none":
-        return X, X, y, y
+        return rows, rows
     from sklearn.model_selection import train_test_split
 
-    n = len(y)
     n_test = int(np.ceil(split["test_size"] * n))
     if n_test < 1 or n - n_test < 2:
-        raise _err(
+        raise err(
             experiment,
             "split.test_size",
             f"test_size {split['test_size']} of {n} rows leaves too few rows to train or to test",
@@ -253,178 +479,26 @@ def split_data(experiment: str, X, y, split: Any, classes: list) -> tuple:
             if c < 2
         ]
         if small:
-            raise _err(
+            raise err(
                 experiment,
                 "split.stratify",
                 f"class {', '.join(small)} too small for a stratified split (needs 2 rows)",
             )
         if n_test < len(classes) or n - n_test < len(classes):
-            raise _err(
+            raise err(
                 experiment,
                 "split.test_size",
                 f"a stratified split needs at least {len(classes)} test and train rows",
             )
         stratify = y
-    return train_test_split(
-        X, y, test_size=split["test_size"], random_state=split["random_state"], stratify=stratify
+    train, test = train_test_split(
+        rows, test_size=split["test_size"], random_state=split["random_state"], stratify=stratify
     )
-
-
-def standardize(X_train: np.ndarray, X_test: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """StandardScaler fit on the training rows only (constant columns stay 0)."""
-    from sklearn.preprocessing import StandardScaler
-
-    scaler = StandardScaler(copy=False).fit(X_train)
-    if X_test is X_train:  # split: none
-        out = scaler.transform(np.array(X_train, dtype=float))
-        return out, out
-    # in place: the split already made these arrays, nobody else holds them
-    return scaler.transform(X_train), scaler.transform(X_test)
-
-
-def prepare_experiment(experiment: str, exp: dict, root: str | Path = ".") -> Prepared:
-    """Load → check → split → standardize, for one experiment's (validated) config."""
-    spec = exp["dataset"]
-    X, y, names, info = load_dataset(experiment, spec, root)
-    X, y, dropped = check_finite(experiment, X, y, names, spec.get("dropna", False))
-    codes, classes = encode_labels(experiment, y)
-    split = exp.get("split", "none")
-    n_features = X.shape[1]
-    X_train, X_test, y_train, y_test = split_data(experiment, X, codes, split, classes)
-    del X  # a large dataset: keep one copy, not two
-    for label, part in (("training", y_train), ("test", y_test)):
-        if split != "none" and len(np.unique(part)) < 2:
-            raise _err(
+    for label, part in (("training", train), ("test", test)):
+        if len(np.unique(y[part])) < 2:
+            raise err(
                 experiment,
                 "split",
                 f"the {label} rows hold a single class; use a larger test_size or stratify: true",
             )
-    if exp.get("standardize"):
-        X_train, X_test = standardize(X_train, X_test)
-    meta = {
-        **info,
-        "n_rows": int(len(codes)),
-        "dropped_rows": dropped,
-        "n_train": int(len(y_train)),
-        "n_test": int(len(y_test)),
-        "n_features": int(n_features),
-        "split": split,
-        "standardized": bool(exp.get("standardize")),
-        "same_rows": split == "none",
-    }
-    return Prepared(
-        np.ascontiguousarray(X_train, dtype=float),
-        np.ascontiguousarray(X_test, dtype=float),
-        y_train,
-        y_test,
-        classes,
-        names,
-        meta,
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# Storage
-
-
-def array_checksum(a: np.ndarray) -> str:
-    h = hashlib.sha256()
-    h.update(f"{a.dtype.str}{a.shape}".encode())
-    h.update(np.ascontiguousarray(a).data)
-    return h.hexdigest()
-
-
-def file_checksum(path: str | Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _atomic_save_npy(path: Path, array: np.ndarray) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        np.save(fh, array)
-    os.replace(tmp, path)
-
-
-def atomic_write_text(path: str | Path, text: str) -> None:
-    """Write via a temporary file and rename, so no reader ever sees half a file."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
-def save_prepared(prepared: Prepared, outdir: str | Path) -> dict:
-    """Write the four arrays and ``meta.json`` (with checksums); return the meta."""
-    outdir = Path(outdir)
-    outdir.mkdir(parents=True, exist_ok=True)
-    checksums = {}
-    for name in ARRAYS:
-        array = getattr(prepared, name)
-        _atomic_save_npy(outdir / f"{name}.npy", array)
-        checksums[name] = array_checksum(array)
-    meta = {
-        **prepared.meta,
-        "classes": prepared.classes,
-        "feature_names": prepared.feature_names,
-        "checksums": checksums,
-        "data_key": hashlib.sha256(json.dumps(checksums, sort_keys=True).encode()).hexdigest(),
-    }
-    atomic_write_text(outdir / "meta.json", json.dumps(meta, indent=1, default=str))
-    return meta
-
-
-def load_prepared(outdir: str | Path, mmap: bool = True) -> Prepared:
-    outdir = Path(outdir)
-    meta = json.loads((outdir / "meta.json").read_text(encoding="utf-8"))
-    arrays = {n: np.load(outdir / f"{n}.npy", mmap_mode="r" if mmap else None) for n in ARRAYS}
-    return Prepared(
-        **arrays, classes=meta["classes"], feature_names=meta["feature_names"], meta=meta
-    )
-
-
-# --------------------------------------------------------------------------------------------
-# Reusing prepared arrays across reruns
-
-#: The settings of an experiment its prepared arrays depend on.
-PREPARATION_KEYS = ("dataset", "split", "standardize")
-
-
-def preparation_key(exp: dict, code: str, root: str | Path = ".") -> str:
-    """What the prepared arrays depend on: the experiment's dataset, split and standardize
-    settings (not its grids), the data file's bytes (csv, parquet) and the preparing code."""
-    spec = {k: exp[k] for k in PREPARATION_KEYS if k in exp}
-    parts = {"spec": spec, "code": code}
-    path = spec["dataset"].get("path")
-    if path:
-        parts["file"] = file_checksum(resolve_path(path, root))
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
-
-
-def prepare_cached(
-    experiment: str, exp: dict, outdir: str | Path, code: str, root="."
-) -> tuple[Prepared, dict]:
-    """``prepare_experiment`` + ``save_prepared`` into ``outdir``, unless ``outdir`` already
-    holds the arrays of the same :func:`preparation_key` (its ``key`` file): then they are
-    read from there, memory-mapped.
-
-    A grid edit reruns the experiment's fit job; the data is prepared again only when the
-    dataset, split, standardization, data file or code changed. Returns the data (in memory
-    when just prepared) and its meta. The key is removed before the arrays are rewritten and
-    written after them, so a killed job never leaves a key over half-written arrays.
-    """
-    outdir = Path(outdir)
-    key = preparation_key(exp, code, root)
-    key_file = outdir / "key"
-    if key_file.is_file() and key_file.read_text() == key:
-        prepared = load_prepared(outdir)
-        return prepared, prepared.meta
-    key_file.unlink(missing_ok=True)
-    prepared = prepare_experiment(experiment, exp, root)
-    meta = save_prepared(prepared, outdir)
-    atomic_write_text(key_file, key)
-    return prepared, meta
+    return train, test

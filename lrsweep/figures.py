@@ -6,8 +6,8 @@ saves it. ``draw_experiment`` draws the whole set for one experiment.
 
 from __future__ import annotations
 
+import io
 import math
-from pathlib import Path
 
 import matplotlib
 
@@ -37,15 +37,16 @@ def fit_title(row) -> str:
     """A one-line description of a fit: library, settings, test accuracy."""
     if row["library"] == "statsmodels":
         what = (
-            f"statsmodels L1, alpha={row['alpha']:g}"
+            f"statsmodels L1, alpha={float(row['alpha']):g}"
             if row.get("regularized") == "l1"
             else f"statsmodels MLE ({row['method']})"
         )
     else:
-        c = "inf" if math.isinf(float(row["C"])) else f"{float(row['C']):g}"
-        what = f"{row['solver']}, {row['penalty']}, C={c}"
-        if isinstance(row.get("l1_ratio"), float) and not math.isnan(row["l1_ratio"]):
-            what += f", l1_ratio={row['l1_ratio']:g}"
+        c = float(row["C"])
+        what = f"{row['solver']}, {row['penalty']}, C={'inf' if math.isinf(c) else f'{c:g}'}"
+        l1_ratio = row.get("l1_ratio")
+        if isinstance(l1_ratio, float) and not math.isnan(l1_ratio):
+            what += f", l1_ratio={l1_ratio:g}"
     return f"{what} — test accuracy {row['accuracy_test']:.4f}"
 
 
@@ -376,13 +377,18 @@ def plot_statsmodels_vs_sklearn(sm: pd.DataFrame, sk: pd.DataFrame, title: str, 
     return fig
 
 
-def save(fig, path: Path, svg: bool = False, close: bool = True) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=100)
-    if svg:
-        fig.savefig(path.with_suffix(".svg"))
+def png_bytes(fig, close: bool = True) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=100)
     if close:
         plt.close(fig)
+    return buf.getvalue()
+
+
+def svg_bytes(fig) -> bytes:
+    buf = io.BytesIO()
+    fig.savefig(buf, format="svg", metadata={"Date": None})
+    return buf.getvalue()
 
 
 # --------------------------------------------------------------------------------------------
@@ -418,97 +424,87 @@ def fit_file(figure: str, row) -> str:
     )
 
 
-def draw_experiment(
-    experiment,
-    metrics,
-    coefs,
-    fits_dir,
-    prepared,
-    overview_dir,
-    fits_out,
-    metric="roc_auc",
-    n_roc=5,
-):
-    """Draw every figure of one experiment; return the paths written."""
-    import json
+_PAINTERS: dict[tuple, ConfusionPainter] = {}
 
+
+def _record_row(record: dict) -> dict:
+    row = {k: v for k, v in record.items() if k != "scores"}
+    row["C"] = math.inf if row.get("C") == "inf" else row.get("C")
+    row["accuracy_test"] = (record.get("scores") or {}).get("accuracy_test", float("nan"))
+    return row
+
+
+def draw_fit_figures(record: dict, coefs, prepared) -> dict[str, bytes]:
+    """The figures of one fit, as PNG bytes: its confusion matrix (test rows; all rows for
+    ``split: none``) and, for two classes and one or two features, the tutorial's figure."""
+    row = _record_row(record)
+    names = list(prepared.class_names)
+    part = "all" if prepared.meta.get("same_rows") else "test"
+    painter = _PAINTERS.get(tuple(names))
+    if painter is None:
+        painter = _PAINTERS[tuple(names)] = ConfusionPainter(names)
+    out = {
+        "confusion.png": png_bytes(
+            painter.draw(record["confusion_test"], fit_title(row), part), close=False
+        )
+    }
+    if len(names) == 2 and prepared.X_train.shape[1] <= 2 and coefs is not None:
+        est = coefs.set_index("term")["estimate"]
+        out["tutorial.png"] = png_bytes(
+            plot_tutorial(
+                prepared.X_train,
+                prepared.y_train,
+                names,
+                est["intercept"],
+                [est[t] for t in prepared.feature_names],
+                fit_title(row),
+                prepared.feature_names,
+            )
+        )
+    return out
+
+
+def draw_overview(experiment, metrics, coefs, proba_of, prepared, metric="roc_auc", n_roc=5):
+    """The figures over an experiment's grid, as ``{file name: bytes}``: accuracy_vs_C, heatmap,
+    gap (PNG and SVG), coef_paths, roc (two classes), and one statsmodels figure per
+    statsmodels fit (``statsmodels--<model_id>.png``). ``proba_of(model_id)`` gives a fit's
+    test probabilities."""
     from sklearn.metrics import roc_curve
 
-    overview_dir, fits_out, fits_dir = Path(overview_dir), Path(fits_out), Path(fits_dir)
-    overview_dir.mkdir(parents=True, exist_ok=True)
-    fits_out.mkdir(parents=True, exist_ok=True)
-    metrics = metrics[metrics["experiment"] == experiment]
-    coefs = coefs[coefs["experiment"] == experiment]
-    written = []
+    out: dict[str, bytes] = {}
 
-    def out(fig, path, svg=False, close=True):
-        save(fig, path, svg, close)
-        written.append(path)
+    def keep(name, fig, svg=True):
+        if svg:
+            out[f"{name}.svg"] = svg_bytes(fig)
+        out[f"{name}.png"] = png_bytes(fig)
 
-    classes = prepared.classes
+    classes = list(prepared.class_names)
     part = "all" if prepared.meta.get("same_rows") else "test"
     ok = metrics[metrics["status"] == "ok"]
-    painter = ConfusionPainter(classes)
-    for _, row in ok.iterrows():
-        record = json.loads((fits_dir / row["model_id"] / "result.json").read_text())
-        out(
-            painter.draw(record["confusion_test"], fit_title(row), part),
-            fits_out / fit_file("confusion", row),
-            close=False,
-        )
-        if len(classes) == 2 and prepared.X_train.shape[1] <= 2:
-            est = coefs[coefs["model_id"] == row["model_id"]].set_index("term")["estimate"]
-            out(
-                plot_tutorial(
-                    prepared.X_train,
-                    prepared.y_train,
-                    classes,
-                    est["intercept"],
-                    [est[t] for t in prepared.feature_names],
-                    fit_title(row),
-                    prepared.feature_names,
-                ),
-                fits_out / fit_file("tutorial", row),
-            )
-
-    plt.close(painter.fig)
     sk = grid_table(metrics)
     if len(sk):
-        out(
-            plot_metric_vs_C(sk, metric, f"{experiment}: scores against C"),
-            overview_dir / "accuracy_vs_C.png",
-            svg=True,
-        )
-        out(
+        keep("accuracy_vs_C", plot_metric_vs_C(sk, metric, f"{experiment}: scores against C"))
+        keep(
+            "heatmap",
             plot_heatmap(sk, metric, f"{experiment}: test {METRIC_LABELS.get(metric, metric)}"),
-            overview_dir / "heatmap.png",
-            svg=True,
         )
-        out(
-            plot_gap(sk, f"{experiment}: train - test accuracy (overfitting check)"),
-            overview_dir / "gap.png",
-            svg=True,
-        )
+        keep("gap", plot_gap(sk, f"{experiment}: train - test accuracy (overfitting check)"))
         paths = coefficient_paths(coefs, sk)
         if paths:
-            out(
-                plot_coef_paths(paths, f"{experiment}: coefficient paths"),
-                overview_dir / "coef_paths.png",
-            )
+            keep("coef_paths", plot_coef_paths(paths, f"{experiment}: coefficient paths"))
 
     if len(classes) == 2 and len(ok):
         best = ok.sort_values("roc_auc_test", ascending=False).head(n_roc)
         y = np.asarray(prepared.y_test)
         curves = []
         for _, row in best.iterrows():
-            proba = np.load(fits_dir / row["model_id"] / "proba_test.npy")
-            fpr, tpr, _ = roc_curve(y, proba[:, 1])
+            fpr, tpr, _ = roc_curve(y, proba_of(row["model_id"])[:, 1])
             curves.append((row["model_id"], fpr, tpr, row["roc_auc_test"]))
-        out(
+        keep(
+            "roc",
             plot_roc(
                 curves, f"{experiment}: ROC curves of the best {len(curves)} fits ({part} rows)"
             ),
-            overview_dir / "roc.png",
         )
 
     sm_ok = ok[ok["library"] == "statsmodels"]
@@ -530,5 +526,7 @@ def draw_experiment(
         title = f"{experiment}: {fit_title(row)}" + (
             f" (class {first})" if len(classes) > 2 else ""
         )
-        out(plot_statsmodels_vs_sklearn(sm, skc, title), fits_out / fit_file("statsmodels", row))
-    return written
+        out[f"statsmodels--{row['model_id']}.png"] = png_bytes(
+            plot_statsmodels_vs_sklearn(sm, skc, title)
+        )
+    return out

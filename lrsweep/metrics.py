@@ -88,15 +88,24 @@ def classification_report(cm: np.ndarray, names: list[str], digits: int = 4) -> 
     return "\n".join(lines) + "\n", report
 
 
-def split_metrics(y: np.ndarray, pred: np.ndarray, proba: np.ndarray, classes: list) -> dict:
+def split_metrics(
+    y: np.ndarray, pred: np.ndarray, proba: np.ndarray, names: list, positive: int = 1
+) -> dict:
     """Metrics of one split; keys are bare (``accuracy``), the caller adds ``_train``/``_test``.
 
-    Everything but ROC AUC and log-loss comes from the confusion matrix."""
+    ``names`` are the classes' display names, ``positive`` the index of the class that
+    sensitivity, specificity, npv and average precision call positive (two classes).
+    Everything but ROC AUC, log-loss, the Brier score and average precision comes from the
+    confusion matrix. ROC AUC of several classes is one-vs-rest, macro-averaged; the Brier
+    score is the mean over rows of the squared distance between the probabilities and the
+    one-hot truth (for two classes, of the positive class's probability and 0/1), as
+    scikit-learn's ``brier_score_loss``."""
     from sklearn import metrics as skm
 
-    k = len(classes)
-    names = [str(c) for c in classes]
+    k = len(names)
+    names = [str(c) for c in names]
     y, pred = np.asarray(y, dtype=np.int64), np.asarray(pred, dtype=np.int64)
+    proba = np.asarray(proba, dtype=float)
     cm = np.bincount(y * k + pred, minlength=k * k).reshape(k, k)
     precision, recall, f1, support = per_class(cm)
     total = support.sum()
@@ -135,12 +144,25 @@ def split_metrics(y: np.ndarray, pred: np.ndarray, proba: np.ndarray, classes: l
         else:
             auc = float("nan")
     out["roc_auc"] = auc
-    p_true = np.clip(np.asarray(proba, dtype=float)[np.arange(len(y)), y], 1e-15, 1.0)
-    row_sums = np.asarray(proba, dtype=float).sum(axis=1)
+    p_true = np.clip(proba[np.arange(len(y)), y], 1e-15, 1.0)
+    row_sums = proba.sum(axis=1)
     out["log_loss"] = float(-np.mean(np.log(p_true / row_sums)))
+    truth = np.eye(k)[y]
+    if k == 2:
+        out["brier"] = float(np.mean((proba[:, positive] - truth[:, positive]) ** 2))
+        is_pos = y == positive
+        out["average_precision"] = (
+            float(skm.average_precision_score(is_pos, proba[:, positive]))
+            if 0 < is_pos.sum() < len(y)
+            else float("nan")
+        )
+    else:
+        out["brier"] = float(np.mean(np.sum((proba - truth) ** 2, axis=1)))
     report_text, report_dict = classification_report(cm, names)
     if k == 2:
-        ind = binary_indicators(cm)
+        negative = 1 - positive
+        ordered = cm[np.ix_([negative, positive], [negative, positive])]
+        ind = binary_indicators(ordered)
         out.update(
             {
                 "specificity": ind["specificity"],
@@ -156,13 +178,13 @@ def split_metrics(y: np.ndarray, pred: np.ndarray, proba: np.ndarray, classes: l
     }
 
 
-def evaluate(prepared, result: dict) -> dict:
+def evaluate(prepared, result: dict, positive: int = 1) -> dict:
     """Scores on train and test for a fitted grid point (see :func:`split_metrics`)."""
     out = {}
     for part in ("train", "test"):
         y = getattr(prepared, f"y_{part}")
         out[part] = split_metrics(
-            y, result[f"pred_{part}"], result[f"proba_{part}"], prepared.classes
+            y, result[f"pred_{part}"], result[f"proba_{part}"], prepared.class_names, positive
         )
     return out
 

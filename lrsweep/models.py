@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from lrsweep.data import Prepared
+from lrsweep.preprocess import Prepared
 
 
 def resolved_multi_class(point: dict, n_classes: int) -> str:
@@ -94,6 +94,7 @@ def fit_sklearn(prepared: Prepared, point: dict) -> dict:
     )
     return {
         "status": "ok",
+        "estimator": estimator,
         "multi_class": resolved_multi_class(point, k),
         "converged": not any(issubclass(w.category, ConvergenceWarning) for w in caught),
         "n_iter": int(max(int(np.max(e.n_iter_)) for e in inner)),
@@ -118,11 +119,11 @@ def fit_grid_point(prepared: Prepared, point: dict) -> dict:
         if point["library"] == "sklearn":
             result = fit_sklearn(prepared, point)
         else:
-            from lrsweep.stats import fit_statsmodels
+            from lrsweep.statsmodels_fit import fit_statsmodels
 
             result = fit_statsmodels(prepared, point)
     except Exception as exc:  # one bad grid point must not stop the sweep
-        from lrsweep.stats import explain_failure
+        from lrsweep.statsmodels_fit import explain_failure
 
         return {
             **out,

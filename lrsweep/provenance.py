@@ -1,101 +1,108 @@
-"""Provenance of a version and the end-of-run summary."""
+"""What a version records about how it was made, and the text printed at the end of a run."""
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 from collections import Counter
 from pathlib import Path
 
 from lrsweep import markdown
-from lrsweep.data import atomic_write_text, file_checksum
-from lrsweep.store import dumps
-from lrsweep.versioning import git_state, package_versions, platform_info, update_latest
+from lrsweep.version import git_state, package_versions, platform_info
 
 
-def dataset_checksums(effective: dict, prepared_meta: list) -> dict:
-    """Per experiment: the checksum of its data file (csv/parquet) and of its prepared arrays."""
-    metas = {Path(m).parent.name: json.loads(Path(m).read_text()) for m in prepared_meta}
-    out = {}
-    for name, exp in effective["experiments"].items():
-        entry = {"prepared": metas[name]["checksums"]} if name in metas else {}
-        path = exp["dataset"].get("path")
-        if path and Path(path).is_file():
-            entry["file"] = {"path": path, "sha256": file_checksum(path)}
-        out[name] = entry
-    return out
-
-
-def job_timings(results: str | Path) -> list[dict]:
-    """Snakemake's ``benchmark:`` files of the fit jobs."""
-    import pandas as pd
-
+def job_timings(benchmarks: list[tuple[str, str, str]]) -> list[dict]:
+    """Snakemake's ``benchmark:`` records of this version's jobs: (rule, job, tsv path)."""
     rows = []
-    for path in sorted(Path(results, "benchmarks").glob("*/*.tsv")):
-        table = pd.read_csv(path, sep="\t")
-        for rec in table.to_dict("records"):
+    for rule, job, path in benchmarks:
+        try:
+            with open(path, newline="", encoding="utf-8") as fh:
+                records = list(csv.DictReader(fh, delimiter="\t"))
+        except OSError:
+            continue
+        for rec in records:
             rows.append(
                 {
-                    "rule": path.parent.name,
-                    "experiment": path.stem,
-                    "seconds": rec.get("s"),
-                    "max_rss_mb": rec.get("max_rss"),
+                    "rule": rule,
+                    "job": job,
+                    "seconds": float(rec["s"]) if rec.get("s") else None,
+                    "max_rss_mb": float(rec["max_rss"])
+                    if rec.get("max_rss") not in (None, "NA", "-")
+                    else None,
                 }
             )
     return rows
 
 
-def write_provenance(outputs, *, config_file, effective, grids, prepared_meta) -> dict:
-    """Write provenance.json, the config as given and the resolved grid into the version folder
-    (``outputs`` are paths under ``results/<sweep>/<version>/``)."""
-    version_dir = Path(outputs.provenance).parent
-    version, results = version_dir.name, version_dir.parent
-    text = Path(config_file).read_text(encoding="utf-8")
-    info = {
-        "version": version,
-        "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "config_file": str(config_file),
-        "experiments": list(effective["experiments"]),
-        "grid_points": sum(len(g) for g in grids.values()),
+def provenance_record(params: dict, *, fits: dict, prepared: dict, failed: int, timings) -> dict:
+    """provenance.json: the config as parsed (its sources' texts included), the keys of
+    everything the version holds, the libraries that computed each fit, the data files'
+    checksums, the code, the platform and this version's jobs."""
+    experiments = params["experiments"]
+    return {
+        "version": params["version"],
+        "run_ended": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "sweep": params["sweep"],
+        "experiments": list(experiments),
+        "grid_points": sum(len(e["points"]) for e in experiments.values()),
+        "failed": failed,
+        "data_files": [
+            e["exp"]["dataset"]["path"] for e in experiments.values() if e["data_sha256"]
+        ],
+        "config_sources": params["sources"],
+        "effective_config": params["effective"],
+        "keys": {
+            name: {
+                "prepared": e["prepared"],
+                "overview_figures": e.get("overview"),
+                "fits": {p["model_id"]: p["key"] for p in e["points"]},
+            }
+            for name, e in experiments.items()
+        },
+        "datasets": {
+            name: {
+                "file": {"path": e["exp"]["dataset"]["path"], "sha256": e["data_sha256"]}
+                if e["data_sha256"]
+                else None,
+                "prepared_checksums": prepared.get(name, {}),
+            }
+            for name, e in experiments.items()
+        },
+        "computed_with": fits,
         "git": git_state(Path(__file__).resolve().parent.parent),
         "packages": package_versions(),
         "platform": platform_info(),
-        "datasets": dataset_checksums(effective, prepared_meta),
-        "timings": job_timings(results),
-        "effective_config": effective,
+        "timings": timings,
     }
-    atomic_write_text(outputs.config, text)
-    atomic_write_text(outputs.grid, dumps(grids))
-    atomic_write_text(outputs.provenance, dumps(info))
-    return info
 
 
 FAILURE_COLUMNS = ("experiment", "model_id", "reason")
 
 
-def finish_run(metrics_csv, leaderboard_md, results, version) -> tuple[str, bool]:
-    """The text printed at the end of a run, and whether any grid point failed.
-
-    Also points ``results/<sweep>/latest`` at this version.
-    """
+def summary_text(metrics_csv, leaderboard_md, version_dir: Path) -> tuple[str, bool]:
+    """The text printed at the end of a run (also saved as ``summary.txt``), and whether any
+    grid point failed."""
     with open(metrics_csv, newline="", encoding="utf-8") as f:
         metrics = list(csv.DictReader(f))
-    update_latest(results, version)
     counts = Counter(row["status"] for row in metrics)
+    statuses = ["ok", "separated", "skipped", "failed"]
     lines = [
-        f"lrsweep: {results}/{version} (also {results}/latest)",
-        "grid points: " + ", ".join(f"{counts.get(s, 0)} {s}" for s in ("ok", "skipped", "failed")),
+        f"lrsweep: {version_dir} (also {version_dir.parent}/latest)",
+        "grid points: "
+        + ", ".join(
+            f"{counts.get(s, 0)} {s}" for s in statuses if counts.get(s) or s != "separated"
+        ),
         "",
         # the table only; the list of fits not significantly worse stays in the file
         Path(leaderboard_md).read_text().split("\n## ")[0].strip(),
-        f"(fits not significantly worse than the best: {leaderboard_md})",
+        f"(fits not significantly worse than the selected one: {version_dir}/leaderboard.md)",
     ]
     failed = [[r[k] for k in FAILURE_COLUMNS] for r in metrics if r["status"] == "failed"]
-    if len(failed):
+    if failed:
         lines += [
             "",
-            f"{len(failed)} grid point(s) FAILED (tracebacks in {results}/logs/fit/):",
+            f"{len(failed)} grid point(s) FAILED (tracebacks in {version_dir}/fits/<experiment>/"
+            "<model_id>/traceback.txt and in the fit job's log):",
             markdown.table(FAILURE_COLUMNS, failed).strip(),
         ]
     return "\n".join(lines) + "\n", bool(failed)

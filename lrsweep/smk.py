@@ -6,7 +6,6 @@ Rule scripts stay thin: they call :func:`run` with a function of the ``snakemake
 from __future__ import annotations
 
 import logging
-import os
 import sys
 import threading
 import traceback
@@ -15,9 +14,8 @@ from lrsweep.errors import LrsweepError
 
 
 def run(snakemake, main) -> None:
-    """Run ``main(snakemake, log)``; a known error prints one line and exits 1, keeping the
-    traceback in the rule's log. On success the job's process ends at once, see
-    :func:`exit_now`."""
+    """Run ``main(snakemake, log)``. A known error prints one line per problem on the terminal
+    and exits 1; the traceback stays in the rule's log, which the line names."""
     log_path = snakemake.log[0] if len(snakemake.log) else None
     handlers = [logging.FileHandler(log_path, mode="w")] if log_path else []
     logging.basicConfig(
@@ -27,42 +25,42 @@ def run(snakemake, main) -> None:
         force=True,
     )
     log = logging.getLogger("lrsweep")
+    where = f" (details: {log_path})" if log_path else ""
     try:
         main(snakemake, log)
     except LrsweepError as exc:
         log.error("%s\n%s", exc, traceback.format_exc())
-        print(f"lrsweep: {exc}", file=sys.stderr)
+        print(f"lrsweep: {exc}{where}", file=sys.stderr)
         sys.exit(1)
     except Exception as exc:
         log.error("unexpected error\n%s", traceback.format_exc())
-        print(f"lrsweep: {type(exc).__name__}: {exc} (traceback in {log_path})", file=sys.stderr)
+        print(f"lrsweep: {type(exc).__name__}: {exc}{where}", file=sys.stderr)
         sys.exit(1)
-    exit_now()
+    finally:
+        logging.shutdown()
 
 
-def exit_now() -> None:
-    """End a rule script's process without the interpreter's teardown.
-
-    With scikit-learn, statsmodels and pandas loaded, Python spent 0.4 s tearing its modules
-    down after the script's last line (measured), on every job. A rule script's results are
-    files it has closed; the log is flushed and closed here, then the process exits 0.
-    """
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+def _scheduler_timer(thread: threading.Thread) -> bool:
+    function = getattr(thread, "function", None)
+    return isinstance(thread, threading.Timer) and "_schedule_reevalutation" in getattr(
+        function, "__qualname__", ""
+    )
 
 
 def end_without_waiting() -> None:
-    """Cancel the timers Snakemake's scheduler left running, so that the run ends with its work.
+    """Cancel the timers Snakemake's job scheduler left running, so that the run ends with its
+    work (called from the Snakefile's ``onsuccess``/``onerror`` hooks, when the scheduler has
+    finished and its timers have nothing left to wake).
 
-    Snakemake 9's scheduler arms a one-second ``threading.Timer`` (its job-rate limiter,
-    ``--max-jobs-per-timespan``, default ``100/1s``) on every pass while jobs run. The timer
-    is not a daemon thread, so the interpreter waited for the last one after "Elapsed time":
-    measured 1.0-1.4 s added to every run that executed a job. The Snakefile calls this from
-    its ``onsuccess``/``onerror`` hooks, when the scheduler has finished and the timers have
-    nothing left to wake.
+    Snakemake 9.27's ``JobScheduler._schedule_reevalutation`` arms a non-daemon
+    ``threading.Timer`` (its job-rate limiter, ``--max-jobs-per-timespan``, default ``100/1s``)
+    on every pass while jobs run, and the interpreter waits for the last one after "Elapsed
+    time": 1.0-1.4 s added to every run that executed a job; with ``--max-jobs-per-timespan
+    100/100ms`` runs were seen hanging after "Elapsed time". Reproduce without this hook:
+    ``time snakemake --cores 2 --forcerun publish``. Only timers made by that method are
+    cancelled; ``tests/test_smk.py`` runs a real workflow with that option and checks that it
+    exits within seconds. Remove this when Snakemake's scheduler stops its own timers.
     """
     for thread in threading.enumerate():
-        if isinstance(thread, threading.Timer):
+        if _scheduler_timer(thread):
             thread.cancel()

@@ -1,389 +1,214 @@
-"""Per-fit result folders, keyed so that a batch reuses what it already computed.
+"""lrsweep's content-addressed store: ``results/<sweep>/store/<kind>/<key>/``.
 
-Each grid point of an experiment owns ``fits/<experiment>/<model_id>/``. Its ``result.json``
-records a *key*: a hash of the prepared data's checksums, the point's settings and the fitting
-code's fingerprint. A batch job fits only the points whose folder is missing or carries another
-key, so adding one C value to a grid fits that one point. Folders are written under a temporary
-name and renamed into place: a killed job never leaves a half-written result that looks whole.
+Every entry (the prepared arrays of an experiment, the files of one fit, a set of figures) is
+a folder named by its key (:mod:`lrsweep.keys`), holding its files and ``MANIFEST.json``: the
+SHA-256 and size of each file. Entries are
+
+- written whole: into a temporary folder, then renamed into place, so a killed job never
+  leaves half an entry, and two processes making the same entry at once both end with one
+  whole copy;
+- never modified: a key names one content, so an entry that exists is not written again;
+- checked when read: :meth:`Entry.path` verifies a file against the manifest before anyone
+  uses it. A missing or damaged entry is reported in one warning line naming the experiment
+  and the file, removed, and recomputed by the caller; it is never used.
+
+Any number of configs share a sweep's store, one after another or at the same time.
 """
 
 from __future__ import annotations
 
-import hashlib
+import io
 import json
-import math
-import multiprocessing
+import logging
 import os
 import shutil
 import sys
-import time
 from pathlib import Path
 
 import numpy as np
 
-from lrsweep.data import atomic_write_text, load_prepared
 from lrsweep.errors import LrsweepError
+from lrsweep.files import remove_stale_temps, sha256_file, temp_name
 
-RESULT = "result.json"
-MANIFEST = "manifest.json"
+MANIFEST = "MANIFEST.json"
+KINDS = ("prepared", "fits", "fitfigs", "figures")
 
-
-def experiment_dirs(pack_file: str | Path, experiment: str) -> tuple[Path, Path]:
-    """``(prepared, fits)``: where an experiment's prepared arrays and its grid points' folders
-    (and ``manifest.json``) live, beside the file of the fit job that wrote them
-    (``results/<sweep>/packs/<pack>.json``)."""
-    results = Path(pack_file).parent.parent
-    return results / "prepared" / experiment, results / "fits" / experiment
+log = logging.getLogger("lrsweep")
 
 
-def missing(experiment: str, path: str | Path, what: str = "is missing") -> LrsweepError:
-    """The one-line error for a file of lrsweep's stores (prepared/, fits/) that is not there:
-    Snakemake does not track them, so it says how to rebuild them."""
-    return LrsweepError(
-        f"experiment '{experiment}': {path} {what} (deleted by hand?); "
-        "run snakemake again with --forcerun fit to prepare and fit what is missing"
-    )
+class DamagedEntry(LrsweepError):
+    """A stored file is missing or does not match its recorded checksum."""
 
 
-def require(experiment: str, path: str | Path) -> Path:
-    """``path`` if it exists, else :func:`missing`."""
-    if not Path(path).exists():
-        raise missing(experiment, path)
-    return Path(path)
+def warn(message: str) -> None:
+    """One warning line, to the job's log and to the terminal."""
+    log.warning("%s", message)
+    print(f"lrsweep: warning: {message}", file=sys.stderr, flush=True)
 
 
-SETTING_KEYS = (
-    "library",
-    "solver",
-    "penalty",
-    "C",
-    "l1_ratio",
-    "multi_class",
-    "class_weight",
-    "fit_intercept",
-    "max_iter",
-    "tol",
-    "random_state",
-    "method",
-    "maxiter",
-    "regularized",
-    "alpha",
-    "bootstrap",
-    "cv",
-)
+class Entry:
+    """A stored entry whose files are verified on first use."""
+
+    def __init__(self, folder: Path, manifest: dict, label: str):
+        self.folder = folder
+        self.manifest = manifest
+        self.label = label
+        self._verified: set[str] = set()
+
+    @property
+    def key(self) -> str:
+        return self.folder.name
+
+    @property
+    def info(self) -> dict:
+        return self.manifest.get("info", {})
+
+    def names(self) -> list[str]:
+        return sorted(self.manifest["files"])
+
+    def path(self, name: str) -> Path:
+        """The path of one of the entry's files, after checking its size and checksum."""
+        if name not in self._verified:
+            expected = self.manifest["files"].get(name)
+            path = self.folder / name
+            if expected is None:
+                raise DamagedEntry(f"{self.label}: {path} is not part of the stored entry")
+            if not path.is_file():
+                raise DamagedEntry(f"{self.label}: {path} is missing")
+            if path.stat().st_size != expected["size"] or sha256_file(path) != expected["sha256"]:
+                raise DamagedEntry(f"{self.label}: {path} does not match its recorded checksum")
+            self._verified.add(name)
+        return self.folder / name
+
+    def read_bytes(self, name: str) -> bytes:
+        return self.path(name).read_bytes()
+
+    def read_text(self, name: str) -> str:
+        return self.path(name).read_text(encoding="utf-8")
+
+    def read_json(self, name: str):
+        return json.loads(self.read_text(name))
+
+    def load_npy(self, name: str, mmap: bool = False) -> np.ndarray:
+        return np.load(self.path(name), mmap_mode="r" if mmap else None, allow_pickle=False)
+
+    def verify_all(self) -> None:
+        for name in self.manifest["files"]:
+            self.path(name)
 
 
-def _jsonable(obj):
-    if isinstance(obj, dict):
-        return {str(k): _jsonable(v) for k, v in obj.items()}
-    if isinstance(obj, list | tuple):
-        return [_jsonable(v) for v in obj]
-    if isinstance(obj, np.ndarray):
-        return _jsonable(obj.tolist())
-    if isinstance(obj, np.generic):
-        return _jsonable(obj.item())
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None if math.isnan(obj) else ("inf" if obj > 0 else "-inf")
-    return obj
+class Writer:
+    """Collects an entry's files in a temporary folder; :meth:`Store.put` publishes it."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+
+    def write_bytes(self, name: str, data: bytes) -> None:
+        (self.folder / name).write_bytes(data)
+
+    def write_text(self, name: str, text: str) -> None:
+        self.write_bytes(name, text.encode("utf-8"))
+
+    def save_npy(self, name: str, array: np.ndarray) -> None:
+        with open(self.folder / name, "wb") as fh:
+            np.save(fh, np.asarray(array), allow_pickle=False)
 
 
-def dumps(obj) -> str:
-    """Canonical JSON (sorted keys, inf as a string, NaN as null)."""
-    return json.dumps(_jsonable(obj), sort_keys=True, indent=1)
+def npy_bytes(array: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    np.save(buf, np.asarray(array), allow_pickle=False)
+    return buf.getvalue()
 
 
-def settings(point: dict) -> dict:
-    return {k: point[k] for k in SETTING_KEYS if k in point}
+class Store:
+    def __init__(self, root: str | Path):
+        self.root = Path(root)
 
+    def folder(self, kind: str, key: str) -> Path:
+        return self.root / kind / key
 
-def fit_key(data_key: str, point: dict, code: str) -> str:
-    payload = json.dumps(
-        _jsonable(
-            {
-                "data": data_key,
-                "settings": settings(point),
-                "status": point.get("status"),
-                "code": code,
-            }
-        ),
-        sort_keys=True,
-    )
-    return hashlib.sha256(payload.encode()).hexdigest()[:20]
+    def has(self, kind: str, key: str) -> bool:
+        """Whether an entry is there (not verified: cheap enough for parse time)."""
+        return (self.root / kind / key / MANIFEST).is_file()
 
+    def get(self, kind: str, key: str, label: str) -> Entry | None:
+        """The entry, or None if there is none. A damaged manifest counts as none (the entry
+        is removed with a warning); the files are checked as they are used."""
+        folder = self.folder(kind, key)
+        try:
+            manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+            if manifest.get("key") != key or not isinstance(manifest.get("files"), dict):
+                raise ValueError("manifest of another entry")
+        except FileNotFoundError:
+            if folder.is_dir():
+                self.discard(kind, key, f"{label}: {folder} has no {MANIFEST}")
+            return None
+        except (OSError, ValueError):
+            self.discard(kind, key, f"{label}: {folder / MANIFEST} is damaged")
+            return None
+        return Entry(folder, manifest, label)
 
-def read_result(folder: Path, key: str | None = None) -> dict | None:
-    """The stored result, or None if missing, unreadable or made for another key."""
-    try:
-        result = json.loads((Path(folder) / RESULT).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    if key is not None and result.get("key") != key:
-        return None
-    return result
-
-
-def coefficient_rows(result: dict) -> list[dict]:
-    rows = []
-    inference = result.get("inference") or {}
-    for i, cls in enumerate(result["coef_classes"]):
-        for j, term in enumerate(result["terms"]):
-            row = {"class": cls, "term": term, "estimate": float(result["estimates"][i][j])}
-            for name, values in inference.items():
-                row[name] = float(np.asarray(values)[i][j])
-            rows.append(row)
-    return rows
-
-
-def write_fit(
-    folder: Path,
-    key: str,
-    point: dict,
-    result: dict,
-    evaluation: dict | None,
-    classes: list,
-    extras: dict | None = None,
-) -> dict:
-    """Write one grid point's files atomically; return what ``result.json`` holds."""
-    import pandas as pd
-
-    from lrsweep.metrics import flat_scores
-
-    folder = Path(folder)
-    tmp = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
-    record = {
-        "key": key,
-        "experiment": point["experiment"],
-        "model_id": point["model_id"],
-        **settings(point),
-        "status": result["status"],
-        "reason": result.get("reason", ""),
-        "converged": result.get("converged"),
-        "n_iter": result.get("n_iter"),
-        "fit_seconds": result.get("fit_seconds"),
-        "classes": classes,
-    }
-    if "multi_class" in result:
-        record["multi_class"] = result["multi_class"]
-    if result["status"] == "ok":
-        record["scores"] = {**flat_scores(evaluation), **(extras or {})}
-        record["stats"] = result.get("stats", {})
-        for part in ("train", "test"):
-            record[f"confusion_{part}"] = evaluation[part]["confusion"]
-            record[f"report_{part}"] = evaluation[part]["report"]
-            (tmp / f"classification_report_{part}.txt").write_text(evaluation[part]["report_text"])
-        pd.DataFrame(coefficient_rows(result)).to_csv(tmp / "coefficients.csv", index=False)
-        np.save(tmp / "proba_test.npy", np.asarray(result["proba_test"], dtype=float))
-        np.save(tmp / "pred_test.npy", np.asarray(result["pred_test"], dtype=np.int64))
-        for name in ("summary", "summary2"):
-            if name in result:
-                (tmp / f"{name}.txt").write_text(result[name])
-        if "pred_table" in result:
-            record["pred_table"] = result["pred_table"]
-            pd.DataFrame(result["pred_table"]).to_csv(tmp / "pred_table.csv", index=False)
-    if result.get("traceback"):
-        (tmp / "traceback.txt").write_text(result["traceback"])
-    (tmp / RESULT).write_text(dumps(record))
-    if folder.exists():
-        trash = folder.with_name(f".{folder.name}.{os.getpid()}.old")
-        os.replace(folder, trash)
-        os.replace(tmp, folder)
+    def discard(self, kind: str, key: str, reason: str) -> None:
+        """Remove a damaged entry, with one warning line; the caller recomputes it."""
+        warn(f"{reason}; recomputing it")
+        folder = self.folder(kind, key)
+        trash = temp_name(folder, "damaged")
+        try:
+            os.replace(folder, trash)
+        except OSError:
+            return
         shutil.rmtree(trash, ignore_errors=True)
-    else:
-        os.replace(tmp, folder)
-    return record
 
+    def put(self, kind: str, key: str, fill, info: dict | None = None, label: str = "") -> Entry:
+        """Make the entry ``kind/key``: ``fill(writer)`` writes its files into a temporary
+        folder, which is then checksummed and renamed into place. If another process made
+        the same entry meanwhile, its copy is kept and this one dropped."""
+        from lrsweep.keys import dumps
 
-#: Prepared data by folder, in this process (and, forked, in its workers).
-_PREPARED: dict[str, object] = {}
-
-
-def _hold(prepared: dict[str, object]) -> None:
-    """Keep the prepared data of this job's experiments, and nothing else, in memory."""
-    _PREPARED.clear()
-    _PREPARED.update(prepared)
-
-
-def _prepared(prepared_dir: str):
-    if prepared_dir not in _PREPARED:
-        _PREPARED[prepared_dir] = load_prepared(prepared_dir)
-    return _PREPARED[prepared_dir]
-
-
-def extra_scores(prepared, point: dict, result: dict) -> dict:
-    """Bootstrap intervals of the test scores and, if asked for, cross-validation scores."""
-    from lrsweep.inference import bootstrap_intervals, cv_scores
-
-    boot = point.get("bootstrap") or {}
-    out = bootstrap_intervals(
-        prepared.y_test,
-        result["pred_test"],
-        result["proba_test"],
-        boot.get("resamples", 0),
-        boot.get("random_state", 0),
-    )
-    cv = point.get("cv")
-    if cv:
-        out.update(cv_scores(prepared, point, cv["folds"], cv["repeats"], cv["random_state"]))
-    return out
-
-
-def fit_one(prepared_dir: str, point: dict, folder: str, key: str) -> dict:
-    """Fit, score and write one grid point (runs in a joblib worker)."""
-    from lrsweep.metrics import evaluate
-    from lrsweep.models import fit_grid_point
-
-    prepared = _prepared(prepared_dir)
-    result = fit_grid_point(prepared, point)
-    evaluation = evaluate(prepared, result) if result["status"] == "ok" else None
-    extras = extra_scores(prepared, point, result) if evaluation else None
-    record = write_fit(Path(folder), key, point, result, evaluation, prepared.classes, extras)
-    return {
-        "model_id": point["model_id"],
-        "status": record["status"],
-        "reason": record["reason"],
-        "traceback": result.get("traceback", ""),
-    }
-
-
-#: Rough relative cost of a fit, to start the slow ones first (longest-processing-time order).
-SOLVER_COST = {
-    "liblinear": 1.0,
-    "lbfgs": 2.0,
-    "newton-cholesky": 2.0,
-    "newton-cg": 3.0,
-    "sag": 6.0,
-    "saga": 8.0,
-}
-
-
-def estimated_cost(point: dict) -> float:
-    if point.get("status") == "skipped":
-        return 0.0
-    if point["library"] == "statsmodels":
-        return 2.0
-    c = point["C"]
-    c_factor = 3.0 if math.isinf(c) else 1.0 + max(0.0, math.log10(c) + 3) / 2
-    return SOLVER_COST[point["solver"]] * c_factor
-
-
-def parallel_map(fn, tasks: list[tuple], jobs: int, blas_threads: int = 1) -> list:
-    """``[fn(*t) for t in tasks]`` in ``jobs`` worker processes, started in the order given
-    (slow ones first), each limited to ``blas_threads`` BLAS/OpenMP threads.
-
-    Processes, not threads: ``warnings.catch_warnings`` is process-wide, so one thread's
-    ConvergenceWarning was recorded by another's fit (measured: 5 % of `converged` flags
-    wrong). BLAS threads are limited because Snakemake exports OMP_NUM_THREADS=<threads> and
-    workers inheriting it oversubscribed the cores. On Linux the workers are forked, so they
-    start with this process's imports and data (a fresh loky worker spends a second importing
-    scikit-learn); elsewhere joblib's loky workers are used.
-    """
-    if jobs <= 1 or len(tasks) <= 1:
-        return [fn(*t) for t in tasks]
-    if sys.platform == "linux":
-        from concurrent.futures import ProcessPoolExecutor
-
-        from threadpoolctl import threadpool_limits
-
-        fork = multiprocessing.get_context("fork")
-        with (
-            threadpool_limits(limits=blas_threads),
-            ProcessPoolExecutor(jobs, mp_context=fork) as pool,
-        ):
-            return list(pool.map(fn, *zip(*tasks, strict=True)))
-    from joblib import Parallel, delayed, parallel_config
-
-    with parallel_config(backend="loky", inner_max_num_threads=blas_threads):
-        return Parallel(n_jobs=jobs)(delayed(fn)(*t) for t in tasks)
-
-
-def _plan(prepared_dir: str, points: list[dict], outdir: Path, code: str) -> dict:
-    """One experiment's keys and the points without a valid stored result."""
-    outdir.mkdir(parents=True, exist_ok=True)
-    # Leftovers of a killed run (half-written folders never renamed into place): Snakemake's
-    # lock makes this job the only writer here, so they can go.
-    for stale in [*outdir.glob(".*.tmp"), *outdir.glob(".*.old")]:
-        shutil.rmtree(stale, ignore_errors=True)
-    data_key = json.loads((Path(prepared_dir) / "meta.json").read_text())["data_key"]
-    keys = {p["model_id"]: fit_key(data_key, p, code) for p in points}
-    todo = [p for p in points if read_result(outdir / p["model_id"], keys[p["model_id"]]) is None]
-    return {"data_key": data_key, "keys": keys, "todo": todo}
-
-
-def run_batches(batches: list[tuple], code: str, n_jobs: int = 1) -> list[dict]:
-    """Fit the grid points of several experiments that have no valid stored result, all in
-    one pool of ``n_jobs`` workers, slowest first; return one manifest per experiment.
-
-    ``batches`` holds ``(prepared_dir, points, outdir, prepared)`` per experiment, where
-    ``prepared`` is the data already in memory (as just written to ``prepared_dir``, or None to
-    read it there), so that neither this process nor its forked workers read it again.
-    ``manifest["fitted"]`` and ``manifest["reused"]`` say what was computed and what was taken
-    from earlier runs; ``manifest["failures"]`` keeps the tracebacks for the log;
-    ``manifest["seconds"]`` is the time the whole pool took.
-    """
-    plans = [_plan(str(d), points, Path(out), code) for d, points, out, _ in batches]
-    tasks = [
-        (str(d), p, str(Path(out) / p["model_id"]), plan["keys"][p["model_id"]])
-        for (d, _, out, _), plan in zip(batches, plans, strict=True)
-        for p in plan["todo"]
-    ]
-    tasks.sort(key=lambda t: estimated_cost(t[1]), reverse=True)
-    start = time.perf_counter()
-    _hold({str(d): data for d, _, _, data in batches if data is not None})
-    if tasks:
-        # imported once here, before any worker is forked (not once per worker)
-        import sklearn.linear_model  # noqa: F401
-        import sklearn.metrics  # noqa: F401
-
-        import lrsweep.metrics  # noqa: F401
-        import lrsweep.models  # noqa: F401
-    jobs = max(1, min(n_jobs, len(tasks)))
-    done = parallel_map(fit_one, tasks, jobs, blas_threads=max(1, n_jobs // jobs))
-    seconds = time.perf_counter() - start
-    by_id = {(t[0], d["model_id"]): d for t, d in zip(tasks, done, strict=True)}
-    manifests = []
-    for (d, points, _, _), plan in zip(batches, plans, strict=True):
-        ours = [by_id[(str(d), p["model_id"])] for p in plan["todo"]]  # in grid order
-        todo_ids = {p["model_id"] for p in plan["todo"]}
-        manifests.append(
-            {
-                "data_key": plan["data_key"],
-                "code": code,
-                "fits": [{"model_id": m, "key": k} for m, k in plan["keys"].items()],
-                "fitted": [x["model_id"] for x in ours],
-                "reused": [p["model_id"] for p in points if p["model_id"] not in todo_ids],
-                "seconds": seconds,
-                "failures": [x for x in ours if x["status"] == "failed"],
+        folder = self.folder(kind, key)
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        tmp = temp_name(folder)
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir()
+        try:
+            fill(Writer(tmp))
+            files = {
+                p.name: {"sha256": sha256_file(p), "size": p.stat().st_size}
+                for p in sorted(tmp.iterdir())
             }
-        )
-    return manifests
+            manifest = {"kind": kind, "key": key, "files": files, "info": info or {}}
+            (tmp / MANIFEST).write_text(dumps(manifest), encoding="utf-8")
+            try:
+                os.rename(tmp, folder)
+            except OSError:
+                if not folder.exists():
+                    raise
+                existing = self.get(kind, key, label)  # made by another process meanwhile
+                if existing is None:  # ... or damaged, and now removed: ours takes its place
+                    os.rename(tmp, folder)
+                else:
+                    shutil.rmtree(tmp, ignore_errors=True)
+                    return existing
+        except BaseException:
+            shutil.rmtree(tmp, ignore_errors=True)
+            raise
+        return Entry(folder, manifest, label)
+
+    def clean(self, kind: str) -> None:
+        """Remove the temporary folders of killed jobs (never those of running ones)."""
+        remove_stale_temps(self.root / kind)
 
 
-def run_batch(
-    prepared_dir: str | Path,
-    points: list[dict],
-    outdir: str | Path,
-    code: str,
-    n_jobs: int = 1,
-    prepared=None,
-) -> dict:
-    """:func:`run_batches` for one experiment: its manifest."""
-    return run_batches([(prepared_dir, points, outdir, prepared)], code, n_jobs)[0]
-
-
-def usable_cores(threads: int) -> int:
-    """The threads Snakemake granted, but no more than the CPUs this process may use."""
+def open_verified(store: Store, kind: str, key: str, label: str, names=()) -> Entry | None:
+    """The entry with ``names`` verified now, or None when missing or damaged (removed, with a
+    warning)."""
+    entry = store.get(kind, key, label)
+    if entry is None:
+        return None
     try:
-        available = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        available = os.cpu_count() or 1
-    return max(1, min(int(threads), available))
-
-
-def write_manifest(path: str | Path, manifest: dict) -> None:
-    slim = {k: v for k, v in manifest.items() if k != "failures"}
-    slim["failed"] = [
-        {"model_id": f["model_id"], "reason": f["reason"]} for f in manifest["failures"]
-    ]
-    atomic_write_text(path, dumps(slim))
+        for name in names:
+            entry.path(name)
+    except DamagedEntry as exc:
+        store.discard(kind, key, str(exc))
+        return None
+    return entry

@@ -40,7 +40,7 @@ DIGITS = {
 def prepared_bundled(name: str, test_size: float = 0.3, stratify: bool = True):
     """A bundled dataset prepared as an experiment would be (split, standardized)."""
     from lrsweep.config import resolve_config
-    from lrsweep.data import prepare_experiment
+    from lrsweep.preprocess import prepare_experiment
 
     exp = {
         "dataset": {"source": "sklearn", "name": name},
@@ -49,6 +49,16 @@ def prepared_bundled(name: str, test_size: float = 0.3, stratify: bool = True):
     }
     sweep = resolve_config({"sweep": "t", "experiments": {name: exp}})
     return prepare_experiment(name, sweep["config"]["experiments"][name])
+
+
+def planned(experiments: dict, root=".", **top):
+    """The plan of a config (lrsweep.plan.make_plan), as the Snakefile makes it."""
+    from lrsweep.config import resolve_config
+    from lrsweep.keys import FileChecksums
+    from lrsweep.plan import make_plan
+
+    sweep = resolve_config({"sweep": "t", "experiments": experiments, **top})
+    return make_plan(sweep["config"], sweep["grids"], [], FileChecksums(), root)
 
 
 def smoke_config(sweep: str = "smoke") -> dict:
@@ -98,20 +108,10 @@ def smoke_config(sweep: str = "smoke") -> dict:
 
 
 def snakemake_cmd(workdir: Path, *args: str, cores: str = "2") -> list[str]:
-    """The command line of a real run of this repository's workflow in ``workdir``."""
+    """The command line of a real run of this repository's workflow in ``workdir`` (whose
+    ``config.yaml`` is the config, as in the project folder)."""
     exe = Path(sys.executable).with_name("snakemake")
-    return [
-        str(exe),
-        "-s",
-        str(REPO / "Snakefile"),
-        "-d",
-        str(workdir),
-        "--cores",
-        cores,
-        "--configfile",
-        str(workdir / "config.yaml"),
-        *args,
-    ]
+    return [str(exe), "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--cores", cores, *args]
 
 
 def snakemake(

@@ -1,11 +1,14 @@
 """The benchmark's two contenders do the same work: on a tiny grid, the in-process baseline
 and the workflow write identical metrics (timings aside)."""
 
+import sys
+
 import pandas as pd
 import pytest
-from conftest import EXAMPLE1, snakemake
+from conftest import EXAMPLE1, REPO, snakemake
 
-from lrsweep.bench import run_baseline
+sys.path.insert(0, str(REPO / "bench"))
+from baseline import run_baseline  # noqa: E402
 
 pytestmark = pytest.mark.slow
 

@@ -32,12 +32,12 @@ def test_status_change_counts_as_changed():
     assert compare_metrics(old, new)["change"].tolist() == ["changed"]
 
 
-def test_compare_to_best_uses_mcnemar_and_holm():
+def test_compare_to_selected_uses_mcnemar_and_holm():
     import numpy as np
     from statsmodels.stats.contingency_tables import mcnemar
     from statsmodels.stats.multitest import multipletests
 
-    from lrsweep.aggregate import compare_to_best, not_worse_table
+    from lrsweep.tables import compare_to_selected, leaderboard, not_worse_table
 
     rng = np.random.default_rng(0)
     y_right = {
@@ -49,13 +49,20 @@ def test_compare_to_best_uses_mcnemar_and_holm():
         {
             "experiment": "e",
             "model_id": list(y_right),
+            "library": "sklearn",
+            "solver": "lbfgs",
+            "penalty": "l2",
+            "C": [1.0, 2.0, 3.0],
             "status": "ok",
+            "converged": True,
             "accuracy_test": [v.mean() for v in y_right.values()],
         }
     )
+    coefs = pd.DataFrame(columns=["experiment", "model_id", "class", "term", "estimate"])
     best = metrics.sort_values("accuracy_test").iloc[-1]["model_id"]
-    out = compare_to_best(metrics, {("e", m): v for m, v in y_right.items()}).set_index("model_id")
-    assert best not in out.index and set(out["best_model_id"]) == {best}
+    correct = {("e", m): v for m, v in y_right.items()}
+    out = compare_to_selected(metrics, coefs, correct).set_index("model_id")
+    assert best not in out.index and set(out["selected_model_id"]) == {best}
     raw = []
     for m in out.index:
         a, b = y_right[best], y_right[m]
@@ -64,5 +71,6 @@ def test_compare_to_best_uses_mcnemar_and_holm():
         assert out.loc[m, "p_value"] == pytest.approx(raw[-1])
     assert out["p_holm"].tolist() == pytest.approx(list(multipletests(raw, method="holm")[1]))
     assert out.loc["bad", "significantly_worse"]
-    kept = not_worse_table(metrics, out.reset_index())
+    board = leaderboard(metrics, coefs, out.reset_index())
+    kept = not_worse_table(board, out.reset_index())
     assert "bad" not in set(kept["model_id"]) and best in set(kept["model_id"])

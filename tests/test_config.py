@@ -5,15 +5,9 @@ import math
 import pytest
 from conftest import EXAMPLE1, smoke_config
 
-from lrsweep.config import (
-    expand_experiment,
-    format_number,
-    load_yaml,
-    resolve_config,
-    skip_reason,
-    validate_config,
-)
+from lrsweep.config import load_yaml, read_sources, resolve_config, validate_config, vocabulary
 from lrsweep.errors import ConfigError
+from lrsweep.grid import expand_experiment, format_number, skip_reason
 
 
 def config_with(**sklearn):
@@ -92,6 +86,10 @@ def test_defaults_are_filled():
     assert exp["standardize"] is False
     assert exp["dataset"]["n_features"] == 20
     assert exp["sklearn"] == {}  # no block at all: one default scikit-learn fit
+    [point] = resolve_config(
+        {"sweep": "t", "experiments": {"d": {"dataset": {"source": "synthetic"}}}}
+    )["grids"]["d"]
+    assert point["random_state"] == 0 and point["model_id"] == "sk_lbfgs_l2_C1_rs0"
 
 
 def test_grid_is_the_cartesian_product_with_skips():
@@ -105,10 +103,10 @@ def test_grid_is_the_cartesian_product_with_skips():
     assert len(points) == 21
     skipped = {p["model_id"]: p["reason"] for p in points if p["status"] == "skipped"}
     assert (
-        "sk_lbfgs_l1_C0.1" in skipped
-        and "l1 needs liblinear or saga" in skipped["sk_lbfgs_l1_C0.1"]
+        "sk_lbfgs_l1_C0.1_rs0" in skipped
+        and "l1 needs liblinear or saga" in skipped["sk_lbfgs_l1_C0.1_rs0"]
     )
-    assert "sk_liblinear_none_Cinf" in skipped
+    assert "sk_liblinear_none_Cinf_rs0" in skipped
     assert sum(p["status"] == "pending" for p in points) == 21 - len(skipped)
     assert {p["C"] for p in points if p["penalty"] == "none"} == {math.inf}
 
@@ -126,9 +124,9 @@ def test_l1_ratio_only_multiplies_elasticnet_points():
         },
     )
     assert sorted(p["model_id"] for p in points) == [
-        "sk_saga_elasticnet_C1_l1r0.2",
-        "sk_saga_elasticnet_C1_l1r0.8",
-        "sk_saga_l2_C1",
+        "sk_saga_elasticnet_C1_l1r0.2_rs0",
+        "sk_saga_elasticnet_C1_l1r0.8_rs0",
+        "sk_saga_l2_C1_rs0",
     ]
 
 
@@ -166,3 +164,180 @@ def test_model_ids_are_stable_when_the_grid_grows():
 def test_smoke_config_is_valid():
     sweep = resolve_config(smoke_config())
     assert set(sweep["grids"]) == {"example1", "example2", "digits", "iris", "synthetic"}
+
+
+# --------------------------------------------------------------------------------------------
+# Strict reading (issue #14)
+
+
+def write(tmp_path, text, name="config.yaml", raw=False):
+    path = tmp_path / name
+    if raw:
+        path.write_bytes(text)
+    else:
+        path.write_text(text)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        (
+            "sweep: t\nexperiments:\n  ex:\n    dataset: {source: synthetic}\n"
+            "    sklearn: {C: 1}\n    sklearn: {C: 2}\n",
+            "duplicate key 'sklearn' at lines 5 and 6",
+        ),
+        (
+            "sweep: t\nexperiments:\n  ex:\n    dataset: {source: synthetic}\n"
+            "  ex:\n    dataset: {source: synthetic}\n",
+            "duplicate key 'ex' at lines 3 and 5",
+        ),
+    ],
+)
+def test_duplicate_keys_are_refused_with_their_lines(tmp_path, text, fragment):
+    with pytest.raises(ConfigError) as err:
+        load_yaml(write(tmp_path, text))
+    assert (
+        str(err.value)
+        == f"{tmp_path / 'config.yaml'}: {fragment} (a key may appear once in a mapping)"
+    )
+
+
+def test_merge_keys_are_not_duplicates(tmp_path):
+    text = (
+        "grid: &g {solver: lbfgs, C: 1}\n"
+        "sweep: t\nexperiments:\n  ex:\n    dataset: {source: synthetic}\n"
+        "    sklearn:\n      <<: *g\n      C: 2\n"
+    )
+    assert load_yaml(write(tmp_path, text))["experiments"]["ex"]["sklearn"] == {
+        "solver": "lbfgs",
+        "C": 2,
+    }
+
+
+def test_an_alias_bomb_is_refused_at_once(tmp_path):
+    import time
+
+    lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
+    for i in range(1, 10):
+        lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
+    text = "sweep: t\nexperiments: {ex: {dataset: {source: synthetic}}}\nbomb:\n  " + "\n  ".join(
+        lines
+    )
+    start = time.perf_counter()
+    with pytest.raises(ConfigError, match="holds over 200,000 values once its YAML aliases"):
+        load_yaml(write(tmp_path, text))
+    assert time.perf_counter() - start < 0.5
+
+
+def test_a_recursive_alias_is_refused(tmp_path):
+    with pytest.raises(ConfigError, match="recursive"):
+        load_yaml(write(tmp_path, "sweep: t\nloop: &l [1, *l]\n"))
+
+
+def test_yaml_syntax_errors_give_file_line_column_and_reason(tmp_path):
+    path = write(tmp_path, "sweep: t\nexperiments:\n  ex: {dataset: {source: inline]\n")
+    with pytest.raises(ConfigError) as err:
+        load_yaml(path)
+    message = str(err.value)
+    assert message.startswith(f"{path}: malformed YAML at line 3, column ")
+    assert "expected ',' or '}'" in message and "\n" not in message
+
+
+def test_a_config_that_is_not_utf8_is_one_line(tmp_path):
+    path = write(tmp_path, b"sweep: t\nexperiments: {}\n# caf\xe9\n", raw=True)
+    with pytest.raises(ConfigError) as err:
+        load_yaml(path)
+    assert str(err.value) == (
+        f"{path}: not UTF-8 text (byte 0xe9 at offset 30); save the config as UTF-8"
+    )
+
+
+@pytest.mark.parametrize(
+    ("exp", "fragment"),
+    [
+        (
+            {"split": {"test_size": "nan"}},
+            "key 'split.test_size': 'nan' is not allowed (test_size must be a number",
+        ),
+        (
+            {"split": {"test_size": float("nan")}},
+            "key 'split.test_size': nan is not allowed (numbers must be finite)",
+        ),
+        (
+            {"dataset": {"source": "synthetic", "class_sep": "nan"}},
+            "key 'dataset.class_sep': 'nan' is not allowed (class_sep must be a number > 0)",
+        ),
+        ({"sklearn": {"C": float("inf")}}, "key 'sklearn.C': inf is not allowed"),
+    ],
+)
+def test_non_finite_numbers_are_refused_at_validation(exp, fragment):
+    config = {"sweep": "t", "experiments": {"ex": {"dataset": {"source": "synthetic"}, **exp}}}
+    with pytest.raises(ConfigError) as err:
+        resolve_config(config)
+    assert fragment in str(err.value)
+
+
+@pytest.mark.parametrize("name", ["x\n", "a\tb", "ok\x7f"])
+def test_control_characters_in_names_are_refused(name):
+    for config in (
+        {"sweep": name, "experiments": {"ex": {"dataset": {"source": "synthetic"}}}},
+        {"sweep": "t", "experiments": {name: {"dataset": {"source": "synthetic"}}}},
+    ):
+        with pytest.raises(ConfigError, match="control character"):
+            validate_config(config)
+
+
+def test_a_huge_grid_needs_an_explicit_setting():
+    grid = {
+        "C": [10.0**i for i in range(-50, 50)],
+        "tol": [1e-4, 1e-5],
+        "max_iter": list(range(1, 60)),
+    }
+    config = {
+        "sweep": "t",
+        "experiments": {"ex": {"dataset": {"source": "synthetic"}, "sklearn": grid}},
+    }
+    with pytest.raises(ConfigError) as err:
+        resolve_config(config)
+    assert str(err.value) == (
+        "key 'max_grid_points': the config expands to 11,800 grid points, over the limit of "
+        "10,000; set max_grid_points: 11800 to go ahead"
+    )
+    config["max_grid_points"] = 11800
+    assert len(resolve_config(config)["grids"]["ex"]) == 11800
+
+
+def test_sources_merge_as_snakemake_merges_them(tmp_path):
+    base = write(
+        tmp_path,
+        "sweep: a\nexperiments:\n  ex:\n    dataset: {source: synthetic}\n"
+        "    sklearn: {C: [1, 2], solver: lbfgs}\n",
+    )
+    over = write(tmp_path, "experiments:\n  ex:\n    sklearn: {C: [3]}\n", name="over.yaml")
+    merged, sources, label = read_sources(
+        [str(base), str(over)], {"sweep": "b", "bootstrap": {"resamples": "0"}}
+    )
+    assert merged["sweep"] == "b" and merged["experiments"]["ex"]["sklearn"] == {
+        "C": [3],
+        "solver": "lbfgs",
+    }
+    assert merged["bootstrap"] == {"resamples": 0}  # typed again: Snakemake left a string
+    assert [s["path"] for s in sources] == [str(base), str(over), "--config"]
+    assert label == f"{base} + {over} + --config"
+    validate_config(merged)
+
+
+def test_yte_is_refused_by_lrsweeps_reader(tmp_path):
+    path = write(tmp_path, "__use_yte__: true\nsweep: t\n")
+    with pytest.raises(ConfigError, match="YTE templating"):
+        read_sources([str(path)])
+
+
+def test_every_vocabulary_has_one_source():
+    from lrsweep.cost import SOLVER_COST, bundled_shape
+
+    assert set(vocabulary("solver")) == set(SOLVER_COST)
+    for name in vocabulary("datasets"):
+        rows, features, classes = bundled_shape(name)
+        assert rows > 0 and features > 0 and classes >= 2

@@ -5,15 +5,19 @@ import pandas as pd
 import pytest
 
 from lrsweep.config import validate_config
-from lrsweep.data import load_prepared, make_synthetic, prepare_experiment, save_prepared
+from lrsweep.data import make_synthetic
 from lrsweep.errors import DataError
+from lrsweep.preprocess import load_prepared, prepare_experiment, save_prepared
+from lrsweep.store import Store
 
 
-def prepare(dataset, split="none", standardize=False, root="."):
+def prepare(dataset, split="none", standardize=False, root=".", **exp):
     cfg = validate_config(
         {
             "sweep": "t",
-            "experiments": {"ex": {"dataset": dataset, "split": split, "standardize": standardize}},
+            "experiments": {
+                "ex": {"dataset": dataset, "split": split, "standardize": standardize, **exp}
+            },
         }
     )
     return prepare_experiment("ex", cfg["experiments"]["ex"], root)
@@ -61,12 +65,24 @@ def test_parquet(tmp_path):
         (
             {"a": ["p", "q"], "y": [0, 1]},
             {"target": "y"},
-            "key 'dataset.features': non-numeric feature column(s) 'a'",
+            "key 'dataset.features': column 'a' holds text ('p' on line 2 of the file): list "
+            "it under categorical",
         ),
         (
-            {"a": [1.0, np.nan, np.inf, 2], "b": [np.nan, 1, 2, 3], "y": [0, 1, 0, 1]},
+            {"a": ["1.5", "2", "two", "4"], "y": [0, 1, 0, 1]},
             {"target": "y"},
-            "key 'dataset': NaN or infinite values (a: 2, b: 1); set 'dropna: true'",
+            "key 'dataset.features': column 'a' holds text ('two' on line 4 of the file)",
+        ),
+        (
+            {"a": [1.0, np.nan, 3, 2], "b": [np.nan, 1, np.nan, 3], "y": [0, 1, 0, 1]},
+            {"target": "y"},
+            "key 'dataset': NaN or missing values (a: 1, b: 2); set 'dropna: true' on the "
+            "dataset to drop those rows, or 'impute: mean'",
+        ),
+        (
+            {"a": [1.0, np.nan, np.inf, 2], "y": [0, 1, 0, 1]},
+            {"target": "y"},
+            "key 'dataset': infinite values (a: 1); set 'dropna: true'",
         ),
         (
             {"a": [1.0, 2, 3], "y": [1, 1, 1]},
@@ -120,15 +136,20 @@ def test_standardize_uses_training_rows_only():
     assert not np.allclose(p.X_test.mean(axis=0), 0, atol=1e-3)
 
 
-def test_synthetic_and_round_trip(tmp_path):
+def test_synthetic_and_store_round_trip(tmp_path):
     p = prepare(
         {"source": "synthetic", "n_samples": 200, "n_features": 5, "n_informative": 3},
         split={"test_size": 0.2, "random_state": 0, "stratify": False},
+        standardize=True,
     )
-    meta = save_prepared(p, tmp_path)
-    q = load_prepared(tmp_path)
+    store = Store(tmp_path)
+    entry = store.put("prepared", "k" * 20, lambda w: save_prepared(p, w), label="ex")
+    q = load_prepared(store.get("prepared", "k" * 20, "ex"))
     assert isinstance(q.X_train, np.memmap) and np.array_equal(q.X_train, p.X_train)
-    assert meta["n_train"] == 160 and len(meta["data_key"]) == 64
+    assert q.meta["n_train"] == 160 and entry.key == "k" * 20
+    assert np.array_equal(
+        q.preprocessor.transform(np.ones((1, 5))), p.preprocessor.transform(np.ones((1, 5)))
+    )
 
 
 @pytest.mark.parametrize(
@@ -155,58 +176,155 @@ def test_make_synthetic_is_make_classification(params):
     np.testing.assert_array_equal(y, y_ref)
 
 
-def test_make_synthetic_peaks_below_make_classification():
+def test_make_synthetic_peaks_at_two_copies_of_the_data():
     import tracemalloc
 
-    from sklearn.datasets import make_classification
-
-    params = dict(n_samples=40_000, n_features=50, n_informative=20, random_state=0)
-    peaks = {}
-    for name, make in (("lean", make_synthetic), ("sklearn", make_classification)):
-        tracemalloc.start()
-        X, _ = make(**params)
-        peaks[name] = tracemalloc.get_traced_memory()[1] / X.nbytes
-        tracemalloc.stop()
-        del X
-    assert peaks["lean"] <= 2.2 < 2.8 <= peaks["sklearn"], peaks
+    tracemalloc.start()
+    X, _ = make_synthetic(n_samples=40_000, n_features=50, n_informative=20, random_state=0)
+    peak = tracemalloc.get_traced_memory()[1] / X.nbytes
+    tracemalloc.stop()
+    assert peak <= 2.2, peak
 
 
-def test_prepare_cached_reads_the_arrays_back_while_the_preparation_is_unchanged(tmp_path):
-    from lrsweep.data import prepare_cached
+# --------------------------------------------------------------------------------------------
+# Bad data that used to pass (issue #14)
 
-    table = pd.DataFrame({"a": [1.0, 2, 3, 4, 5, 6, 7, 8], "y": [0, 1] * 4})
-    table.to_csv(tmp_path / "d.csv", index=False)
-    exp = {
-        "dataset": {"source": "csv", "path": "d.csv", "target": "y"},
-        "split": {"test_size": 0.25, "random_state": 0, "stratify": True},
-        "standardize": True,
-        "sklearn": {"C": [1.0]},
-    }
-    out = tmp_path / "prepared"
 
-    def prepare(exp, code="c1"):
-        return prepare_cached("e", exp, out, code, root=tmp_path)
+@pytest.mark.parametrize(
+    ("text", "fragment"),
+    [
+        ("a,y,y\n1,0,0\n2,1,1\n", "d.csv has duplicated column names ('y'): rename them"),
+        ("a,a,y\n1,2,0\n2,3,1\n", "d.csv has duplicated column names ('a'): rename them"),
+        ("a,b,y\n", "d.csv has a header but no rows"),
+        ("", "cannot read d.csv: the file is empty"),
+    ],
+)
+def test_malformed_files_are_refused(tmp_path, text, fragment):
+    (tmp_path / "d.csv").write_text(text)
+    with pytest.raises(DataError) as err:
+        prepare({"source": "csv", "path": "d.csv", "target": "y"}, root=tmp_path)
+    assert str(err.value) == f"experiment 'ex': key 'dataset.path': {fragment}"
 
-    first, meta = prepare(exp)
-    inode = (out / "X_train.npy").stat().st_ino
-    # a grid edit: the arrays are read back, not written again
-    again, meta_again = prepare({**exp, "sklearn": {"C": [1.0, 10.0]}})
-    assert (out / "X_train.npy").stat().st_ino == inode
-    assert meta_again["data_key"] == meta["data_key"]
-    np.testing.assert_array_equal(again.X_train, first.X_train)
 
-    # another split, other code, or an edited file: prepared again
-    other = {**exp, "split": {**exp["split"], "random_state": 1}}
-    assert prepare(other)[1]["data_key"] != meta["data_key"]
-    assert (out / "X_train.npy").stat().st_ino != inode
-    assert prepare(exp)[1]["data_key"] == meta["data_key"]
-    inode = (out / "X_train.npy").stat().st_ino
-    prepare(exp, code="c2")
-    assert (out / "X_train.npy").stat().st_ino != inode
-    table.assign(a=table.a**2).to_csv(tmp_path / "d.csv", index=False)  # not a rescaling
-    assert prepare(exp, code="c2")[1]["data_key"] != meta["data_key"]
-    # a job killed while writing the arrays leaves no key: they are prepared again
-    (out / "key").unlink()
-    inode = (out / "X_train.npy").stat().st_ino
-    prepare(exp, code="c2")
-    assert (out / "X_train.npy").stat().st_ino != inode
+@pytest.mark.parametrize(
+    ("y", "fragment"),
+    [
+        (
+            [0.37 * i for i in range(60)],
+            "the target has non-integer values (such as 0.37): it looks continuous",
+        ),
+        (
+            list(range(60)),
+            "the target has 60 distinct values in 60 rows: it looks continuous",
+        ),
+        (
+            ["0", "1", "yes", "no"] * 15,
+            "the target mixes numbers and text (0, 1, no, yes): give every row the same kind",
+        ),
+    ],
+)
+def test_targets_that_are_not_classes_are_refused(csv, y, fragment):
+    root = csv(frame(a=np.arange(len(y), dtype=float), y=y))
+    with pytest.raises(DataError) as err:
+        prepare({"source": "csv", "path": "d.csv", "target": "y"}, root=root)
+    assert f"experiment 'ex': key 'dataset.target': {fragment}" in str(err.value)
+
+
+def test_dropping_every_row_says_so(csv):
+    root = csv(frame(a=[1.0, 2, 3], y=[np.nan] * 3))
+    with pytest.raises(DataError) as err:
+        prepare({"source": "csv", "path": "d.csv", "target": "y", "dropna": True}, root=root)
+    assert str(err.value) == (
+        "experiment 'ex': key 'dataset.dropna': no rows are left after dropping those with gaps"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Categorical columns and imputation (issue #17)
+
+
+def people(n=40, gaps=False):
+    rng = np.random.default_rng(0)
+    job = np.array(["teacher", "nurse", "farmer", "clerk"])[rng.integers(0, 4, n)]
+    age = rng.integers(20, 70, n).astype(float)
+    if gaps:
+        age[[1, 5]] = np.nan
+        job = job.astype(object)
+        job[[2, 7]] = None
+    return frame(age=age, job=job, y=(rng.random(n) < 0.5).astype(int))
+
+
+def test_categorical_columns_are_one_hot_encoded_on_the_training_rows(csv):
+    root = csv(people())
+    split = {"test_size": 0.25, "random_state": 0, "stratify": False}
+    p = prepare(
+        {"source": "csv", "path": "d.csv", "target": "y"},
+        split=split,
+        standardize=True,
+        root=root,
+        categorical=["job"],
+    )
+    assert p.feature_names == ["age", "job=clerk", "job=farmer", "job=nurse", "job=teacher"]
+    assert p.meta["reference_levels"] == {"job": "clerk"} and p.sm_drop == [1]
+    # indicators are 0/1 (not scaled); age is standardized on the training rows
+    assert set(np.unique(p.X_train[:, 1:])) == {0.0, 1.0}
+    assert p.X_train[:, 0].mean() == pytest.approx(0, abs=1e-12)
+    # an independent computation with scikit-learn's own encoder on the same split
+    from sklearn.model_selection import train_test_split
+    from sklearn.preprocessing import OneHotEncoder
+
+    table = people()
+    train, test = train_test_split(table, test_size=0.25, random_state=0)
+    enc = OneHotEncoder(sparse_output=False).fit(train[["job"]])
+    np.testing.assert_array_equal(p.X_test[:, 1:], enc.transform(test[["job"]]))
+    # a level unseen in training gets all-zero indicators instead of failing
+    new = pd.DataFrame({"age": [30.0], "job": ["pilot"]})
+    assert p.preprocessor.transform(new)[0, 1:].tolist() == [0.0] * 4
+
+
+def test_categorical_auto_and_imputation(csv):
+    root = csv(people(gaps=True))
+    p = prepare(
+        {"source": "csv", "path": "d.csv", "target": "y"},
+        root=root,
+        categorical="auto",
+        impute="median",
+    )
+    assert "job=(missing)" in p.feature_names  # categorical gaps: their own level
+    age = p.X_train[:, p.feature_names.index("age")]
+    assert not np.isnan(age).any()
+    assert age[1] == np.nanmedian(people(gaps=True)["age"])
+    q = prepare(
+        {"source": "csv", "path": "d.csv", "target": "y"},
+        root=root,
+        categorical=["job"],
+        impute="most_frequent",
+    )
+    assert "job=(missing)" not in q.feature_names
+
+
+@pytest.mark.parametrize(
+    ("table", "setting", "fragment"),
+    [
+        (
+            frame(a=[1.0, 2, 3, 4], y=[0, 1, 0, 1]),
+            ["colour"],
+            "key 'categorical': column(s) 'colour' not in the data (columns: a, y)",
+        ),
+        (
+            frame(a=[1.0, 2, 3, 4], c=["x"] * 4, y=[0, 1, 0, 1]),
+            ["c"],
+            "key 'categorical': column 'c' has a single level ('x'): it carries no information",
+        ),
+        (
+            frame(a=np.arange(300.0), c=[f"id{i}" for i in range(300)], y=[0, 1] * 150),
+            ["c"],
+            "key 'categorical': column 'c' has 300 levels (more than 100): is it an identifier?",
+        ),
+    ],
+)
+def test_bad_categorical_settings(csv, table, setting, fragment):
+    root = csv(table)
+    with pytest.raises(DataError) as err:
+        prepare({"source": "csv", "path": "d.csv", "target": "y"}, root=root, categorical=setting)
+    assert f"experiment 'ex': {fragment}" in str(err.value)

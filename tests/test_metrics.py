@@ -59,3 +59,38 @@ def test_binary_indicators_by_hand():
     # [[TN, FP], [FN, TP]] = [[3, 1], [0, 6]]
     ind = binary_indicators([[3, 1], [0, 6]])
     assert ind == {"sensitivity": 1.0, "specificity": 0.75, "precision_pos": 6 / 7, "npv": 1.0}
+
+
+@pytest.mark.parametrize("k", [2, 3])
+def test_brier_score_and_average_precision_match_scikit_learn(k):
+    rng = np.random.default_rng(10 + k)
+    y = rng.integers(0, k, 400)
+    proba = rng.dirichlet(np.ones(k), 400)
+    pred = proba.argmax(axis=1)
+    for positive in range(2 if k == 2 else 1):
+        s = split_metrics(y, pred, proba, list(range(k)), positive)["scores"]
+        if k == 2:
+            assert s["brier"] == pytest.approx(
+                skm.brier_score_loss(y == positive, proba[:, positive]), rel=1e-12
+            )
+            assert s["average_precision"] == pytest.approx(
+                skm.average_precision_score(y == positive, proba[:, positive]), rel=1e-12
+            )
+        else:
+            assert s["brier"] == pytest.approx(skm.brier_score_loss(y, proba), rel=1e-12)
+            assert "average_precision" not in s
+
+
+def test_positive_class_decides_sensitivity_specificity_and_npv():
+    # classes ["benign", "malignant"]; malignant (index 1) is positive by default
+    y = np.array([0, 0, 0, 1, 1, 1, 1])
+    pred = np.array([0, 0, 1, 1, 1, 1, 0])
+    proba = np.eye(2)[pred] * 0.8 + 0.1
+    default = split_metrics(y, pred, proba, ["benign", "malignant"])["scores"]
+    assert default["sensitivity"] == skm.recall_score(y, pred, pos_label=1)
+    assert default["specificity"] == skm.recall_score(y, pred, pos_label=0)
+    swapped = split_metrics(y, pred, proba, ["benign", "malignant"], positive=0)["scores"]
+    assert swapped["sensitivity"] == default["specificity"]
+    assert swapped["specificity"] == default["sensitivity"]
+    assert swapped["npv"] == skm.precision_score(y, pred, pos_label=1)
+    assert default["npv"] == skm.precision_score(y, pred, pos_label=0)

@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 from conftest import EXAMPLE2, prepared_bundled
 
-from lrsweep.config import SOLVERS, expand_experiment, resolve_config
-from lrsweep.data import prepare_experiment
+from lrsweep.config import resolve_config, vocabulary
+from lrsweep.grid import expand_experiment
 from lrsweep.metrics import evaluate
 from lrsweep.models import fit_grid_point, sklearn_kwargs
+from lrsweep.preprocess import prepare_experiment
 
 
 @pytest.fixture(scope="module")
@@ -22,7 +23,7 @@ def test_every_workable_combination_fits_without_deprecation_warnings(iris):
         "iris",
         {
             "sklearn": {
-                "solver": list(SOLVERS),
+                "solver": list(vocabulary("solver")),
                 "penalty": ["l1", "l2", "elasticnet", "none"],
                 "l1_ratio": 0.5,
                 "multi_class": ["ovr", "multinomial"],

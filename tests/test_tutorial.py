@@ -6,9 +6,9 @@ import pytest
 from conftest import DIGITS, EXAMPLE1, EXAMPLE2
 
 from lrsweep.config import resolve_config
-from lrsweep.data import prepare_experiment
 from lrsweep.metrics import evaluate
 from lrsweep.models import fit_grid_point
+from lrsweep.preprocess import prepare_experiment
 
 # The tutorial's digits confusion matrix (test rows, liblinear, C=0.05, one-vs-rest).
 DIGITS_CONFUSION = [

@@ -3,6 +3,7 @@
 import filecmp
 import json
 import os
+import shutil
 
 import pandas as pd
 import pytest
@@ -41,6 +42,7 @@ def test_smoke_run_reproduces_the_tutorial(smoke_run):
     ]:
         assert col in metrics.columns
     ex1 = metrics[metrics.experiment == "example1"]
+    assert list(ex1.model_id) == ["sk_liblinear_l2_C1_rs0", "sk_liblinear_l2_C10_rs0"]
     assert ex1.loc["sk_liblinear_l2_C1_rs0", "accuracy_train"] == 0.9
     assert ex1.loc["sk_liblinear_l2_C10_rs0", "accuracy_train"] == 1.0
     digits = metrics[metrics.experiment == "digits"].iloc[0]
@@ -58,9 +60,7 @@ def test_smoke_run_reproduces_the_tutorial(smoke_run):
     assert ex2.estimate.tolist() == pytest.approx([-1.51632619, 0.703457], abs=5e-7)
 
     record = json.loads(
-        (
-            workdir / "results/smoke/fits/digits/sk_liblinear_l2_C0.05_mc-ovr_rs0" / "result.json"
-        ).read_text()
+        (out / "fits/digits/sk_liblinear_l2_C0.05_mc-ovr_rs0" / "result.json").read_text()
     )
     assert record["confusion_test"] == DIGITS_CONFUSION
     assert [record["confusion_test"][i][i] for i in range(10)] == [
@@ -87,23 +87,25 @@ def test_smoke_run_tables_and_files(smoke_run):
     assert set(skipped.solver) == {"lbfgs"} and skipped.reason.str.contains("l1 needs").all()
     assert (metrics.status != "failed").all()
     # per-fit files of one grid point
-    fit = workdir / "results/smoke/fits/example1/sk_liblinear_l2_C1_rs0"
+    fit = out / "fits/example1/sk_liblinear_l2_C1_rs0"
     for name in [
         "result.json",
         "coefficients.csv",
         "proba_test.npy",
         "classification_report_test.txt",
         "classification_report_train.txt",
+        "model.skops",
     ]:
         assert (fit / name).is_file(), name
     board = (out / "leaderboard.md").read_text()
-    assert "| digits | sk_liblinear_l2_C0.05_mc-ovr_rs0 |" in board
+    assert "| digits | test (optimistic) | sk_liblinear_l2_C0.05_mc-ovr_rs0 |" in board
     assert "Leaderboard" in proc.stderr  # printed at the end of the run
     prov = json.loads((out / "provenance.json").read_text())
     assert prov["packages"]["scikit-learn"].startswith("1.9")
     assert prov["grid_points"] == len(metrics)
-    assert prov["datasets"]["digits"]["prepared"]["X_train"]
+    assert prov["datasets"]["digits"]["prepared_checksums"]["X_train.npy"]
     assert {t["rule"] for t in prov["timings"]} == {"fit"}
+    assert prov["computed_with"]["digits/sk_liblinear_l2_C0.05_mc-ovr_rs0"]["scikit-learn"]
 
 
 def png_shape(path):
@@ -150,7 +152,7 @@ def test_report_builds(smoke_run):
     assert proc.returncode == 0, proc.stderr[-3000:]
     html = (workdir / "report.html").read_text()
     assert len(html) > 200_000
-    for needle in ["confusion--liblinear--l2--C0.05", "metrics.csv", "accuracy_vs_C", "heatmap"]:
+    for needle in ["confusion+liblinear+l2+C0.05", "metrics.csv", "accuracy_vs_C", "heatmap"]:
         assert needle in html
 
 
@@ -167,7 +169,7 @@ def test_statsmodels_rows_and_agreement(smoke_run):
     sm = coefs[(coefs.experiment == "example2") & (coefs.model_id == "sm_mle_newton")]
     assert sm.std_err.tolist() == pytest.approx([1.737, 0.528], abs=5e-4)
     assert set(["z", "p_value", "ci_low", "ci_high"]) <= set(coefs.columns)
-    fit = workdir / "results/smoke/fits/example2/sm_mle_newton"
+    fit = out / "fits/example2/sm_mle_newton"
     assert "LLR p-value:                   0.02248" in (fit / "summary.txt").read_text()
     assert (fit / "pred_table.csv").read_text().splitlines()[1:] == ["2,1", "1,6"]
     agreement = pd.read_csv(out / "agreement.csv")
@@ -193,8 +195,8 @@ def test_failed_points_are_listed_and_the_run_exits_nonzero(tmp_path):
     assert failed.model_id.tolist() == ["sm_mle_newton"]
     assert (metrics.status == "ok").sum() == 4  # every other fit went on
     # the two small experiments share a fit job, named after them
-    log = (tmp_path / "results/fails/logs/fit/example1+example2.log").read_text()
-    assert "Traceback" in log and "PerfectSeparation" in log
+    [log] = (tmp_path / "results/fails/logs/fit").glob("example1+example2-*.log")
+    assert "Traceback" in log.read_text() and "PerfectSeparation" in log.read_text()
 
 
 def test_unchanged_rerun_does_nothing(smoke_run):
@@ -214,25 +216,28 @@ def small_config(C):
     }
 
 
-def manifest(workdir, experiment):
-    return json.loads((workdir / f"results/small/fits/{experiment}/manifest.json").read_text())
+def fit_tokens(workdir, sweep):
+    """The tokens of the fit jobs run so far, newest last."""
+    paths = sorted(
+        (workdir / f"results/{sweep}/store/jobs/fit").glob("*.json"), key=os.path.getmtime
+    )
+    return [json.loads(p.read_text()) for p in paths]
 
 
 def test_adding_a_C_value_fits_only_that_point_and_keeps_the_old_version(tmp_path):
     assert snakemake(tmp_path, config=small_config([1.0, 10.0])).returncode == 0
     first = version_dir(tmp_path, "small")
     snapshot = tmp_path / "snapshot"
-    os.system(f"cp -a {first} {snapshot}")
+    shutil.copytree(first, snapshot, symlinks=True)
 
     proc = snakemake(tmp_path, config=small_config([1.0, 10.0, 100.0]))
     assert proc.returncode == 0, proc.stderr[-3000:]
     second = version_dir(tmp_path, "small")
     assert second != first
-    assert manifest(tmp_path, "example1")["fitted"] == ["sk_liblinear_l2_C100_rs0"]
-    assert len(manifest(tmp_path, "example1")["reused"]) == 2
-    # example2's grid did not change: none of its points was fitted again
-    assert manifest(tmp_path, "example2")["fitted"] == []
-    assert len(manifest(tmp_path, "example2")["reused"]) == 2
+    token = fit_tokens(tmp_path, "small")[-1]
+    assert token["fitted"] == ["sk_liblinear_l2_C100_rs0"]
+    # the other points, example2's included, come from the store
+    assert len(token["reused"]) == 4
     # the earlier version is byte for byte as it was
     cmp = filecmp.dircmp(first, snapshot)
     assert not cmp.diff_files and not cmp.left_only and not cmp.right_only
@@ -305,7 +310,8 @@ def test_data_error_is_one_line_and_other_experiments_still_fit(tmp_path):
         assert (
             f"lrsweep: experiment '{name}': key 'dataset.target': the target has a single class"
         ) in proc.stderr
-    assert manifest_of(tmp_path, "bad", "example1")["fitted"]  # the good experiment went on
+    fits = list((tmp_path / "results/bad/store/fits").iterdir())
+    assert len(fits) == 2  # the good experiment's two fits went on and are kept
 
 
 def test_missing_data_file_is_refused_before_any_job(tmp_path):
@@ -332,10 +338,6 @@ def spawn_snakemake(workdir, cores="2"):
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
-
-
-def manifest_of(workdir, sweep, experiment):
-    return json.loads((workdir / f"results/{sweep}/fits/{experiment}/manifest.json").read_text())
 
 
 def kill_config():
@@ -367,13 +369,13 @@ def test_killed_run_completes_on_rerun_with_the_same_results(tmp_path):
     killed.mkdir()
     (killed / "config.yaml").write_text(yaml.safe_dump(kill_config(), sort_keys=False))
     proc = spawn_snakemake(killed)
-    fits = killed / "results/kill/fits"
+    fits = killed / "results/kill/store/fits"
     deadline = time.time() + 300
-    while time.time() < deadline and len(list(fits.glob("*/*/result.json"))) < 3:
+    while time.time() < deadline and len(list(fits.glob("*/MANIFEST.json"))) < 3:
         time.sleep(0.2)
     os.killpg(proc.pid, signal.SIGKILL)
     proc.wait()
-    done_before = len(list(fits.glob("*/*/result.json")))
+    done_before = len(list(fits.glob("*/MANIFEST.json")))
     assert 3 <= done_before < 36, "the kill must land mid-sweep"
     assert not (killed / "results/kill/latest").exists()
 
@@ -389,8 +391,8 @@ def test_killed_run_completes_on_rerun_with_the_same_results(tmp_path):
     pd.testing.assert_frame_equal(a, b)
     coef_a = (version_dir(killed, "kill") / "coefficients.csv").read_text()
     assert coef_a == (version_dir(clean, "kill") / "coefficients.csv").read_text()
-    # nothing half-written was taken: every stored result reads back whole
-    assert not list(fits.glob("*/.*.tmp"))
+    # nothing half-written was taken: no temporary is left, every entry reads back whole
+    assert not list(fits.glob(".*"))
 
 
 def test_second_invocation_is_refused_by_the_lock(tmp_path):
@@ -423,14 +425,16 @@ def test_intervals_comparisons_and_cross_validation(smoke_run):
 
     comparisons = pd.read_csv(out / "comparisons.csv")
     iris = comparisons[comparisons.experiment == "iris"]
-    assert len(iris) == (ok.experiment == "iris").sum() - 1  # every fit but the best
+    candidates = ok[(ok.experiment == "iris") & ok.converged]
+    assert len(iris) == len(candidates) - 1  # every candidate but the selected one
     assert (iris.p_holm >= iris.p_value).all()
     board = (out / "leaderboard.md").read_text()
-    assert "n_not_worse" in board and "## Not significantly worse than the best" in board
+    assert "n_not_worse" in board and "## Not significantly worse than the selected fit" in board
 
     # cross-validation on the training rows of iris only
     iris_ok = ok[ok.experiment == "iris"]
-    assert iris_ok.cv_accuracy_mean.notna().all() and (iris_ok.cv_folds == 6).all()
+    assert iris_ok.cv_accuracy_mean.notna().all() and (iris_ok.cv_folds == 3).all()
+    assert (iris_ok.cv_repeats == 2).all()
     assert ok[ok.experiment == "digits"].cv_accuracy_mean.isna().all()
     selection = pd.read_csv(out / "cv_selection.csv")
     assert set(selection.experiment) == {"iris"}

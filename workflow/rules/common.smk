@@ -1,91 +1,96 @@
-# Parse-time Python: read and validate the config, expand the grid, name the version.
+# Parse-time Python: read and validate the config, plan every content key and job.
 # Everything of substance is in the lrsweep package; this file only wires it to Snakemake.
+import os
 import re
-from pathlib import Path
 
 from snakemake.exceptions import WorkflowError
+from snakemake.settings.types import ExecMode
 
 from lrsweep import config as lrconfig
-from lrsweep import versioning
-from lrsweep.data import resolve_path
+from lrsweep import plan as lrplan
+from lrsweep import rerun
 from lrsweep.errors import LrsweepError
-from lrsweep.pack import fit_packs, pack_threads
+from lrsweep.keys import FileChecksums
 from lrsweep.smk import end_without_waiting
 
-WORKFLOW_DIR = Path(workflow.basedir) / "workflow"
-# `--configfile F` picks another config; lrsweep re-reads it with the safe YAML loader.
-CONFIG_FILE = Path((list(workflow.overwrite_configfiles or []) or ["config.yaml"])[-1])
-
+# lrsweep reads the config files itself, with its strict safe loader, instead of Snakemake's
+# `configfile:` directive: that directive evaluates YTE templates (Python) in the file before
+# anything could check it. `--config file=other.yaml` names another config (never
+# evaluated); `--configfile` files are re-read the same way, after Snakemake's own loader has
+# read them (README, "The config"); `--config KEY=VALUE` overlays merge in last.
+FILES, OVERLAY = lrconfig.sources_of(
+    workflow.config_settings.config, workflow.config_settings.configfiles
+)
+MAIN = workflow.exec_mode == ExecMode.DEFAULT  # not inside a cluster job
 try:
-    RAW_CONFIG = lrconfig.load_yaml(CONFIG_FILE)
-    SWEEP = lrconfig.resolve_config(
-        RAW_CONFIG,
-        lrconfig.load_schema(WORKFLOW_DIR / "schemas" / "config.schema.yaml"),
-    )
-    for _name, _exp in SWEEP["config"]["experiments"].items():
-        _ds = _exp["dataset"]
-        if (
-            _ds["source"] in ("csv", "parquet")
-            and not resolve_path(_ds["path"]).is_file()
-        ):
-            raise LrsweepError(
-                f"experiment '{_name}': key 'dataset.path': file not found: {_ds['path']}"
-            )
+    RAW, SOURCES, LABEL = lrconfig.read_sources(FILES, OVERLAY)
+    try:
+        SWEEP = lrconfig.resolve_config(RAW)
+        CHECKSUMS = FileChecksums("results/.checksums.json")
+        PLAN = lrplan.make_plan(SWEEP["config"], SWEEP["grids"], SOURCES, CHECKSUMS)
+        CHECKSUMS.save()
+    except LrsweepError as exc:
+        raise LrsweepError(f"{LABEL}: {exc}") from None
 except LrsweepError as exc:
-    raise WorkflowError(f"{CONFIG_FILE}: {exc}") from None
+    raise WorkflowError(str(exc)) from None
 
-EFFECTIVE = SWEEP["config"]
-EXPERIMENTS = list(EFFECTIVE["experiments"])
-GRIDS = SWEEP["grids"]
-# Which experiments share a fit job (small ones do: see lrsweep.pack).
-PACKS = fit_packs(EFFECTIVE["experiments"], GRIDS)
-PACK_OF = {name: pack for pack, members in PACKS.items() for name in members}
-FIT_CODE = versioning.fit_code_fingerprint()
-VERSION = versioning.version_id(EFFECTIVE, versioning.code_fingerprint(WORKFLOW_DIR))
-RESULTS = f"results/{EFFECTIVE['sweep']}"
-OUT = f"{RESULTS}/{VERSION}"
+RESULTS = str(PLAN.results)
+STORE = str(PLAN.store)
+STATE = rerun.prepare(
+    PLAN, announce=MAIN
+)  # version complete? latest? (one line printed)
+JOBS = lrplan.Jobs(PLAN)
+PUBLISH = JOBS.publish
 
 
 wildcard_constraints:
-    experiment="|".join(map(re.escape, EXPERIMENTS)),
-    pack="|".join(map(re.escape, PACKS)),
+    job="|".join(map(re.escape, JOBS.names)),
+    key="[0-9a-f]{20}",
+
+
+def fit_mode():
+    """pack on this machine, shard where jobs go elsewhere (a cluster), unless the config
+    says (fit_jobs). Called when Snakemake builds the DAG, once it knows its executor.
+    """
+    mode = PLAN.filled["fit_jobs"]
+    if mode == "auto":
+        mode = "pack" if workflow.local_exec else "shard"
+    return mode
 
 
 def get_final_output():
-    return [f"{OUT}/summary.txt"]
+    targets = [PLAN.token(PUBLISH)]
+    if STATE.latest_job:
+        targets.append(STATE.latest_token)
+    return targets
 
 
-def get_dataset_files(wildcards):
-    """The csv/parquet files a pack reads are inputs, so editing one reruns its job."""
-    files = []
-    for name in PACKS[wildcards.pack]:
-        ds = EFFECTIVE["experiments"][name]["dataset"]
-        if ds["source"] in ("csv", "parquet"):
-            files.append(ds["path"])
-    return files
+def get_fit_tokens(wildcards):
+    """The fit jobs whose results the version holds. When the version is complete already,
+    they are needed only as a record (their tokens, if they are all there): no fit job runs
+    for a complete version."""
+    tokens = [PLAN.token(job) for job in JOBS.fits(fit_mode())]
+    if STATE.complete and not all(os.path.exists(t) for t in tokens):
+        return []
+    return tokens
 
 
-def get_pack_spec(wildcards):
-    """The settings of a pack's experiments (a param: any edit of their data or grids reruns
-    the job, while the DAG and Snakemake's records stay small for big grids)."""
-    return {name: EFFECTIVE["experiments"][name] for name in PACKS[wildcards.pack]}
+def get_fit_inputs(wildcards):
+    return JOBS.get("fit", wildcards.job, wildcards.key).inputs
+
+
+def get_fit_params(wildcards):
+    return JOBS.get("fit", wildcards.job, wildcards.key).params
 
 
 def get_fit_threads(wildcards):
-    """1 for a pack whose fits are small work in all, else 8 (scaled to --cores)."""
-    return pack_threads(PACKS[wildcards.pack], EFFECTIVE["experiments"], GRIDS)
+    return JOBS.get("fit", wildcards.job, wildcards.key).threads
 
 
-def get_packs(wildcards=None):
-    return expand(f"{RESULTS}/packs/{{pack}}.json", pack=PACKS)
+def get_prepare_params(wildcards):
+    return JOBS.get("prepare", wildcards.job, wildcards.key).params
 
 
-def get_pack(wildcards):
-    """The fit job that wrote an experiment's fits and prepared data."""
-    return f"{RESULTS}/packs/{PACK_OF[wildcards.experiment]}.json"
-
-
-def get_figures(wildcards=None):
-    if not EFFECTIVE["figures"]:
-        return []
-    return expand(f"{OUT}/figures/{{experiment}}/overview", experiment=EXPERIMENTS)
+def get_job_records(wildcards):
+    """(rule, job, benchmark file) of the jobs the version's results come from."""
+    return JOBS.records(fit_mode(), RESULTS)

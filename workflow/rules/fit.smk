@@ -1,20 +1,40 @@
-# One job per pack of experiments (lrsweep.pack.fit_packs: experiments of small work share
-# a job, a large one has its own). The job prepares each experiment's data (load, check,
-# split, standardize; stored under prepared/<experiment>/ and prepared again only when the
-# data or its settings changed), then fits all their grid points in one pool of worker
-# processes with the threads Snakemake grants, slowest first. Each grid point gets its own
-# folder under fits/<experiment>/, and a point whose stored result matches its key (data
-# checksums, settings, code) is not fitted again. The experiments' settings are a param: any
-# edit of their data or grids reruns the job.
+# The jobs that compute (lrsweep.plan): every output is named by a digest of the job's
+# parameters, so a job is done for exactly these parameters or still to do, and configs
+# sharing a sweep folder never overwrite each other's outputs. What they compute goes into
+# the content-addressed store (results/<sweep>/store/, lrsweep.store); the job's own output
+# is a small token saying what it computed and what it found there already.
+
+
+# Shard mode only: one experiment's data, prepared once for all of its shards.
+rule prepare:
+    output:
+        f"{STORE}/jobs/prepare/{{job}}-{{key}}.json",
+    log:
+        f"{RESULTS}/logs/prepare/{{job}}-{{key}}.log",
+    benchmark:
+        f"{RESULTS}/benchmarks/prepare/{{job}}-{{key}}.tsv"
+    conda:
+        "../envs/lrsweep.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    params:
+        job=get_prepare_params,
+    script:
+        "../scripts/prepare.py"
+
+
+# A pack of experiments (prepared here) or one shard of an experiment's grid: the grid points
+# whose results are not in the store yet, fitted in one pool of workers, slowest first.
 rule fit:
     input:
-        get_dataset_files,
+        get_fit_inputs,
     output:
-        f"{RESULTS}/packs/{{pack}}.json",
+        f"{STORE}/jobs/fit/{{job}}-{{key}}.json",
     log:
-        f"{RESULTS}/logs/fit/{{pack}}.log",
+        f"{RESULTS}/logs/fit/{{job}}-{{key}}.log",
     benchmark:
-        f"{RESULTS}/benchmarks/fit/{{pack}}.tsv"
+        f"{RESULTS}/benchmarks/fit/{{job}}-{{key}}.tsv"
     conda:
         "../envs/lrsweep.yaml"
     threads: get_fit_threads
@@ -22,8 +42,6 @@ rule fit:
         mem_mb=4000,
         runtime=120,
     params:
-        experiments=get_pack_spec,
-        bootstrap=EFFECTIVE["bootstrap"],
-        code=FIT_CODE,
+        job=get_fit_params,
     script:
         "../scripts/fit.py"

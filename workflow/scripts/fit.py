@@ -1,15 +1,16 @@
-"""Rule `fit`: prepare the data of a pack's experiments, then fit their grid points that have
-no stored result, in one pool of workers."""
+"""Rule `fit`: the grid points of a pack or shard that are not in the store, in one pool."""
 
-from lrsweep.pack import run_pack
+from lrsweep.files import atomic_write_text
+from lrsweep.keys import dumps
+from lrsweep.runner import run_fit_job, usable_cores
 from lrsweep.smk import run
-from lrsweep.store import usable_cores
 
 
 def main(snakemake, log):
-    params = snakemake.params
-    n_jobs = usable_cores(snakemake.threads)
-    run_pack(params.experiments, params.bootstrap, snakemake.output[0], params.code, n_jobs, log)
+    job = snakemake.wildcards.job
+    token = run_fit_job(snakemake.params.job, usable_cores(snakemake.threads), log, name=job)
+    log.info("fitted %d, reused %d", len(token["fitted"]), len(token["reused"]))
+    atomic_write_text(snakemake.output[0], dumps(token))
 
 
 run(snakemake, main)  # noqa: F821 (snakemake is injected by the script directive)

@@ -1,4 +1,4 @@
-"""Gather every grid point's stored result into the run's tables.
+"""Gather every grid point's stored result into a version's tables.
 
 ``metrics.csv`` has one row per grid point (skipped and failed ones included);
 ``coefficients.csv`` is long: ``experiment, model_id, class, term, estimate`` (plus
@@ -7,15 +7,13 @@
 
 from __future__ import annotations
 
-import json
 import math
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from lrsweep import markdown
-from lrsweep.store import SETTING_KEYS, missing, read_result, require
+from lrsweep.grid import SETTING_KEYS
 
 #: The leading columns of metrics.csv, in this order (the issue's contract).
 METRIC_COLUMNS = [
@@ -36,9 +34,7 @@ METRIC_COLUMNS = [
     "accuracy_train",
     "accuracy_test",
 ]
-SETTINGS_AFTER = [
-    k for k in SETTING_KEYS if k not in METRIC_COLUMNS and k not in ("bootstrap", "cv")
-]
+SETTINGS_AFTER = [k for k in SETTING_KEYS if k not in METRIC_COLUMNS] + ["positive_class"]
 STATS_COLUMNS = ["llf", "llnull", "pseudo_r2", "llr_pvalue", "aic", "bic"]
 
 
@@ -49,7 +45,11 @@ def _number(value):
 
 
 def metrics_row(record: dict) -> dict:
-    row = {k: record.get(k) for k in METRIC_COLUMNS if k not in ("accuracy_train", "accuracy_test")}
+    row = {
+        k: record.get(k)
+        for k in METRIC_COLUMNS
+        if k not in ("experiment", "accuracy_train", "accuracy_test")
+    }
     row["C"] = _number(row.get("C"))
     for k in SETTINGS_AFTER:
         row[k] = _number(record.get(k))
@@ -69,26 +69,19 @@ def metrics_row(record: dict) -> dict:
     return row
 
 
-def collect(
-    manifests: list[str | Path], fits_root: str | Path
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(metrics, coefficients) for the fits the manifests list, in grid order."""
-    fits_root = Path(fits_root)
+def collect(fits: list[tuple[str, dict, object]]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(metrics, coefficients) of ``fits``: (experiment, result record, store entry) in grid
+    order."""
+    from lrsweep.fitting import read_coefficients
+
     rows, coefs = [], []
-    for path in manifests:
-        experiment = Path(path).parent.name
-        manifest = json.loads(require(experiment, path).read_text())
-        for fit in manifest["fits"]:
-            folder = fits_root / experiment / fit["model_id"]
-            record = read_result(folder, fit["key"])
-            if record is None:
-                raise missing(experiment, folder, f"holds no result for key {fit['key']}")
-            rows.append(metrics_row(record))
-            if record["status"] == "ok":
-                table = pd.read_csv(folder / "coefficients.csv")
-                table.insert(0, "model_id", fit["model_id"])
-                table.insert(0, "experiment", experiment)
-                coefs.append(table)
+    for experiment, record, entry in fits:
+        rows.append({"experiment": experiment, **metrics_row(record)})
+        if "coefficients.csv" in entry.names():
+            table = read_coefficients(entry)
+            table.insert(0, "model_id", record["model_id"])
+            table.insert(0, "experiment", experiment)
+            coefs.append(table)
     metrics = pd.DataFrame(rows)
     lead = [c for c in METRIC_COLUMNS if c in metrics.columns]
     fixed = lead + [c for c in [*SETTINGS_AFTER, "n_classes", "n_train", "n_test"] if c in metrics]
@@ -103,50 +96,47 @@ def collect(
     return metrics, coefficients
 
 
-def ranked(ok: pd.DataFrame, metric: str = "accuracy_test") -> pd.DataFrame:
-    """Fits best first: highest ``metric``, then higher ROC AUC, then lower log-loss."""
-    sort_cols = [metric] + [c for c in ("roc_auc_test", "log_loss_test") if c in ok.columns]
-    ascending = [False] + [c == "log_loss_test" for c in sort_cols[1:]]
-    return ok.sort_values(sort_cols, ascending=ascending, kind="stable", na_position="last")
-
-
 def leaderboard(
-    metrics: pd.DataFrame, metric: str = "accuracy_test", comparisons: pd.DataFrame | None = None
+    metrics: pd.DataFrame,
+    coefficients: pd.DataFrame,
+    comparisons: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Best fit per experiment by ``metric`` (ties: higher ROC AUC, then lower log-loss)."""
-    ok = metrics[metrics["status"] == "ok"].copy()
-    if ok.empty:
-        return pd.DataFrame(columns=["experiment", "model_id", metric])
-    best = ranked(ok, metric).groupby("experiment", sort=False).head(1)
+    """Per experiment: the fit chosen by :mod:`lrsweep.selection`, how it was chosen, its test
+    scores (reported once), and with CV the one-standard-error choice."""
+    from lrsweep import selection
+
     counts = metrics.groupby("experiment")["status"].value_counts().unstack(fill_value=0)
-    cols = [
-        "experiment",
-        "model_id",
-        "library",
-        "solver",
-        "penalty",
-        "C",
-        "accuracy_train",
-        "accuracy_test",
-        "accuracy_test_ci_low",
-        "accuracy_test_ci_high",
-        "roc_auc_test",
-    ]
-    best = best[[c for c in cols if c in best.columns]].copy()
-    for status in ("ok", "skipped", "failed"):
-        best[f"n_{status}"] = (
-            best["experiment"]
-            .map(counts[status] if status in counts.columns else {})
-            .fillna(0)
-            .astype(int)
-        )
-    if comparisons is not None:
-        worse = comparisons.groupby("experiment")["significantly_worse"].sum()
-        best["n_not_worse"] = [
-            int(counts.loc[e, "ok"] - worse.get(e, 0)) if "ok" in counts.columns else 0
-            for e in best["experiment"]
-        ]
-    return best.sort_values("experiment").reset_index(drop=True)
+    rows = []
+    for experiment, group in metrics.groupby("experiment", sort=True):
+        nonzero = selection.nonzero_counts(coefficients[coefficients["experiment"] == experiment])
+        best = selection.selected(group, nonzero)
+        cv = selection.uses_cv(group)
+        row = {"experiment": experiment, "selected_by": "cv" if cv else "test (optimistic)"}
+        if best is not None:
+            for c in ("model_id", "library", "solver", "penalty", "C"):
+                row[c] = best[c]
+            if cv:
+                row["cv_accuracy_mean"] = best["cv_accuracy_mean"]
+                row["cv_accuracy_se"] = best["cv_accuracy_se"]
+            for c in (
+                "accuracy_test",
+                "accuracy_test_ci_low",
+                "accuracy_test_ci_high",
+                "roc_auc_test",
+            ):
+                if c in best:
+                    row[c] = best[c]
+            one = selection.one_se(group, nonzero)
+            row["one_se_model_id"] = one["model_id"] if one is not None else ""
+        else:
+            row["model_id"] = "(no converged ok fit)"
+        for status in ("ok", "separated", "skipped", "failed"):
+            row[f"n_{status}"] = int(counts.loc[experiment, status]) if status in counts else 0
+        if comparisons is not None and best is not None:
+            worse = comparisons[comparisons["experiment"] == experiment]["significantly_worse"]
+            row["n_not_worse"] = int(len(selection.candidates(group)) - worse.astype(bool).sum())
+        rows.append(row)
+    return pd.DataFrame(rows)
 
 
 def markdown_table(frame: pd.DataFrame) -> str:
@@ -210,26 +200,36 @@ def agreement(metrics: pd.DataFrame, coefficients: pd.DataFrame) -> pd.DataFrame
 # Honest comparisons (see lrsweep.inference)
 
 ALPHA = 0.05
+COMPARISON_COLUMNS = [
+    "experiment",
+    "model_id",
+    "selected_model_id",
+    "accuracy_test",
+    "selected_accuracy_test",
+    "only_selected_right",
+    "only_this_right",
+    "p_value",
+    "p_holm",
+    "significantly_worse",
+]
 
 
-def best_fit(ok: pd.DataFrame, metric: str = "accuracy_test") -> pd.Series:
-    """The leaderboard's pick among one experiment's fits."""
-    return ranked(ok, metric).iloc[0]
-
-
-def compare_to_best(metrics: pd.DataFrame, correct: dict) -> pd.DataFrame:
-    """Each fit against its experiment's best on the same test rows: McNemar's exact test,
-    p-values Holm-corrected across the experiment. ``correct[(experiment, model_id)]`` is the
-    boolean array of test rows the fit got right."""
+def compare_to_selected(metrics: pd.DataFrame, coefficients: pd.DataFrame, correct: dict):
+    """Each candidate fit against its experiment's selected fit on the same test rows:
+    McNemar's exact test, p-values Holm-corrected across the experiment.
+    ``correct[(experiment, model_id)]`` is the boolean array of test rows the fit got right."""
+    from lrsweep import selection
     from lrsweep.inference import holm, mcnemar_exact
 
     rows = []
-    ok = metrics[metrics["status"] == "ok"]
-    for experiment, group in ok.groupby("experiment", sort=True):
-        best = best_fit(group)
+    for experiment, group in metrics.groupby("experiment", sort=True):
+        nonzero = selection.nonzero_counts(coefficients[coefficients["experiment"] == experiment])
+        best = selection.selected(group, nonzero)
+        if best is None:
+            continue
         best_right = correct[(experiment, best["model_id"])]
         part = []
-        for _, row in group.iterrows():
+        for _, row in selection.candidates(group).iterrows():
             if row["model_id"] == best["model_id"]:
                 continue
             n01, n10, p = mcnemar_exact(best_right, correct[(experiment, row["model_id"])])
@@ -237,10 +237,10 @@ def compare_to_best(metrics: pd.DataFrame, correct: dict) -> pd.DataFrame:
                 {
                     "experiment": experiment,
                     "model_id": row["model_id"],
-                    "best_model_id": best["model_id"],
+                    "selected_model_id": best["model_id"],
                     "accuracy_test": row["accuracy_test"],
-                    "best_accuracy_test": best["accuracy_test"],
-                    "only_best_right": n10,
+                    "selected_accuracy_test": best["accuracy_test"],
+                    "only_selected_right": n10,
                     "only_this_right": n01,
                     "p_value": p,
                 }
@@ -250,37 +250,26 @@ def compare_to_best(metrics: pd.DataFrame, correct: dict) -> pd.DataFrame:
             for r, q in zip(part, adjusted, strict=True):
                 r["p_holm"] = float(q)
                 r["significantly_worse"] = bool(
-                    q < ALPHA and r["only_best_right"] > r["only_this_right"]
+                    q < ALPHA and r["only_selected_right"] > r["only_this_right"]
                 )
         rows += part
-    columns = [
-        "experiment",
-        "model_id",
-        "best_model_id",
-        "accuracy_test",
-        "best_accuracy_test",
-        "only_best_right",
-        "only_this_right",
-        "p_value",
-        "p_holm",
-        "significantly_worse",
-    ]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=COMPARISON_COLUMNS)
 
 
-def not_worse_table(metrics: pd.DataFrame, comparisons: pd.DataFrame) -> pd.DataFrame:
-    """Per experiment, the fits not significantly worse than the best (the best included)."""
-    ok = metrics[metrics["status"] == "ok"]
+def not_worse_table(board: pd.DataFrame, comparisons: pd.DataFrame) -> pd.DataFrame:
+    """Per experiment, the fits not significantly worse than the selected one (it included)."""
     rows = []
-    for experiment, group in ok.groupby("experiment", sort=True):
-        best = best_fit(group)
+    for _, best in board.iterrows():
+        if pd.isna(best.get("accuracy_test")):
+            continue
+        experiment = best["experiment"]
         rows.append(
             {
                 "experiment": experiment,
                 "model_id": best["model_id"],
                 "accuracy_test": best["accuracy_test"],
                 "p_holm": float("nan"),
-                "note": "best",
+                "note": "selected",
             }
         )
         cmp = comparisons[
@@ -300,44 +289,82 @@ def not_worse_table(metrics: pd.DataFrame, comparisons: pd.DataFrame) -> pd.Data
     return pd.DataFrame(rows, columns=["experiment", "model_id", "accuracy_test", "p_holm", "note"])
 
 
-def cv_selection(metrics: pd.DataFrame) -> pd.DataFrame:
-    """Per experiment and solver/penalty pair: the C with the best mean cross-validated
-    accuracy, and the C of the one-standard-error rule."""
-    from lrsweep.inference import choose_C
+#: The grid keys that, with the experiment, make one model family along C.
+FAMILY_KEYS = [
+    "solver",
+    "penalty",
+    "l1_ratio",
+    "multi_class",
+    "class_weight",
+    "fit_intercept",
+    "max_iter",
+    "tol",
+    "random_state",
+]
 
-    columns = ["experiment", "solver", "penalty", "C_best_mean", "best_mean", "best_se", "C_one_se"]
+
+def cv_selection(metrics: pd.DataFrame) -> pd.DataFrame:
+    """Per experiment and model family (every grid key but C): the C with the best mean
+    cross-validated accuracy, and the C of the one-standard-error rule (ESL 7.10)."""
+    from lrsweep.inference import one_se_choice
+    from lrsweep.selection import candidates
+
+    keys = [k for k in FAMILY_KEYS if k in metrics.columns]
+    columns = ["experiment", *keys, "C_best_mean", "best_mean", "best_se", "C_one_se"]
     if "cv_accuracy_mean" not in metrics.columns:
         return pd.DataFrame(columns=columns)
-    sk = metrics[(metrics["library"] == "sklearn") & metrics["cv_accuracy_mean"].notna()].copy()
+    sk = candidates(metrics[metrics["library"] == "sklearn"])
+    sk = sk[sk["cv_accuracy_mean"].notna()].copy()
     sk["C"] = sk["C"].astype(float)
+    sk = sk[np.isfinite(sk["C"])]
     rows = []
-    for (experiment, solver, penalty), group in sk.groupby(["experiment", "solver", "penalty"]):
+    for values, group in sk.groupby(["experiment", *keys], dropna=False, sort=True):
         rows.append(
-            {"experiment": experiment, "solver": solver, "penalty": penalty, **choose_C(group)}
+            {**dict(zip(["experiment", *keys], values, strict=True)), **one_se_choice(group)}
         )
     return pd.DataFrame(rows, columns=columns)
 
 
-def load_correct(metrics: pd.DataFrame, fits_root: str | Path, y_tests: dict) -> dict:
-    """``{(experiment, model_id): test rows right}`` from each fit's ``pred_test.npy``."""
+def load_correct(metrics: pd.DataFrame, preds: dict, y_tests: dict) -> dict:
+    """``{(experiment, model_id): test rows right}`` from each fit's test predictions
+    (``preds[(experiment, model_id)]``)."""
     out = {}
     for _, row in metrics[metrics["status"] == "ok"].iterrows():
-        pred = np.load(Path(fits_root) / row["experiment"] / row["model_id"] / "pred_test.npy")
-        out[(row["experiment"], row["model_id"])] = pred == y_tests[row["experiment"]]
+        key = (row["experiment"], row["model_id"])
+        out[key] = np.asarray(preds[key]) == np.asarray(y_tests[row["experiment"]])
     return out
 
 
 def leaderboard_markdown(board: pd.DataFrame, not_worse: pd.DataFrame, shown: int = 10) -> str:
+    cv = (board["selected_by"] == "cv").any()
+    test = (board["selected_by"] != "cv").any()
     lines = [
-        "# Leaderboard: best test accuracy per experiment",
+        "# Leaderboard: the selected fit of each experiment",
         "",
-        "`accuracy_test_ci_*`: 95 % stratified bootstrap interval. `n_not_worse`: fits whose",
-        "test accuracy is not significantly below the best (McNemar's exact test on the same",
-        f"test rows, Holm-corrected across the experiment, alpha = {ALPHA}), the best included.",
+        'How a fit is selected (README, "Choosing a model"): only converged fits with status',
+        "ok are candidates; ties within 1e-9 go to the simpler model (stronger penalty, then",
+        "fewer nonzero coefficients).",
+    ]
+    if cv:
+        lines.append(
+            "`selected_by: cv`: best mean cross-validated accuracy on the training rows; the test"
+            " rows are used once, to report it. `one_se_model_id`: the simplest fit within one"
+            " standard error of that mean (ESL 7.10)."
+        )
+    if test:
+        lines.append(
+            "`selected_by: test (optimistic)`: chosen on the same test rows it is reported on, so"
+            " its test accuracy is biased upwards (the winner's curse); add `cv:` to the"
+            " experiment to choose on cross-validation instead."
+        )
+    lines += [
+        "`accuracy_test_ci_*`: 95 % Clopper-Pearson interval. `n_not_worse`: candidates whose",
+        "test accuracy is not significantly below the selected fit's (McNemar's exact test on the",
+        f"same test rows, Holm-corrected across the experiment, alpha = {ALPHA}), it included.",
         "",
         markdown_table(board).rstrip(),
         "",
-        "## Not significantly worse than the best",
+        "## Not significantly worse than the selected fit",
         "",
     ]
     for experiment, group in not_worse.groupby("experiment", sort=True):

@@ -1,0 +1,86 @@
+"""The benchmark's baseline: the same grid in one Python process with joblib.
+
+It prepares every dataset, fits and scores every grid point with ``joblib.Parallel(n_jobs)``
+(the same ``lrsweep.fitting.fit_and_score``, the same stored files), then writes the same
+``metrics.csv``. It draws no figures. ``bench/run.py`` times it against ``snakemake --cores 2``
+on the same config.
+
+    python bench/baseline.py CONFIG OUTDIR [--jobs 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from functools import cache
+from pathlib import Path
+
+from lrsweep.config import load_yaml, resolve_config
+from lrsweep.keys import FileChecksums
+from lrsweep.plan import make_plan
+from lrsweep.preprocess import load_prepared, prepare_experiment, save_prepared
+from lrsweep.store import Store
+
+
+@cache
+def _prepared(store_root: str, key: str):
+    return load_prepared(Store(store_root).get("prepared", key, key))
+
+
+def fit_point(store_root: str, prepared_key: str, point: dict) -> None:
+    from lrsweep.runner import compute_fit
+
+    compute_fit(Store(store_root), _prepared(store_root, prepared_key), point)
+
+
+def run_baseline(config: dict, outdir: str | Path, n_jobs: int = 2) -> dict:
+    """Prepare, fit and score the whole grid in one process; return timings."""
+    from joblib import Parallel, delayed
+
+    from lrsweep.cost import relative_cost
+    from lrsweep.fitting import read_record
+    from lrsweep.tables import collect
+
+    start = time.perf_counter()
+    sweep = resolve_config(config)
+    plan = make_plan(sweep["config"], sweep["grids"], [], FileChecksums())
+    store = Store(Path(outdir) / "store")
+    tasks = []
+    for name, e in plan.experiments.items():
+        prepared = prepare_experiment(name, e["exp"])
+        store.put("prepared", e["prepared"], lambda w, p=prepared: save_prepared(p, w))
+        tasks += [(str(store.root), e["prepared"], p) for p in e["points"]]
+    prepared_at = time.perf_counter()
+    tasks.sort(key=lambda t: relative_cost(t[2]), reverse=True)
+    Parallel(n_jobs=n_jobs)(delayed(fit_point)(*t) for t in tasks)
+    fitted_at = time.perf_counter()
+    fits = []
+    for name, e in plan.experiments.items():
+        for p in e["points"]:
+            entry = store.get("fits", p["key"], name)
+            fits.append((name, read_record(entry), entry))
+    metrics, _ = collect(fits)
+    metrics.to_csv(Path(outdir) / "metrics.csv", index=False)
+    end = time.perf_counter()
+    return {
+        "prepare": prepared_at - start,
+        "fit": fitted_at - prepared_at,
+        "aggregate": end - fitted_at,
+        "total": end - start,
+        "fits": len(tasks),
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description="the benchmark's in-process baseline")
+    parser.add_argument("config", type=Path)
+    parser.add_argument("outdir", type=Path)
+    parser.add_argument("--jobs", type=int, default=2)
+    args = parser.parse_args(argv)
+    print(json.dumps(run_baseline(load_yaml(args.config), args.outdir, args.jobs)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

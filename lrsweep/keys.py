@@ -1,0 +1,206 @@
+"""Content keys: what names everything lrsweep stores.
+
+A key is a SHA-256 over a canonical JSON of exactly what produced a thing (design notes,
+"Identity of results"): prepared arrays by their dataset settings, the data file's bytes, the
+preparing code and the libraries; a fit by its prepared data's key, its settings (seed
+included), the fitting code and the libraries; figures by the fits they draw and the plotting
+code; a version by all of them. Names (experiment, sweep, pack) are labels, never keys.
+
+"Code" is the normalized syntax tree of the modules that compute a thing (comments,
+docstrings and formatting do not count), so a comment edit re-keys nothing, and a change of
+any statement re-keys everything it can change. ``tests/test_keys.py`` checks that a stage
+imports no lrsweep module outside its key.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+import math
+import os
+import platform
+import sys
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+
+from lrsweep.files import atomic_write_text, sha256_file
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+WORKFLOW_DIR = PACKAGE_DIR.parent / "workflow"
+
+#: Bumped when the layout of stored entries changes (every key changes with it).
+STORE_FORMAT = 2
+
+#: lrsweep modules whose statements can change each kind of stored result.
+PREPARE_MODULES = ("data", "preprocess")
+FIT_MODULES = ("fitting", "grid", "models", "statsmodels_fit", "metrics", "inference")
+FIGURE_MODULES = ("figures", "selection")
+#: Modules a stage may import that cannot change what it computes: errors, file moves, keys,
+#: the store's byte-level reads and writes.
+NEUTRAL_MODULES = ("errors", "files", "keys", "store")
+
+#: Libraries whose version can change computed numbers (recorded in every key).
+RESULT_LIBRARIES = ("numpy", "scipy", "scikit-learn", "statsmodels", "pandas", "pyarrow", "skops")
+FIGURE_LIBRARIES = ("matplotlib",)
+
+
+# --------------------------------------------------------------------------------------------
+# Canonical JSON and digests
+
+
+def jsonable(obj):
+    """Plain JSON types: numpy scalars and arrays unwrapped, inf as a string, NaN as null."""
+    if isinstance(obj, dict):
+        return {str(k): jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [jsonable(v) for v in obj]
+    if isinstance(obj, np.ndarray):
+        return jsonable(obj.tolist())
+    if isinstance(obj, np.generic):
+        return jsonable(obj.item())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None if math.isnan(obj) else ("inf" if obj > 0 else "-inf")
+    if isinstance(obj, Path):
+        return str(obj)
+    return obj
+
+
+def canonical(obj) -> str:
+    """One text for one value: sorted keys, no spaces (what keys are computed over)."""
+    return json.dumps(jsonable(obj), sort_keys=True, separators=(",", ":"))
+
+
+def dumps(obj) -> str:
+    """Readable canonical JSON for stored files (sorted keys, inf as a string, NaN as null)."""
+    return json.dumps(jsonable(obj), sort_keys=True, indent=1)
+
+
+def digest(kind: str, obj, length: int = 20) -> str:
+    """A key: ``length`` hex digits of SHA-256 over the kind and the canonical JSON of obj."""
+    h = hashlib.sha256(f"{kind}\0".encode())
+    h.update(canonical(obj).encode())
+    return h.hexdigest()[:length]
+
+
+# --------------------------------------------------------------------------------------------
+# Code
+
+
+def _strip_docstrings(tree: ast.AST) -> ast.AST:
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if (
+                body
+                and isinstance(body[0], ast.Expr)
+                and isinstance(body[0].value, ast.Constant)
+                and isinstance(body[0].value.value, str)
+            ):
+                node.body = body[1:] or [ast.Pass()]
+    return tree
+
+
+def normalized_python(path: str | Path) -> str:
+    """A Python file's syntax tree without docstrings, as text (comments and layout gone)."""
+    tree = ast.parse(Path(path).read_text(encoding="utf-8"))
+    return ast.dump(_strip_docstrings(tree), annotate_fields=False, include_attributes=False)
+
+
+def normalized_text(path: str | Path) -> str:
+    """Any other file (Snakemake rules): its lines without comments, blank lines or indents."""
+    lines = []
+    for line in Path(path).read_text(encoding="utf-8").splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            lines.append(line)
+    return "\n".join(lines)
+
+
+@cache
+def module_key(name: str) -> str:
+    return hashlib.sha256(normalized_python(PACKAGE_DIR / f"{name}.py").encode()).hexdigest()
+
+
+def code_key(modules) -> str:
+    """The key of a set of lrsweep modules' code (see the module docstring)."""
+    return digest("code", {m: module_key(m) for m in sorted(set(modules))}, 16)
+
+
+def all_modules() -> list[str]:
+    return sorted(p.stem for p in PACKAGE_DIR.glob("*.py"))
+
+
+@cache
+def workflow_key() -> str:
+    """Every lrsweep module, rule script and rule file: what a version's code is."""
+    parts = {f"lrsweep/{m}": module_key(m) for m in all_modules()}
+    for path in sorted(WORKFLOW_DIR.glob("scripts/*.py")):
+        parts[f"scripts/{path.name}"] = digest("py", normalized_python(path))
+    for path in sorted([*WORKFLOW_DIR.glob("rules/*.smk"), WORKFLOW_DIR.parent / "Snakefile"]):
+        if path.is_file():
+            parts[path.name] = digest("smk", normalized_text(path))
+    return digest("workflow", parts, 16)
+
+
+# --------------------------------------------------------------------------------------------
+# Libraries
+
+
+@cache
+def library_versions(names: tuple[str, ...] = RESULT_LIBRARIES) -> dict:
+    """Versions of the given distributions, Python's, and the machine type (floating-point
+    results can differ between them)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    out = {"python": sys.version.split()[0], "machine": platform.machine()}
+    for name in names:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Data files
+
+
+class FileChecksums:
+    """SHA-256 of data files, remembered by (real path, size, mtime, ctime, inode) so that a
+    large file is hashed once, not at every ``snakemake`` start (as git's index and DVC do).
+
+    Any write to a file changes its ctime, so an edited file is always hashed again; a
+    symlink is followed to its target, so pointing it elsewhere changes the checksum.
+    """
+
+    def __init__(self, cache_file: str | Path | None = None):
+        self.cache_file = Path(cache_file) if cache_file else None
+        self.entries: dict = {}
+        self.changed = False
+        if self.cache_file and self.cache_file.is_file():
+            try:
+                self.entries = json.loads(self.cache_file.read_text())
+            except ValueError:
+                self.entries = {}
+
+    def __call__(self, path: str | Path) -> str:
+        real = os.path.realpath(path)
+        st = os.stat(real)
+        stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
+        known = self.entries.get(real)
+        if known and known[:4] == stamp:
+            return known[4]
+        checksum = sha256_file(real)
+        self.entries[real] = [*stamp, checksum]
+        self.changed = True
+        return checksum
+
+    def save(self) -> None:
+        if self.cache_file and self.changed:
+            try:
+                atomic_write_text(self.cache_file, json.dumps(self.entries))
+            except OSError:  # a cache: never worth failing a run for
+                pass

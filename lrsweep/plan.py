@@ -1,0 +1,397 @@
+"""Parse-time planning: the keys of everything a config computes, and the jobs that compute it.
+
+:func:`make_plan` runs once when Snakemake reads the Snakefile. From the validated config, the
+checksums of the data files, the code and the libraries it derives every content key
+(:mod:`lrsweep.keys`): each experiment's prepared data, each grid point's fit and figures,
+each experiment's overview figures, and the version. The grid is expanded here, once; jobs
+receive their grid points as parameters.
+
+Every job's output is named by a digest of its parameters (``<name>-<key>``), so a job is
+either done, for exactly these parameters, or to be done: Snakemake's "params changed" never
+fires, an edit reruns exactly the jobs whose content changed, and configs sharing a sweep
+folder never overwrite each other's outputs.
+
+Fit jobs come in two shapes (``fit_jobs``):
+
+- ``pack``: experiments of small work share one job (every job spends a second or two
+  starting and importing scikit-learn before it fits anything); an experiment of large work
+  or data has a job of its own. Best on one machine.
+- ``shard``: each experiment's data is prepared by one job, then its grid is split into
+  shards of about ``shard_minutes`` of one core each, every shard a job that a cluster can
+  place on any node. Best on a cluster.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lrsweep import keys
+from lrsweep.config import version_settings
+from lrsweep.cost import dataset_shape, experiment_seconds, relative_cost
+from lrsweep.data import resolve_path
+from lrsweep.errors import ConfigError
+from lrsweep.grid import describe, settings
+from lrsweep.preprocess import preparation_spec
+
+#: Estimated seconds of one core above which an experiment gets a fit job of its own when
+#: packing: below it, a job's fixed cost is a large share of its fits.
+OWN_JOB_SECONDS = 150.0
+#: Data size (rows x features) above which an experiment gets a fit job of its own, so that a
+#: job never holds two large datasets in memory: 2e7 values are 160 MB as float64.
+OWN_JOB_CELLS = 2e7
+#: Below this many estimated seconds a job's fits run in its own process (forking workers
+#: would cost more than the fits).
+SMALL_JOB_SECONDS = 0.15
+MAX_THREADS = 8
+
+
+@dataclass
+class Job:
+    """One fit (or prepare) job: its name, the key of its parameters, and those parameters."""
+
+    rule: str
+    name: str
+    params: dict
+    inputs: list[str] = field(default_factory=list)
+    threads: int = 1
+
+    @property
+    def key(self) -> str:
+        return keys.digest(self.rule, self.params)
+
+    @property
+    def label(self) -> str:
+        return f"{self.name}-{self.key}"
+
+
+@dataclass
+class Plan:
+    sweep: str
+    results: Path
+    version: str
+    filled: dict
+    sources: list[dict]
+    experiments: dict[str, dict]
+    data: dict[str, str | None]
+
+    @property
+    def store(self) -> Path:
+        return self.results / "store"
+
+    @property
+    def version_dir(self) -> Path:
+        return self.results / self.version
+
+    def token(self, job: Job) -> str:
+        return str(self.store / "jobs" / job.rule / f"{job.label}.json")
+
+    @property
+    def n_points(self) -> int:
+        return sum(len(e["points"]) for e in self.experiments.values())
+
+
+# --------------------------------------------------------------------------------------------
+# Keys
+
+
+def prepared_key(exp: dict, data_sha256: str | None) -> str:
+    return keys.digest(
+        "prepared",
+        {
+            "spec": preparation_spec(exp),
+            "data": data_sha256,
+            "code": keys.code_key(keys.PREPARE_MODULES),
+            "libraries": keys.library_versions(),
+            "format": keys.STORE_FORMAT,
+        },
+    )
+
+
+def fit_key(prepared: str, point: dict, fit_code: str, libraries: dict) -> str:
+    return keys.digest(
+        "fit",
+        {
+            "prepared": prepared,
+            "settings": settings(point),
+            "status": point["status"],
+            "code": fit_code,
+            "libraries": libraries,
+            "format": keys.STORE_FORMAT,
+        },
+    )
+
+
+def figure_code() -> dict:
+    return {
+        "code": keys.code_key(keys.FIGURE_MODULES),
+        "libraries": keys.library_versions(keys.FIGURE_LIBRARIES),
+        "format": keys.STORE_FORMAT,
+    }
+
+
+def fitfig_key(fit: str, fig_code: dict) -> str:
+    """The key of one fit's figures: the fit and the plotting code (not the experiment's
+    name: per-fit figures do not show it)."""
+    return keys.digest("fitfig", {"fit": fit, **fig_code})
+
+
+def overview_key(name: str, points: list[dict], metric: str, fig_code: dict) -> str:
+    """The key of an experiment's overview figures: the fits they draw, the plotted metric,
+    the experiment's name (in their titles) and the plotting code."""
+    return keys.digest(
+        "figures",
+        {
+            "experiment": name,
+            "fits": [[p["model_id"], p["key"]] for p in points],
+            "metric": metric,
+            **fig_code,
+        },
+    )
+
+
+def version_id(filled: dict, data: dict) -> str:
+    """``v-`` and 10 hex digits naming everything a version is computed from: the effective
+    config (how jobs are run aside), the bytes of its data files, lrsweep's code and the
+    versions of the libraries that compute and draw."""
+    payload = {
+        "config": version_settings(filled),
+        "data": data,
+        "code": keys.workflow_key(),
+        "libraries": keys.library_versions(keys.RESULT_LIBRARIES + keys.FIGURE_LIBRARIES),
+        "format": keys.STORE_FORMAT,
+    }
+    return "v-" + keys.digest("version", payload, 10)
+
+
+# --------------------------------------------------------------------------------------------
+# The plan
+
+
+def data_checksums(filled: dict, checksums, root: str | Path = ".") -> dict[str, str | None]:
+    """Each experiment's data file checksum (csv, parquet), None for other sources."""
+    out = {}
+    for name, exp in filled["experiments"].items():
+        ds = exp["dataset"]
+        if ds["source"] not in ("csv", "parquet"):
+            out[name] = None
+            continue
+        path = resolve_path(ds["path"], root)
+        if not path.is_file():
+            raise ConfigError(describe(name, "dataset.path", f"file not found: {ds['path']}"))
+        out[name] = checksums(path)
+    return out
+
+
+def make_plan(
+    filled: dict, grids: dict, sources: list[dict], checksums, root: str | Path = "."
+) -> Plan:
+    """Every key of a validated config (see the module docstring)."""
+    data = data_checksums(filled, checksums, root)
+    libraries = keys.library_versions()
+    fit_code = keys.code_key(keys.FIT_MODULES)
+    fig_code = figure_code()
+    experiments = {}
+    for name, exp in filled["experiments"].items():
+        pkey = prepared_key(exp, data[name])
+        points = []
+        for p in grids[name]:
+            p = {**p, "key": fit_key(pkey, p, fit_code, libraries)}
+            if filled["figures"]:
+                p["figkey"] = fitfig_key(p["key"], fig_code)
+            points.append(p)
+        experiments[name] = {
+            "exp": exp,
+            "prepared": pkey,
+            "data_sha256": data[name],
+            "points": points,
+            "overview": overview_key(name, points, filled["plot_metric"], fig_code)
+            if filled["figures"]
+            else None,
+            "seconds": experiment_seconds(exp, points, str(root)),
+        }
+    results = Path("results") / filled["sweep"]
+    return Plan(
+        filled["sweep"],
+        results,
+        version_id(filled, data),
+        filled,
+        sources,
+        experiments,
+        data,
+    )
+
+
+def _fit_params(plan: Plan, members: dict[str, list[dict]], prepare: bool) -> dict:
+    return {
+        "store": str(plan.store),
+        "prepare": prepare,
+        "figures": plan.filled["figures"],
+        "experiments": {
+            name: {
+                "exp": plan.experiments[name]["exp"],
+                "prepared": plan.experiments[name]["prepared"],
+                "data_sha256": plan.experiments[name]["data_sha256"],
+                "points": points,
+            }
+            for name, points in members.items()
+        },
+    }
+
+
+def threads_for(seconds: float | None) -> int:
+    """1 for a job of small work (forking workers would cost more than the fits), else
+    :data:`MAX_THREADS` (Snakemake scales it down to ``--cores``); unknown work gets the most."""
+    return 1 if seconds is not None and seconds < SMALL_JOB_SECONDS else MAX_THREADS
+
+
+def pack_name(members: list[str]) -> str:
+    """A pack's name: its experiment's, or its experiments' joined by '+' (a character
+    experiment names cannot hold), shortened to the first and a count when that is long."""
+    name = "+".join(members)
+    if len(name) > 80:
+        name = f"{members[0]}+{len(members) - 1}-more"
+    return name
+
+
+def packs(plan: Plan) -> list[list[str]]:
+    """Which experiments share a fit job, in config order (see the module docstring)."""
+    out: list[list[str]] = []
+    open_pack: list[str] = []
+    open_seconds = 0.0
+    for name, e in plan.experiments.items():
+        seconds = e["seconds"]
+        shape = dataset_shape(e["exp"]["dataset"])
+        if (
+            seconds is None
+            or shape is None
+            or seconds >= OWN_JOB_SECONDS
+            or (shape[0] * shape[1] > OWN_JOB_CELLS)
+        ):
+            out.append([name])
+            continue
+        if open_pack and open_seconds + seconds > OWN_JOB_SECONDS:
+            open_pack, open_seconds = [], 0.0
+        if not open_pack:
+            out.append(open_pack)
+        open_pack.append(name)
+        open_seconds += seconds
+    return out
+
+
+def pack_jobs(plan: Plan) -> list[Job]:
+    jobs = []
+    for members in packs(plan):
+        seconds = [plan.experiments[n]["seconds"] for n in members]
+        total = None if None in seconds else sum(seconds)
+        params = _fit_params(plan, {n: plan.experiments[n]["points"] for n in members}, True)
+        jobs.append(Job("fit", pack_name(members), params, threads=threads_for(total)))
+    return jobs
+
+
+def shards_of(points: list[dict], seconds: float | None, target: float) -> list[list[dict]]:
+    """Split a grid into shards of about ``target`` estimated seconds, balanced by estimated
+    cost (longest first, each to the lightest shard), each in grid order."""
+    real = [p for p in points if p["status"] != "skipped"]
+    n = 1 if not seconds else max(1, min(len(real) or 1, math.ceil(seconds / target)))
+    if n == 1:
+        return [points]
+    loads = [0.0] * n
+    members: list[list[int]] = [[] for _ in range(n)]
+    order = sorted(range(len(points)), key=lambda i: -relative_cost(points[i]))
+    for i in order:
+        j = loads.index(min(loads))
+        members[j].append(i)
+        loads[j] += relative_cost(points[i]) or 0.0
+    return [[points[i] for i in sorted(m)] for m in members if m]
+
+
+def shard_jobs(plan: Plan) -> tuple[list[Job], list[Job]]:
+    """(prepare jobs, fit jobs) of the shard mode."""
+    target = plan.filled["shard_minutes"] * 60.0
+    prepares, fits = [], []
+    for name, e in plan.experiments.items():
+        prepare = Job(
+            "prepare",
+            name,
+            {
+                "store": str(plan.store),
+                "experiment": name,
+                "exp": e["exp"],
+                "prepared": e["prepared"],
+                "data_sha256": e["data_sha256"],
+            },
+        )
+        prepares.append(prepare)
+        shards = shards_of(e["points"], e["seconds"], target)
+        for i, points in enumerate(shards, 1):
+            label = name if len(shards) == 1 else f"{name}.{i}of{len(shards)}"
+            seconds = None if e["seconds"] is None else e["seconds"] / len(shards)
+            fits.append(
+                Job(
+                    "fit",
+                    label,
+                    _fit_params(plan, {name: points}, False),
+                    inputs=[plan.token(prepare)],
+                    threads=threads_for(seconds),
+                )
+            )
+    return prepares, fits
+
+
+def publish_params(plan: Plan) -> dict:
+    """What the publish job gets: the whole plan (the grid expanded once, here)."""
+    return {
+        "store": str(plan.store),
+        "version": plan.version,
+        "sweep": plan.sweep,
+        "figures": plan.filled["figures"],
+        "plot_metric": plan.filled["plot_metric"],
+        "effective": plan.filled,
+        "sources": plan.sources,
+        "experiments": plan.experiments,
+    }
+
+
+class Jobs:
+    """Every job a plan can run, in both shapes (the executor, known only when Snakemake
+    builds its DAG, picks one), found by (rule, name, key) when a job runs."""
+
+    def __init__(self, plan: Plan):
+        self.plan = plan
+        self._pack: list[Job] | None = None
+        self._shard: tuple[list[Job], list[Job]] | None = None
+        self.publish = Job("publish", plan.version, publish_params(plan))
+
+    @property
+    def pack(self) -> list[Job]:
+        if self._pack is None:
+            self._pack = pack_jobs(self.plan)
+        return self._pack
+
+    @property
+    def shard(self) -> tuple[list[Job], list[Job]]:
+        if self._shard is None:
+            self._shard = shard_jobs(self.plan)
+        return self._shard
+
+    @property
+    def names(self) -> list[str]:
+        prepares, fits = self.shard
+        return sorted({j.name for j in [*self.pack, *prepares, *fits]})
+
+    def fits(self, mode: str) -> list[Job]:
+        return self.pack if mode == "pack" else self.shard[1]
+
+    def get(self, rule: str, name: str, key: str) -> Job:
+        candidates = self.shard[0] if rule == "prepare" else [*self.pack, *self.shard[1]]
+        for job in candidates:
+            if job.name == name and job.key == key:
+                return job
+        raise KeyError(f"no {rule} job {name}-{key} in this plan")
+
+    def records(self, mode: str, results: str) -> list[tuple[str, str, str]]:
+        """(rule, job label, benchmark file) of the jobs of ``mode``."""
+        jobs = self.fits(mode) + (self.shard[0] if mode == "shard" else [])
+        return [(j.rule, j.label, f"{results}/benchmarks/{j.rule}/{j.label}.tsv") for j in jobs]

@@ -1,0 +1,315 @@
+"""What is learned from the training rows before any model: imputation, one-hot encoding and
+standardization, as one scikit-learn transformer (the *preprocessor*), and the arrays every
+fit of an experiment shares (:class:`Prepared`).
+
+The preprocessor is fitted on the training rows only; the test rows are transformed with it.
+Cross-validation fits a fresh copy inside each fold (:func:`fold_design`), so no fold sees
+statistics of the rows it is scored on. A saved model is the preprocessor and the fitted
+estimator as one ``Pipeline``, which takes raw rows (:mod:`lrsweep.fitting`).
+
+The design matrix: numeric columns (imputed, then standardized if asked), then one indicator
+column per level of each categorical column, named ``column=level``. Levels unseen in training
+get all-zero indicators. statsmodels gets the same design without each categorical column's
+first level (its reference level, recorded in ``meta["reference_levels"]``), so that its
+unpenalized fit is identifiable.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lrsweep.data import Raw, drop_missing, encode_labels, err, load_dataset, split_rows
+
+MISSING_LEVEL = "(missing)"
+
+
+@dataclass
+class Prepared:
+    """The arrays every fit of an experiment shares. ``y_*`` hold class indices into
+    ``classes``; ``X_*`` is the design (see the module docstring)."""
+
+    X_train: np.ndarray
+    X_test: np.ndarray
+    y_train: np.ndarray
+    y_test: np.ndarray
+    classes: list
+    feature_names: list[str]
+    meta: dict[str, Any] = field(default_factory=dict)
+    preprocessor: Any = None  # fitted: raw rows -> design (None: the raw rows are the design)
+    raw_train: Any = None  # raw training rows, kept when cross-validation must refit it
+    sm_drop: list[int] = field(default_factory=list)  # design columns statsmodels leaves out
+
+    @property
+    def n_classes(self) -> int:
+        return len(self.classes)
+
+    @property
+    def class_names(self) -> list[str]:
+        return self.meta.get("class_names") or [str(c) for c in self.classes]
+
+
+def preparation_spec(exp: dict) -> dict:
+    """The settings of an experiment its prepared data depends on (not its grids)."""
+    return {
+        "dataset": exp["dataset"],
+        "split": exp.get("split", "none"),
+        "standardize": bool(exp.get("standardize")),
+        "categorical": exp.get("categorical") or [],
+        "impute": exp.get("impute", "none"),
+        "keep_raw": bool(exp.get("cv")),
+    }
+
+
+def build_preprocessor(raw: Raw, standardize: bool, impute: str):
+    """The (unfitted) transformer from raw rows to the design, or None when there is nothing
+    to learn (the raw numbers are the design)."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.impute import SimpleImputer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder, StandardScaler
+
+    numeric_steps = []
+    if impute != "none":
+        numeric_steps.append(("impute", SimpleImputer(strategy=impute)))
+    if standardize:
+        numeric_steps.append(("scale", StandardScaler()))
+    if not raw.categorical:
+        if not numeric_steps:
+            return None
+        return numeric_steps[0][1] if len(numeric_steps) == 1 else Pipeline(numeric_steps)
+    numeric = [c for c in raw.columns if c not in raw.categorical]
+    fill = (
+        SimpleImputer(strategy="most_frequent")
+        if impute == "most_frequent"
+        else SimpleImputer(strategy="constant", fill_value=MISSING_LEVEL)
+    )
+    encoder = OneHotEncoder(handle_unknown="ignore", sparse_output=False, dtype=float)
+    parts = []
+    if numeric:
+        parts.append(
+            ("numeric", Pipeline(numeric_steps) if numeric_steps else "passthrough", numeric)
+        )
+    parts.append(("categorical", Pipeline([("fill", fill), ("onehot", encoder)]), raw.categorical))
+    return ColumnTransformer(parts, sparse_threshold=0.0)
+
+
+def design_names(preprocessor, raw: Raw) -> tuple[list[str], list[int], dict]:
+    """The design's column names, the columns statsmodels leaves out, and the reference
+    level of each categorical column."""
+    if preprocessor is None or not raw.categorical:
+        return list(raw.columns), [], {}
+    numeric = [c for c in raw.columns if c not in raw.categorical]
+    encoder = preprocessor.named_transformers_["categorical"].named_steps["onehot"]
+    names, drop, reference = list(numeric), [], {}
+    for column, levels in zip(raw.categorical, encoder.categories_, strict=True):
+        drop.append(len(names))
+        reference[column] = str(levels[0])
+        names += [f"{column}={level}" for level in levels]
+    return names, drop, reference
+
+
+def _take(X, rows):
+    return X[rows] if isinstance(X, np.ndarray) else X.iloc[rows].reset_index(drop=True)
+
+
+def prepare_experiment(
+    experiment: str, exp: dict, root: str | Path = ".", expected_sha256: str | None = None
+) -> Prepared:
+    """Load → check → split → learn the preprocessing on the training rows → the design."""
+    spec = preparation_spec(exp)
+    raw = load_dataset(experiment, exp, root, expected_sha256)
+    raw, dropped = drop_missing(
+        experiment, raw, spec["dataset"].get("dropna", False), spec["impute"]
+    )
+    codes, classes = encode_labels(experiment, raw.y)
+    train, test = split_rows(experiment, len(codes), codes, spec["split"], classes)
+    same_rows = spec["split"] == "none"
+    preprocessor = build_preprocessor(raw, spec["standardize"], spec["impute"])
+    raw_train = _take(raw.X, train) if not same_rows else raw.X
+    raw_test = raw_train if same_rows else _take(raw.X, test)
+    n_rows, n_raw = len(codes), len(raw.columns)
+    keep = raw_train if spec["keep_raw"] and preprocessor is not None else None
+    if keep is not None and isinstance(keep, np.ndarray):
+        keep = keep.copy()
+    del raw.X  # a large dataset: keep the split copies only
+    if preprocessor is None:
+        X_train, X_test = raw_train, raw_test
+    elif isinstance(raw_train, np.ndarray) and type(preprocessor).__name__ == "StandardScaler":
+        # in place: the split made these arrays and nobody else holds them (memory: a large
+        # dataset is never held three times)
+        preprocessor.set_params(copy=False).fit(raw_train)
+        X_train = preprocessor.transform(raw_train)
+        X_test = X_train if same_rows else preprocessor.transform(raw_test)
+        preprocessor.set_params(copy=True)
+    else:
+        X_train = preprocessor.fit_transform(raw_train)
+        X_test = X_train if same_rows else preprocessor.transform(raw_test)
+    names, sm_drop, reference = design_names(preprocessor, raw)
+    class_names = [raw.class_names.get(c, str(c)) for c in classes]
+    meta = {
+        **raw.info,
+        "n_rows": int(n_rows),
+        "dropped_rows": dropped,
+        "n_train": int(len(train)),
+        "n_test": int(len(test)),
+        "n_raw_features": int(n_raw),
+        "n_features": len(names),
+        "raw_columns": list(raw.columns),
+        "categorical": list(raw.categorical),
+        "reference_levels": reference,
+        "split": spec["split"],
+        "standardized": spec["standardize"],
+        "impute": spec["impute"],
+        "same_rows": same_rows,
+        "class_names": class_names,
+    }
+    X_train = np.ascontiguousarray(X_train, dtype=float)
+    X_test = X_train if same_rows else np.ascontiguousarray(X_test, dtype=float)
+    return Prepared(
+        X_train,
+        X_test,
+        codes[train],
+        codes[test],
+        classes,
+        names,
+        meta,
+        preprocessor,
+        keep,
+        sm_drop,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Cross-validation folds
+
+
+def fold_design(prepared: Prepared, train: np.ndarray, valid: np.ndarray) -> Prepared:
+    """The data of one cross-validation fold of the training rows: the preprocessing is
+    learned again on the fold's own training rows (a fresh copy of the preprocessor), so
+    the fold's validation rows play no part in it."""
+    if prepared.preprocessor is None or prepared.raw_train is None:
+        X = np.asarray(prepared.X_train)
+        X_train, X_valid = X[train], X[valid]
+    else:
+        from sklearn.base import clone
+
+        fold = clone(prepared.preprocessor)
+        X_train = np.asarray(fold.fit_transform(_take(prepared.raw_train, train)), dtype=float)
+        X_valid = np.asarray(fold.transform(_take(prepared.raw_train, valid)), dtype=float)
+    y = np.asarray(prepared.y_train)
+    return Prepared(
+        X_train,
+        X_valid,
+        y[train],
+        y[valid],
+        prepared.classes,
+        prepared.feature_names,
+        prepared.meta,
+        sm_drop=prepared.sm_drop,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Storage (an entry of lrsweep.store)
+
+ARRAYS = ("X_train", "X_test", "y_train", "y_test")
+#: The types a stored preprocessor or model may hold (checked before loading: skops never
+#: builds an object of another type).
+TRUSTED_PREFIXES = ("sklearn.", "numpy.", "lrsweep.")
+
+
+def skops_bytes(obj) -> bytes:
+    import zipfile
+
+    import skops.io as sio
+
+    return sio.dumps(obj, compression=zipfile.ZIP_DEFLATED)
+
+
+def skops_load(data: bytes, what: str):
+    import skops.io as sio
+
+    untrusted = sio.get_untrusted_types(data=data)
+    unexpected = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES)]
+    if unexpected:
+        from lrsweep.errors import LrsweepError
+
+        raise LrsweepError(f"{what} holds unexpected types ({', '.join(unexpected)}); not loaded")
+    return sio.loads(data, trusted=untrusted)
+
+
+def save_prepared(prepared: Prepared, writer) -> dict:
+    """Write the arrays, the fitted preprocessor and ``meta.json`` through a store writer."""
+    import json
+
+    for name in ARRAYS:
+        if name == "X_test" and prepared.meta.get("same_rows"):
+            continue  # the same rows as X_train
+        writer.save_npy(f"{name}.npy", getattr(prepared, name))
+    if prepared.preprocessor is not None:
+        writer.write_bytes("preprocessor.skops", skops_bytes(prepared.preprocessor))
+    if prepared.raw_train is not None:
+        if isinstance(prepared.raw_train, np.ndarray):
+            writer.save_npy("raw_train.npy", prepared.raw_train)
+        else:
+            buf = io.BytesIO()
+            prepared.raw_train.to_parquet(buf, index=False)
+            writer.write_bytes("raw_train.parquet", buf.getvalue())
+    meta = {
+        **prepared.meta,
+        "classes": prepared.classes,
+        "feature_names": prepared.feature_names,
+        "sm_drop": prepared.sm_drop,
+    }
+    writer.write_text("meta.json", json.dumps(meta, indent=1, default=str))
+    return meta
+
+
+def load_prepared(entry, mmap: bool = True, with_raw: bool = True) -> Prepared:
+    """A stored :class:`Prepared` (each file checked against its checksum as it is read)."""
+    meta = entry.read_json("meta.json")
+    names = entry.names()
+    arrays = {n: entry.load_npy(f"{n}.npy", mmap=mmap) for n in ARRAYS if f"{n}.npy" in names}
+    if "X_test" not in arrays:
+        arrays["X_test"] = arrays["X_train"]
+    preprocessor = (
+        skops_load(entry.read_bytes("preprocessor.skops"), f"{entry.label} preprocessor")
+        if "preprocessor.skops" in names
+        else None
+    )
+    raw_train = None
+    if with_raw and "raw_train.npy" in names:
+        raw_train = entry.load_npy("raw_train.npy", mmap=mmap)
+    elif with_raw and "raw_train.parquet" in names:
+        import pandas as pd
+
+        raw_train = pd.read_parquet(io.BytesIO(entry.read_bytes("raw_train.parquet")))
+    return Prepared(
+        **arrays,
+        classes=meta["classes"],
+        feature_names=meta["feature_names"],
+        meta=meta,
+        preprocessor=preprocessor,
+        raw_train=raw_train,
+        sm_drop=meta.get("sm_drop", []),
+    )
+
+
+def positive_index(experiment: str, prepared: Prepared, positive_class) -> int:
+    """The index of the class called positive: the configured one (given as a label or as a
+    class name), by default the second class in sorted order."""
+    if positive_class is None:
+        return 1
+    for i, (label, name) in enumerate(zip(prepared.classes, prepared.class_names, strict=True)):
+        if positive_class == label or str(positive_class) == str(label) or positive_class == name:
+            return i
+    shown = ", ".join(
+        f"{name!s}" if str(name) == str(label) else f"{label} ({name})"
+        for label, name in zip(prepared.classes, prepared.class_names, strict=True)
+    )
+    raise err(experiment, "positive_class", f"{positive_class!r} is not a class (classes: {shown})")

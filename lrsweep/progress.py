@@ -1,0 +1,64 @@
+"""Progress of a job's grid points, for the terminal and the job's log.
+
+A fit job runs many grid points in one process, so Snakemake alone would show "1 of 4 steps"
+and nothing more until the job ends. :class:`Progress` prints how many points are done, how
+many failed, and an estimate of the time left: every couple of seconds on a terminal, every
+ten seconds where the output is a file (a cluster job's log, a CI log), and always in the
+job's log.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+
+def duration(seconds: float) -> str:
+    seconds = max(0, int(round(seconds)))
+    if seconds < 90:
+        return f"{seconds} s"
+    if seconds < 5400:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+
+
+class Progress:
+    def __init__(self, total: int, name: str, log=None, stream=None, clock=time.monotonic):
+        self.total, self.name, self.log = total, name, log
+        self.stream = stream or sys.stderr
+        self.clock = clock
+        self.start = self.last_print = self.last_log = clock()
+        self.done = self.failed = 0
+        tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.print_every = 2.0 if tty else 10.0
+        self.log_every = 10.0
+
+    def line(self) -> str:
+        elapsed = self.clock() - self.start
+        text = f"lrsweep: {self.name}: {self.done}/{self.total} grid points fitted"
+        text += f", {self.failed} failed" if self.failed else ""
+        if self.done and self.done < self.total:
+            left = elapsed / self.done * (self.total - self.done)
+            text += f", about {duration(left)} left"
+        elif self.done == self.total:
+            text += f" in {duration(elapsed)}"
+        return text
+
+    def step(self, failed: bool = False) -> None:
+        self.done += 1
+        self.failed += bool(failed)
+        now = self.clock()
+        if now - self.last_print >= self.print_every:
+            print(self.line(), file=self.stream, flush=True)
+            self.last_print = now
+        if self.log and now - self.last_log >= self.log_every:
+            self.log.info("%s", self.line())
+            self.last_log = now
+
+    def finish(self) -> None:
+        if not self.total:
+            return
+        if self.clock() - self.start >= self.print_every:
+            print(self.line(), file=self.stream, flush=True)
+        if self.log:
+            self.log.info("%s", self.line())

@@ -1,0 +1,279 @@
+"""The publish job: assemble a version folder from the store, whole, and never twice.
+
+It reads every grid point's entry (verified; a missing or damaged one is computed again, with
+a warning), makes the tables, takes each figure set from the store or draws it, and writes it
+all into a temporary folder with ``SHA256SUMS``, renamed into ``results/<sweep>/<version>`` in
+one step. When that version is already there, whole, nothing is written into it.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from lrsweep.files import atomic_write_text, link_or_copy, remove_stale_temps, temp_name
+from lrsweep.keys import dumps
+from lrsweep.runner import (
+    experiment_label,
+    fit_entry,
+    fitfig_entry,
+    prepared_data,
+    stored_fit,
+)
+from lrsweep.store import Store, open_verified
+from lrsweep.version import install, problems, write_checksums
+
+TABLES = (
+    "metrics.csv",
+    "coefficients.csv",
+    "agreement.csv",
+    "comparisons.csv",
+    "cv_selection.csv",
+)
+
+
+class Experiment:
+    """One experiment's data for publishing: its light data (labels, names) read from the
+    store, the full prepared arrays only when something must be computed again."""
+
+    def __init__(self, store: Store, name: str, spec: dict, log):
+        self.store, self.name, self.spec, self.log = store, name, spec, log
+        self._full = None
+        entry = open_verified(
+            store, "prepared", spec["prepared"], experiment_label(name), ("meta.json", "y_test.npy")
+        )
+        if entry is None:
+            self._full = prepared_data(store, name, spec, log)
+            self.meta = self._full.meta
+            self.y_test = np.asarray(self._full.y_test)
+            self.checksums = {}
+        else:
+            self.meta = entry.read_json("meta.json")
+            self.y_test = entry.load_npy("y_test.npy")
+            self.checksums = {n: entry.manifest["files"][n]["sha256"] for n in entry.names()}
+
+    @property
+    def full(self):
+        if self._full is None:
+            self._full = prepared_data(self.store, self.name, self.spec, self.log)
+        return self._full
+
+
+def _overview_task(args):
+    from lrsweep.figures import draw_overview
+
+    name, rows, coefs, probas, light, metric = args
+    return name, draw_overview(name, rows, coefs, probas.__getitem__, light, metric)
+
+
+class _Light:
+    """What overview figures need of the prepared data."""
+
+    def __init__(self, exp: Experiment):
+        self.class_names = exp.meta["class_names"]
+        self.meta = exp.meta
+        self.y_test = exp.y_test
+
+
+def run_publish(params: dict, jobs: list[tuple[str, str, str]], outputs, n_jobs: int, log) -> dict:
+    """The publish job (see the module docstring). ``jobs``: (rule, job name, benchmark file)
+    of the jobs whose results this version holds; ``outputs``: Snakemake's outputs (the
+    token and the copies of the figures for ``snakemake --report``)."""
+    from lrsweep import tables
+    from lrsweep.provenance import job_timings, provenance_record, summary_text
+
+    store = Store(params["store"])
+    results = store.root.parent
+    target = results / params["version"]
+    remove_stale_temps(results)
+    if target.exists() and not problems(target):
+        log.info("%s is complete already: nothing written into it", target)
+        _report_copies(target, outputs)
+        return {"version": params["version"], "state": "existing"}
+
+    experiments = {
+        name: Experiment(store, name, spec, log) for name, spec in params["experiments"].items()
+    }
+    fits, computed_with = [], {}
+    entries = {}
+    for name, spec in params["experiments"].items():
+        exp = experiments[name]
+        for point in spec["points"]:
+            entry = stored_fit(store, point) or fit_entry(store, exp.full, point)
+            record = json.loads(entry.read_text("result.json"))
+            fits.append((name, record, entry))
+            entries[(name, point["model_id"])] = (point, entry)
+            computed_with[f"{name}/{point['model_id']}"] = entry.info.get("libraries")
+    metrics, coefficients = tables.collect(fits)
+    preds = {
+        key: entry.load_npy("pred_test.npy")
+        for key, (_, entry) in entries.items()
+        if "pred_test.npy" in entry.names()
+    }
+    y_tests = {name: exp.y_test for name, exp in experiments.items()}
+    comparisons = tables.compare_to_selected(
+        metrics, coefficients, tables.load_correct(metrics, preds, y_tests)
+    )
+    staging = temp_name(target)
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.mkdir(parents=True)
+    try:
+        for name, table in {
+            "metrics.csv": metrics,
+            "coefficients.csv": coefficients,
+            "agreement.csv": tables.agreement(metrics, coefficients),
+            "comparisons.csv": comparisons,
+            "cv_selection.csv": tables.cv_selection(metrics),
+        }.items():
+            (staging / name).write_text(table.to_csv(index=False), encoding="utf-8")
+        board = tables.leaderboard(metrics, coefficients, comparisons)
+        (staging / "leaderboard.md").write_text(
+            tables.leaderboard_markdown(board, tables.not_worse_table(board, comparisons))
+        )
+        if params["figures"]:
+            _figures(
+                params, store, experiments, entries, metrics, coefficients, staging, n_jobs, log
+            )
+        for (name, model_id), (_, entry) in entries.items():
+            for file in entry.names():
+                link_or_copy(entry.folder / file, staging / "fits" / name / model_id / file)
+        (staging / "config.yaml").write_text(
+            yaml.safe_dump(params["effective"], sort_keys=False), encoding="utf-8"
+        )
+        grid = {name: spec["points"] for name, spec in params["experiments"].items()}
+        (staging / "grid.json").write_text(dumps(grid), encoding="utf-8")
+        text, failed = summary_text(staging / "metrics.csv", staging / "leaderboard.md", target)
+        (staging / "summary.txt").write_text(text, encoding="utf-8")
+        record = provenance_record(
+            params,
+            fits=computed_with,
+            prepared={n: e.checksums for n, e in experiments.items()},
+            failed=int((metrics["status"] == "failed").sum()),
+            timings=job_timings(jobs),
+        )
+        (staging / "provenance.json").write_text(dumps(record), encoding="utf-8")
+        for rule, _job, bench in jobs:
+            logfile = Path(bench.replace("/benchmarks/", "/logs/")).with_suffix(".log")
+            if logfile.is_file():
+                link_or_copy(logfile, staging / "logs" / rule / logfile.name)
+        write_checksums(staging)
+        state = install(staging, target)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    if state == "replaced":
+        log.warning("%s was damaged: moved aside, and made again", target)
+        print(f"lrsweep: warning: {target} was damaged: moved aside, made again", file=sys.stderr)
+    _report_copies(target, outputs)
+    log.info("%s: %s (%d grid points, %d failed)", target, state, len(metrics), failed)
+    return {"version": params["version"], "state": state}
+
+
+def _figures(params, store, experiments, entries, metrics, coefficients, staging, n_jobs, log):
+    """Per-fit figures from the store (drawn if missing), overview figures from the store or
+    drawn (in a pool, an experiment a worker), all copied into the version."""
+    from lrsweep.figures import fit_file
+
+    todo = []
+    overview = {}
+    for name, spec in params["experiments"].items():
+        exp = experiments[name]
+        rows = metrics[metrics["experiment"] == name]
+        for _, row in rows[rows["status"].isin(["ok", "separated"])].iterrows():
+            point, entry = entries[(name, row["model_id"])]
+            figs = fitfig_entry(store, _Prepare(exp), point, entry)
+            for file in figs.names():
+                figure = file.rsplit(".", 1)[0]
+                link_or_copy(
+                    figs.folder / file, staging / "figures" / name / "fits" / fit_file(figure, row)
+                )
+        label = f"{experiment_label(name)} overview figures"
+        stored = open_verified(store, "figures", spec["overview"], label)
+        if stored is not None:
+            try:
+                stored.verify_all()
+                overview[name] = stored
+                continue
+            except Exception as exc:
+                store.discard("figures", spec["overview"], str(exc))
+        ok = rows[rows["status"] == "ok"]
+        probas = {m: entries[(name, m)][1].load_npy("proba_test.npy") for m in ok["model_id"]}
+        todo.append(
+            (
+                name,
+                rows,
+                coefficients[coefficients["experiment"] == name],
+                probas,
+                _Light(exp),
+                params["plot_metric"],
+            )
+        )
+    drawn = _map(_overview_task, todo, n_jobs)
+    for name, files in drawn:
+        spec = params["experiments"][name]
+        overview[name] = store.put(
+            "figures",
+            spec["overview"],
+            lambda w, files=files: [w.write_bytes(n, b) for n, b in files.items()],
+            label=f"{experiment_label(name)} overview figures",
+        )
+    for name, entry in overview.items():
+        for file in entry.names():
+            if file.startswith("statsmodels--"):
+                model_id = file[len("statsmodels--") : -len(".png")]
+                row = metrics[
+                    (metrics["experiment"] == name) & (metrics["model_id"] == model_id)
+                ].iloc[0]
+                dest = staging / "figures" / name / "fits" / fit_file("statsmodels", row)
+            else:
+                dest = staging / "figures" / name / "overview" / file
+            link_or_copy(entry.folder / file, dest)
+
+
+class _Prepare:
+    """The prepared data of an experiment, loaded on first use (per-fit figures that are in
+    the store need none)."""
+
+    def __init__(self, exp: Experiment):
+        self._exp = exp
+
+    def __getattr__(self, name):
+        return getattr(self._exp.full, name)
+
+
+def _map(fn, tasks: list, n_jobs: int) -> list:
+    if n_jobs <= 1 or len(tasks) <= 1:
+        return [fn(t) for t in tasks]
+    from concurrent.futures import ProcessPoolExecutor
+
+    if sys.platform != "linux":
+        return [fn(t) for t in tasks]
+    import lrsweep.figures  # noqa: F401  (imported before forking)
+
+    with ProcessPoolExecutor(
+        min(n_jobs, len(tasks)), mp_context=multiprocessing.get_context("fork")
+    ) as pool:
+        return list(pool.map(fn, tasks))
+
+
+def _report_copies(target: Path, outputs) -> None:
+    """The figures and the metrics of the version, hard-linked where ``snakemake --report``
+    finds them (the publish job's outputs; the version folder is not a Snakemake output, so
+    that Snakemake never deletes or rewrites it)."""
+    overview, fits = Path(outputs.overview), Path(outputs.fits)
+    for folder in (overview, fits):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+    for path in sorted((target / "figures").glob("*/overview/*.png")):
+        link_or_copy(path, overview / f"{path.parent.parent.name}+{path.stem}.png")
+    for path in sorted((target / "figures").glob("*/fits/*.png")):
+        name = path.name.replace("--", "+")
+        link_or_copy(path, fits / f"{path.parent.parent.name}+{name}")
+    shutil.copyfile(target / "metrics.csv", outputs.metrics)
+    atomic_write_text(outputs.token, json.dumps({"version": target.name}))

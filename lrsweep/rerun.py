@@ -1,0 +1,131 @@
+"""What a run will do, decided and said at parse time, in a line or two.
+
+:func:`prepare` looks at the version the config names: complete already (a run then only
+points ``latest`` at it), or new (then it says what changed since the latest version and how
+many grid points are not in the store yet).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from lrsweep.version import looks_complete, read_latest
+
+
+@dataclass
+class State:
+    complete: bool
+    latest: str | None
+    latest_job: bool
+    latest_token: str
+
+
+def config_changes(old: dict, new: dict, prefix: str = "") -> list[str]:
+    """Dotted keys whose values differ between two configs."""
+    out = []
+    for key in sorted(set(old) | set(new), key=str):
+        a, b = old.get(key), new.get(key)
+        path = f"{prefix}{key}"
+        if isinstance(a, dict) and isinstance(b, dict):
+            out += config_changes(a, b, f"{path}.")
+        elif a != b:
+            out.append(path)
+    return out
+
+
+def describe_changes(plan, latest_dir: Path) -> str | None:
+    """One line: what differs from the latest version (experiments and keys, data files, or
+    the code and libraries)."""
+    try:
+        old = yaml.safe_load((latest_dir / "config.yaml").read_text())
+        old_data = json.loads((latest_dir / "provenance.json").read_text()).get("datasets", {})
+    except (OSError, ValueError):
+        return None
+    new = plan.filled
+    parts = []
+    old_exps, new_exps = old.get("experiments", {}), new["experiments"]
+    added = [n for n in new_exps if n not in old_exps]
+    removed = [n for n in old_exps if n not in new_exps]
+    if added:
+        parts.append("added " + ", ".join(f"'{n}'" for n in added))
+    if removed:
+        parts.append("removed " + ", ".join(f"'{n}'" for n in removed))
+    for name in new_exps:
+        if name in old_exps:
+            changed = config_changes(old_exps[name], new_exps[name])
+            file = (old_data.get(name) or {}).get("file") or {}
+            if plan.data[name] and file.get("sha256") not in (None, plan.data[name]):
+                changed.append("the data file's content")
+            if changed:
+                parts.append(f"'{name}': {', '.join(changed)}")
+    top = [
+        k
+        for k in config_changes(
+            {k: v for k, v in old.items() if k != "experiments"},
+            {k: v for k, v in new.items() if k != "experiments"},
+        )
+    ]
+    if top:
+        parts.append(", ".join(top))
+    if not parts:
+        return "same config and data; lrsweep's code or the library versions changed"
+    return "; ".join(parts)
+
+
+def prepare(plan, announce: bool = True) -> State:
+    """Decide what the run does about the version (see the module docstring)."""
+    target = plan.version_dir
+    complete = looks_complete(target)
+    if not complete:
+        # a token left by a version that was deleted (or damaged) by hand: publish again
+        for token in (plan.store / "jobs" / "publish").glob(f"{plan.version}-*.json"):
+            token.unlink(missing_ok=True)
+    latest = read_latest(plan.results)
+    failed = 0
+    if complete:
+        try:
+            failed = json.loads((target / "provenance.json").read_text()).get("failed", 0)
+        except (OSError, ValueError):
+            failed = 0
+    state = State(
+        complete,
+        latest,
+        latest != plan.version or bool(failed),
+        str(plan.store / "jobs" / "latest" / f"{plan.version}-from-{latest or 'none'}.json"),
+    )
+    if announce:
+        for line in _lines(plan, state, failed):
+            print(f"lrsweep: {line}", file=sys.stderr, flush=True)
+    return state
+
+
+def _lines(plan, state: State, failed: int) -> list[str]:
+    target = plan.version_dir
+    if state.complete:
+        note = f" ({failed} grid point(s) failed: see {target}/summary.txt)" if failed else ""
+        if state.latest == plan.version:
+            return [f"{target} is complete and is the latest version: nothing to do{note}"]
+        return [f"{target} is complete already: nothing is recomputed; latest -> it{note}"]
+    points = [p for e in plan.experiments.values() for p in e["points"]]
+    missing = sum(not (plan.store / "fits" / p["key"] / "MANIFEST.json").is_file() for p in points)
+    lines = [
+        f"new version {target}: {missing} of {len(points)} grid points to fit"
+        + (f" ({len(points) - missing} in the store)" if missing < len(points) else "")
+    ]
+    if plan.filled["figures"]:
+        draw = [
+            n
+            for n, e in plan.experiments.items()
+            if not (plan.store / "figures" / e["overview"] / "MANIFEST.json").is_file()
+        ]
+        lines[0] += f"; figures of {len(draw)} of {len(plan.experiments)} experiments to draw"
+    if state.latest:
+        changes = describe_changes(plan, plan.results / state.latest)
+        if changes:
+            lines.append(f"changed since {state.latest}: {changes}")
+    return lines

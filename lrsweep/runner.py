@@ -1,0 +1,328 @@
+"""The body of the prepare and fit jobs: get each experiment's prepared data, then compute the
+grid points that are not in the store yet, in one pool of worker processes.
+
+Getting anything from the store goes through :func:`prepared_data` and :func:`fit_entry`:
+they return a verified entry, or compute it (again) and store it, with one warning line when
+a stored one was damaged. The publish job uses the same two functions, so a store damaged by
+hand is repaired by the next run, whichever job reads it first.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+
+from lrsweep.errors import DataError
+from lrsweep.progress import Progress
+from lrsweep.store import Store, open_verified
+
+#: The data and tasks of the running fit job, set before its workers are forked: they inherit
+#: this process's memory, so the prepared arrays are shared without copies or pickling.
+_JOB: dict = {}
+
+
+def experiment_label(name: str) -> str:
+    return f"experiment '{name}'"
+
+
+# --------------------------------------------------------------------------------------------
+# Entries: verified, or computed
+
+
+def prepared_data(store: Store, name: str, spec: dict, log=None):
+    """An experiment's prepared data (``spec``: exp, prepared key, data checksum): read from the
+    store when there and whole, else prepared from the dataset and stored."""
+    from lrsweep.preprocess import load_prepared, prepare_experiment, save_prepared
+
+    entry = open_verified(store, "prepared", spec["prepared"], experiment_label(name))
+    if entry is not None:
+        try:
+            return load_prepared(entry)
+        except Exception as exc:  # a damaged file: recompute
+            store.discard("prepared", spec["prepared"], f"{experiment_label(name)}: {exc}")
+    prepared = prepare_experiment(name, spec["exp"], expected_sha256=spec["data_sha256"])
+    store.put(
+        "prepared",
+        spec["prepared"],
+        lambda w: save_prepared(prepared, w),
+        label=experiment_label(name),
+    )
+    if log:
+        log.info(
+            "%s: prepared %d train / %d test rows, %d features, classes %s, %d rows dropped",
+            name,
+            prepared.meta["n_train"],
+            prepared.meta["n_test"],
+            prepared.meta["n_features"],
+            prepared.class_names,
+            prepared.meta["dropped_rows"],
+        )
+    return prepared
+
+
+def fit_label(point: dict) -> str:
+    return f"{experiment_label(point['experiment'])} ({point['model_id']})"
+
+
+def stored_fit(store: Store, point: dict):
+    """The verified store entry of a grid point, or None."""
+    entry = open_verified(store, "fits", point["key"], fit_label(point))
+    if entry is None:
+        return None
+    try:
+        entry.verify_all()
+    except Exception as exc:
+        store.discard("fits", point["key"], str(exc))
+        return None
+    return entry
+
+
+def compute_fit(store: Store, prepared, point: dict):
+    """Fit, score and store one grid point; its entry."""
+    from lrsweep.fitting import entry_files, fit_and_score
+
+    fitted = fit_and_score(prepared, point)
+    files = entry_files(fitted, prepared)
+    entry = store.put(
+        "fits",
+        point["key"],
+        lambda w: [w.write_bytes(n, b) for n, b in files.items()],
+        info={"libraries": _libraries()},
+        label=fit_label(point),
+    )
+    return entry, fitted
+
+
+def fit_entry(store: Store, prepared, point: dict):
+    """A grid point's verified entry, computed (again) when missing or damaged."""
+    entry = stored_fit(store, point)
+    if entry is None:
+        entry, _ = compute_fit(store, prepared, point)
+    return entry
+
+
+def _libraries() -> dict:
+    from lrsweep.keys import library_versions
+
+    return library_versions()
+
+
+def fitfig_entry(store: Store, prepared, point: dict, entry):
+    """A grid point's figures (confusion matrix, and the tutorial's figure for one or two
+    features), drawn when missing or damaged."""
+    from lrsweep.figures import draw_fit_figures
+    from lrsweep.fitting import read_coefficients, read_record
+
+    label = f"{fit_label(point)} figures"
+    existing = open_verified(store, "fitfigs", point["figkey"], label)
+    if existing is not None:
+        try:
+            existing.verify_all()
+            return existing
+        except Exception as exc:
+            store.discard("fitfigs", point["figkey"], str(exc))
+    record = read_record(entry)
+    coefs = read_coefficients(entry) if "coefficients.csv" in entry.names() else None
+    pngs = draw_fit_figures(record, coefs, prepared)
+    return store.put(
+        "fitfigs",
+        point["figkey"],
+        lambda w: [w.write_bytes(n, b) for n, b in pngs.items()],
+        label=label,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# The pool
+
+
+def _task(index: int) -> dict:
+    """One grid point in a worker: its fit (unless stored) and its figures (if asked)."""
+    task = _JOB["tasks"][index]
+    store, point = _JOB["store"], task["point"]
+    prepared = _JOB["prepared"][point["experiment"]]
+    start = time.perf_counter()
+    out = {"index": index, "model_id": point["model_id"], "fitted": False}
+    try:
+        if task["fit"]:
+            entry, fitted = compute_fit(store, prepared, point)
+            out["fitted"] = True
+            result = fitted["result"]
+            out.update(status=result["status"], reason=result.get("reason", ""))
+            out["traceback"] = result.get("traceback", "")
+        else:
+            entry = task["entry"] or fit_entry(store, prepared, point)
+            out.update(status=task["status"], reason="")
+        if task["figures"] and out["status"] in ("ok", "separated"):
+            fitfig_entry(store, prepared, point, entry)
+    except Exception:  # a bug, not a fit problem: keep the traceback, go on with the others
+        import traceback
+
+        out.update(status="error", reason="unexpected error", traceback=traceback.format_exc())
+    out["seconds"] = time.perf_counter() - start
+    return out
+
+
+def _pool_map(n_tasks: int, jobs: int, on_done) -> None:
+    """Run :func:`_task` for every task index in ``jobs`` worker processes, slowest first
+    (the tasks are in that order), calling ``on_done`` as each finishes.
+
+    Processes, not threads: ``warnings.catch_warnings`` is process-wide, so one thread's
+    ConvergenceWarning was recorded by another's fit. Each worker is limited to one BLAS
+    thread per core it has (Snakemake exports OMP_NUM_THREADS=<threads> and workers inheriting
+    it oversubscribed the cores). On Linux the workers are forked, so they start with this
+    process's imports and data; elsewhere joblib's loky workers are used.
+    """
+    if jobs <= 1 or n_tasks <= 1:
+        for i in range(n_tasks):
+            on_done(_task(i))
+        return
+    from threadpoolctl import threadpool_limits
+
+    with threadpool_limits(limits=1):
+        if sys.platform == "linux":
+            from concurrent.futures import ProcessPoolExecutor, as_completed
+
+            fork = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(jobs, mp_context=fork) as pool:
+                futures = [pool.submit(_task, i) for i in range(n_tasks)]
+                for future in as_completed(futures):
+                    on_done(future.result())
+            return
+        from joblib import Parallel, delayed
+
+        for out in Parallel(n_jobs=jobs, return_as="generator_unordered")(
+            delayed(_task)(i) for i in range(n_tasks)
+        ):
+            on_done(out)
+
+
+def usable_cores(threads: int) -> int:
+    """The threads Snakemake granted, but no more than the CPUs this process may use."""
+    try:
+        available = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        available = os.cpu_count() or 1
+    return max(1, min(int(threads), available))
+
+
+def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
+    """The fit job: prepare (or read) each experiment's data, then fit and draw what the store
+    lacks in one pool of ``n_jobs`` workers. Returns the job's token (what it computed and what
+    it reused).
+
+    A data error stops its experiment only: the others are fitted and kept, then a DataError
+    with every experiment's error, one line each, ends the job.
+    """
+    from lrsweep.cost import relative_cost
+    from lrsweep.preprocess import positive_index
+
+    store = Store(params["store"])
+    for kind in ("prepared", "fits", "fitfigs"):
+        store.clean(kind)
+    prepared, errors, tasks = {}, [], []
+    reused = []
+    for exp_name, spec in params["experiments"].items():
+        try:
+            data = prepared_data(store, exp_name, spec, log)
+            positive_index(exp_name, data, spec["exp"].get("positive_class"))
+        except DataError as exc:
+            log.error("%s", exc)
+            errors.append(str(exc))
+            continue
+        prepared[exp_name] = data
+        for point in spec["points"]:
+            entry = stored_fit(store, point)
+            draw = bool(params["figures"] and point.get("figkey"))
+            needs_figures = draw and not store.has("fitfigs", point["figkey"])
+            if entry is None or needs_figures:
+                status = None
+                if entry is not None:
+                    status = _stored_status(entry)
+                tasks.append(
+                    {
+                        "point": point,
+                        "fit": entry is None,
+                        "entry": entry,
+                        "status": status,
+                        "figures": draw,
+                    }
+                )
+            if entry is not None:
+                reused.append(point["model_id"])
+    tasks.sort(key=lambda t: -relative_cost(t["point"]) if t["fit"] else 0.0)
+    _JOB.update(store=store, prepared=prepared, tasks=tasks)
+    if tasks:  # imported once here, before any worker is forked (not once per worker)
+        import sklearn.linear_model  # noqa: F401
+        import sklearn.metrics  # noqa: F401
+
+        import lrsweep.fitting  # noqa: F401
+
+        if params["figures"]:
+            import lrsweep.figures  # noqa: F401
+    jobs = max(1, min(n_jobs, len(tasks)))
+    progress = Progress(sum(t["fit"] for t in tasks), name, log)
+    done: list[dict] = []
+
+    def on_done(out):
+        done.append(out)
+        if tasks[out["index"]]["fit"]:
+            progress.step(out["status"] in ("failed", "error"))
+        if out.get("traceback"):
+            log.warning(
+                "%s %s %s: %s\n%s",
+                tasks[out["index"]]["point"]["experiment"],
+                out["model_id"],
+                out["status"],
+                out["reason"],
+                out["traceback"],
+            )
+
+    start = time.perf_counter()
+    _pool_map(len(tasks), jobs, on_done)
+    progress.finish()
+    _JOB.clear()
+    bugs = [d for d in done if d["status"] == "error"]
+    if bugs:
+        raise RuntimeError(
+            f"{len(bugs)} grid point(s) ended in an unexpected error (tracebacks in the log)"
+        )
+    if errors:
+        # one line each; lrsweep.smk.run prints the first with "lrsweep: " in front
+        raise DataError("\nlrsweep: ".join(errors))
+    return {
+        "job": name,
+        "experiments": {
+            n: [p["key"] for p in spec["points"]] for n, spec in params["experiments"].items()
+        },
+        "fitted": sorted(d["model_id"] for d in done if d["fitted"]),
+        "reused": sorted(reused),
+        "failed": sorted(
+            (tasks[d["index"]]["point"]["experiment"], d["model_id"])
+            for d in done
+            if d["status"] == "failed"
+        ),
+        "workers": jobs,
+        "seconds": time.perf_counter() - start,
+    }
+
+
+def _stored_status(entry) -> str:
+    from lrsweep.fitting import read_record
+
+    return read_record(entry)["status"]
+
+
+def run_prepare_job(params: dict, log) -> dict:
+    """The prepare job of the shard mode: one experiment's prepared data, into the store."""
+    store = Store(params["store"])
+    store.clean("prepared")
+    prepared = prepared_data(store, params["experiment"], params, log)
+    return {
+        "experiment": params["experiment"],
+        "prepared": params["prepared"],
+        "n_train": prepared.meta["n_train"],
+        "n_test": prepared.meta["n_test"],
+    }

@@ -1,0 +1,191 @@
+"""Version folders: complete, checked, never written again; and the ``latest`` link.
+
+A version folder ``results/<sweep>/v-…`` is assembled in a temporary folder and renamed into
+place whole, with ``SHA256SUMS`` (``sha256sum -c`` reads it) listing every other file. Once it
+exists it is never modified: a run that maps onto it only points ``latest`` at it. A version
+found damaged (a file missing, or not matching its checksum) is moved aside, never used, and
+made again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from lrsweep.files import sha256_file, temp_name
+
+SUMS = "SHA256SUMS"
+
+
+def write_checksums(folder: Path) -> None:
+    """``SHA256SUMS`` of every file under ``folder`` (sorted, relative paths)."""
+    lines = []
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != SUMS):
+        lines.append(f"{sha256_file(path)}  {path.relative_to(folder).as_posix()}")
+    (folder / SUMS).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def listed_files(folder: Path) -> list[tuple[str, str]]:
+    text = (folder / SUMS).read_text(encoding="utf-8")
+    return [tuple(line.split("  ", 1)) for line in text.splitlines() if line.strip()]
+
+
+def looks_complete(folder: Path) -> bool:
+    """Cheap (parse-time) check: the checksum list is there and every file it lists exists."""
+    try:
+        return all((folder / name).is_file() for _, name in listed_files(folder))
+    except (OSError, ValueError):
+        return False
+
+
+def problems(folder: Path) -> list[str]:
+    """Every file of a version that is missing or differs from its recorded checksum."""
+    if not (folder / SUMS).is_file():
+        return [f"{folder / SUMS} is missing"]
+    out = []
+    for checksum, name in listed_files(folder):
+        path = folder / name
+        if not path.is_file():
+            out.append(f"{path} is missing")
+        elif sha256_file(path) != checksum:
+            out.append(f"{path} does not match its recorded checksum")
+    return out
+
+
+def install(staging: Path, target: Path) -> str:
+    """Rename a whole version folder into place. Returns ``"new"``, or ``"existing"`` when a
+    whole, undamaged copy was already there (the staging copy is then dropped: a version is
+    never written twice), or ``"replaced"`` when the one there was damaged (it is moved aside
+    as ``<version>.damaged-<time>``, never used)."""
+    import shutil
+
+    try:
+        os.rename(staging, target)
+        return "new"
+    except OSError:
+        if not target.exists():
+            raise
+    if not problems(target):
+        shutil.rmtree(staging, ignore_errors=True)
+        return "existing"
+    aside = target.with_name(f"{target.name}.damaged-{time.strftime('%Y%m%dT%H%M%S')}")
+    os.rename(target, aside)
+    os.rename(staging, target)
+    return "replaced"
+
+
+def read_latest(sweep_dir: str | Path) -> str | None:
+    link = Path(sweep_dir) / "latest"
+    return os.readlink(link) if link.is_symlink() else None
+
+
+def update_latest(sweep_dir: str | Path, version: str) -> None:
+    """Point ``<sweep_dir>/latest`` at ``version`` (atomically: a new link renamed over)."""
+    sweep_dir = Path(sweep_dir)
+    tmp = temp_name(sweep_dir / "latest")
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(version, tmp)
+    os.replace(tmp, sweep_dir / "latest")
+
+
+def git_state(root: str | Path = ".") -> dict:
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=10)
+
+    try:
+        head = git("rev-parse", "HEAD")
+        if head.returncode != 0:
+            return {"commit": None, "dirty": None}
+        status = git("status", "--porcelain", "--untracked-files=no")
+        return {"commit": head.stdout.strip(), "dirty": bool(status.stdout.strip())}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+
+
+PACKAGES = (
+    "snakemake",
+    "scikit-learn",
+    "statsmodels",
+    "numpy",
+    "scipy",
+    "pandas",
+    "matplotlib",
+    "joblib",
+    "pyyaml",
+    "jsonschema",
+    "pyarrow",
+    "skops",
+)
+
+
+def package_versions() -> dict:
+    from importlib.metadata import PackageNotFoundError, version
+
+    import lrsweep
+
+    out = {"python": sys.version.split()[0], "lrsweep": lrsweep.__version__}
+    for name in PACKAGES:
+        try:
+            out[name] = version(name)
+        except PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def platform_info() -> dict:
+    return {
+        "system": platform.system(),
+        "release": platform.release(),
+        "machine": platform.machine(),
+        "processor": platform.processor(),
+        "cpus": os.cpu_count(),
+        "node": platform.node(),
+    }
+
+
+def list_versions(sweep_dir: str | Path) -> list[dict]:
+    """Complete versions of a sweep, oldest first (by the time their run ended)."""
+    sweep_dir = Path(sweep_dir)
+    latest = read_latest(sweep_dir)
+    rows = []
+    for d in sweep_dir.glob("v-*"):
+        prov = d / "provenance.json"
+        if "." in d.name or not prov.is_file():
+            continue
+        info = json.loads(prov.read_text())
+        rows.append(
+            {
+                "version": d.name,
+                "run_ended": info.get("run_ended"),
+                "experiments": ", ".join(info.get("experiments", [])),
+                "grid_points": info.get("grid_points"),
+                "failed": info.get("failed", 0),
+                "data_files": ", ".join(info.get("data_files", [])) or "-",
+                "commit": ((info.get("git") or {}).get("commit") or "")[:10] or None,
+                "latest": d.name == latest,
+            }
+        )
+    return sorted(rows, key=lambda r: r["run_ended"] or "")
+
+
+def finish_run(version_dir: Path, existed: bool) -> tuple[str, bool]:
+    """Point ``latest`` at a complete version; the text to print and whether it has failed
+    grid points."""
+    info = json.loads((version_dir / "provenance.json").read_text())
+    update_latest(version_dir.parent, version_dir.name)
+    if existed:
+        text = (
+            f"lrsweep: {version_dir} was complete already: nothing recomputed; "
+            f"{version_dir.parent}/latest -> {version_dir.name}\n"
+        )
+        if info.get("failed"):
+            text += (version_dir / "summary.txt").read_text(encoding="utf-8")
+    else:
+        text = (version_dir / "summary.txt").read_text(encoding="utf-8")
+    return text, bool(info.get("failed"))

@@ -1,0 +1,105 @@
+"""Content keys: code keyed by what can change results, data files by their bytes, and every
+module a stage runs inside its key."""
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+from lrsweep import keys
+from lrsweep.keys import FileChecksums, digest, normalized_python
+
+HERE = Path(__file__).parent
+
+
+def test_comments_docstrings_and_layout_do_not_change_a_code_key(tmp_path):
+    a = tmp_path / "a.py"
+    b = tmp_path / "b.py"
+    a.write_text('"""Module."""\n\ndef f(x):\n    """Doc."""\n    return x + 1  # one\n')
+    b.write_text("def f(x):\n\n    # a comment\n    return (x +\n            1)\n")
+    assert normalized_python(a) == normalized_python(b)
+    b.write_text("def f(x):\n    return x + 2\n")
+    assert normalized_python(a) != normalized_python(b)
+
+
+def test_digests_are_canonical():
+    assert digest("k", {"a": 1, "b": [1.0, float("inf")]}) == digest(
+        "k", {"b": [1.0, float("inf")], "a": 1}
+    )
+    assert digest("k", {"a": 1}) != digest("other", {"a": 1})
+    assert len(digest("k", {})) == 20
+
+
+def test_file_checksums_follow_the_bytes_and_the_link(tmp_path):
+    data = tmp_path / "d.csv"
+    data.write_text("a,y\n1,0\n")
+    cache = tmp_path / "cache.json"
+    first = FileChecksums(cache)(data)
+    checksums = FileChecksums(cache)
+    checksums.save()
+    data.write_text("a,y\n1,1\n")  # same size, other bytes
+    assert checksums(data) != first
+    checksums.save()
+    assert FileChecksums(cache)(data) == checksums(data)
+    other = tmp_path / "e.csv"
+    other.write_text("a,y\n2,0\n")
+    link = tmp_path / "link.csv"
+    link.symlink_to(data)
+    before = FileChecksums(cache)(link)
+    link.unlink()
+    link.symlink_to(other)  # the link now points elsewhere
+    assert FileChecksums(cache)(link) != before
+
+
+def loaded_modules(script: str) -> set[str]:
+    proc = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(script)],
+        capture_output=True,
+        text=True,
+        cwd=HERE,
+        env={**os.environ, "PYTHONPATH": str(HERE)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    return {m.removeprefix("lrsweep.") for m in proc.stdout.split() if m.startswith("lrsweep.")}
+
+
+def test_every_module_a_stage_runs_is_in_its_key():
+    """A stored result is reused while its key matches. Every lrsweep module that preparing,
+    fitting and scoring a point, or drawing its figures, loads must be in the key of that
+    result (or be one that cannot change it), or an edit of it would leave stale results in
+    place."""
+    loaded = loaded_modules(
+        """
+        import sys
+        from conftest import prepared_bundled
+        from lrsweep.config import resolve_config
+        from lrsweep.fitting import entry_files, fit_and_score
+        before = set(sys.modules)
+        prepared = prepared_bundled("iris")
+        exp = {"dataset": {"source": "sklearn", "name": "iris"}, "sklearn": {"solver": "lbfgs"},
+               "statsmodels": {}, "cv": {"folds": 3, "repeats": 1}}
+        for point in resolve_config({"sweep": "t", "experiments": {"iris": exp}})["grids"]["iris"]:
+            entry_files(fit_and_score(prepared, point), prepared)
+        print(" ".join(m for m in sys.modules))
+        """
+    )
+    assert {"models", "statsmodels_fit", "inference", "metrics", "fitting"} <= loaded
+    allowed = {
+        *keys.PREPARE_MODULES,
+        *keys.FIT_MODULES,
+        *keys.NEUTRAL_MODULES,
+        "config",  # the test reads a config to build its grid points: not the stage's
+    }
+    assert loaded <= allowed, loaded - allowed
+
+
+def test_every_module_the_figures_run_is_in_their_key():
+    loaded = loaded_modules(
+        """
+        import sys
+        import lrsweep.figures
+        print(" ".join(m for m in sys.modules))
+        """
+    )
+    assert loaded <= {*keys.FIGURE_MODULES, *keys.NEUTRAL_MODULES}, loaded

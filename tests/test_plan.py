@@ -1,0 +1,157 @@
+"""Parse-time planning: content keys, and which jobs compute what (packs, shards, threads)."""
+
+import pytest
+from conftest import planned
+
+from lrsweep import keys
+from lrsweep.plan import Jobs, pack_jobs, shard_jobs, shards_of, threads_for
+
+IRIS = {"dataset": {"source": "sklearn", "name": "iris"}, "sklearn": {"C": [0.1, 1.0]}}
+BENCH_GRID = {  # digits' and breast_cancer's grid in bench/config.yaml
+    "solver": ["liblinear", "lbfgs", "newton-cg", "saga"],
+    "penalty": ["l1", "l2"],
+    "C": [0.001, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0],
+}
+
+
+def fit_keys(plan, name="e"):
+    return {p["model_id"]: p["key"] for p in plan.experiments[name]["points"]}
+
+
+def test_keys_follow_content_not_names():
+    a = planned({"e": IRIS})
+    b = planned({"renamed": IRIS})
+    assert fit_keys(a) == fit_keys(b, "renamed")  # a name is a label, not a key
+    assert a.experiments["e"]["prepared"] == b.experiments["renamed"]["prepared"]
+    assert a.version != b.version  # the tables name experiments: another version
+    grown = planned({"e": {**IRIS, "sklearn": {"C": [0.1, 1.0, 10.0]}}})
+    assert fit_keys(grown).items() >= fit_keys(a).items()  # adding C re-keys nothing else
+    assert grown.experiments["e"]["prepared"] == a.experiments["e"]["prepared"]
+    other_split = planned({"e": {**IRIS, "split": {"test_size": 0.3}}})
+    assert other_split.experiments["e"]["prepared"] != a.experiments["e"]["prepared"]
+    assert not set(fit_keys(other_split).values()) & set(fit_keys(a).values())
+    seeds = planned({"e": {**IRIS, "sklearn": {"C": 0.1, "random_state": [0, 1]}}})
+    assert len(set(fit_keys(seeds).values())) == 2
+
+
+def test_statistics_settings_are_in_the_fit_key_not_in_the_model_id():
+    a = planned({"e": IRIS})
+    b = planned({"e": IRIS}, bootstrap={"resamples": 10})
+    assert fit_keys(a).keys() == fit_keys(b).keys()
+    assert not set(fit_keys(a).values()) & set(fit_keys(b).values())
+
+
+def test_library_versions_and_code_are_in_every_key(monkeypatch):
+    a = planned({"e": IRIS})
+    versions = dict(keys.library_versions())
+    monkeypatch.setattr(
+        keys,
+        "library_versions",
+        lambda names=keys.RESULT_LIBRARIES: {**versions, "scikit-learn": "9.9"},
+    )
+    b = planned({"e": IRIS})
+    assert a.experiments["e"]["prepared"] != b.experiments["e"]["prepared"]
+    assert not set(fit_keys(a).values()) & set(fit_keys(b).values())
+    assert a.version != b.version
+    monkeypatch.undo()
+    monkeypatch.setattr(keys, "code_key", lambda modules: "changed")
+    c = planned({"e": IRIS})
+    assert not set(fit_keys(a).values()) & set(fit_keys(c).values())
+
+
+def test_a_data_file_is_keyed_by_its_bytes(tmp_path):
+    (tmp_path / "d.csv").write_text("a,y\n1,0\n2,1\n3,0\n4,1\n")
+    exp = {"dataset": {"source": "csv", "path": str(tmp_path / "d.csv"), "target": "y"}}
+    a = planned({"e": exp})
+    (tmp_path / "d.csv").write_text("a,y\n1,1\n2,1\n3,0\n4,1\n")  # one label flipped
+    b = planned({"e": exp})
+    assert a.version != b.version and a.data["e"] != b.data["e"]
+    assert a.experiments["e"]["prepared"] != b.experiments["e"]["prepared"]
+
+
+def test_how_jobs_run_is_not_part_of_a_version():
+    a = planned({"e": IRIS})
+    assert planned({"e": IRIS}, fit_jobs="shard", shard_minutes=1).version == a.version
+
+
+def test_job_keys_are_digests_of_their_parameters():
+    [a] = pack_jobs(planned({"e": IRIS}))
+    [b] = pack_jobs(planned({"e": IRIS}))
+    [c] = pack_jobs(planned({"e": {**IRIS, "sklearn": {"C": 5.0}}}))
+    assert a.key == b.key != c.key and len(a.key) == 20
+    assert a.label == f"e-{a.key}"
+
+
+def test_small_work_takes_one_thread_other_work_many():
+    def threads(dataset, sklearn):
+        [job] = pack_jobs(planned({"e": {"dataset": dataset, "sklearn": sklearn}}))
+        return job.threads
+
+    grid = {"solver": ["liblinear", "lbfgs", "saga"], "C": [0.01, 0.1, 1.0, 10.0]}
+    assert threads({"source": "sklearn", "name": "iris"}, grid) == 1
+    assert threads({"source": "sklearn", "name": "breast_cancer"}, {"solver": "lbfgs"}) == 1
+    assert threads({"source": "sklearn", "name": "breast_cancer"}, BENCH_GRID) == 8
+    assert threads({"source": "sklearn", "name": "digits"}, grid) == 8
+    assert threads_for(None) == 8  # unknown work: as many as granted
+
+
+def test_small_experiments_share_a_job_and_large_ones_have_their_own(tmp_path):
+    digits = {"dataset": {"source": "sklearn", "name": "digits"}, "sklearn": BENCH_GRID}
+    (tmp_path / "d.csv").write_text("a,y\n1,0\n2,1\n")
+    csv = {"dataset": {"source": "csv", "path": str(tmp_path / "d.csv"), "target": "y"}}
+
+    def synthetic(rows, C=1.0):
+        return {
+            "dataset": {"source": "synthetic", "n_samples": rows, "n_features": 50},
+            "sklearn": {"solver": ["lbfgs", "saga"], "C": C},
+        }
+
+    def names(experiments):
+        return [job.name for job in pack_jobs(planned(experiments))]
+
+    bench = {"digits": digits, "breast": {**digits, "dataset": IRIS["dataset"]}}
+    bench["synthetic"] = synthetic(200_000, C=[0.01, 1.0])
+    assert names(bench) == ["digits+breast+synthetic"]
+    # unknown size (csv) or large data (1,000,000 x 50): a job of its own, in config order
+    assert names({"a": IRIS, "big": synthetic(1_000_000), "f": csv, "b": IRIS}) == [
+        "a+b",
+        "big",
+        "f",
+    ]
+    many = names({f"experiment_{i:02d}": IRIS for i in range(12)})
+    assert many == ["experiment_00+11-more"]
+
+
+def test_shards_balance_the_estimated_work():
+    grid = planned(
+        {"e": {"dataset": {"source": "sklearn", "name": "digits"}, "sklearn": BENCH_GRID}}
+    ).experiments["e"]["points"]
+    shards = shards_of(grid, seconds=100.0, target=30.0)
+    assert len(shards) == 4
+    assert sorted(p["model_id"] for s in shards for p in s) == sorted(p["model_id"] for p in grid)
+    from lrsweep.cost import relative_cost
+
+    loads = [sum(relative_cost(p) for p in s) for s in shards]
+    assert max(loads) / min(loads) < 1.3
+
+
+def test_a_large_grid_is_sharded_and_its_data_prepared_once():
+    large = {
+        "dataset": {"source": "synthetic", "n_samples": 200_000, "n_features": 50},
+        "sklearn": {
+            "solver": ["liblinear", "lbfgs", "saga", "newton-cholesky"],
+            "penalty": ["l1", "l2"],
+            "C": [10.0**i for i in range(-4, 8)],
+        },
+    }
+    plan = planned({"large": large, "iris": IRIS})
+    prepares, fits = shard_jobs(plan)
+    assert [j.name for j in prepares] == ["large", "iris"]
+    large_fits = [j for j in fits if j.name.startswith("large.")]
+    assert len(large_fits) >= 4
+    assert all(j.inputs == [plan.token(prepares[0])] for j in large_fits)
+    assert [j.name for j in pack_jobs(plan)] == ["large", "iris"]  # packing: one job each
+    jobs = Jobs(plan)
+    assert jobs.get("fit", large_fits[1].name, large_fits[1].key).params == large_fits[1].params
+    with pytest.raises(KeyError):
+        jobs.get("fit", "large", "0" * 20)

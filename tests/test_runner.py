@@ -1,0 +1,156 @@
+"""The fit job's body: forked workers and one process alike, reuse from the store, data errors
+stopping only their experiment, and a damaged store repaired by the next job."""
+
+import json
+import logging
+
+import numpy as np
+import pytest
+from conftest import planned
+
+from lrsweep.errors import DataError
+from lrsweep.plan import pack_jobs
+from lrsweep.runner import run_fit_job
+
+LOG = logging.getLogger("test")
+
+WINE = {
+    "dataset": {"source": "sklearn", "name": "wine"},
+    "split": {"test_size": 0.3, "random_state": 0, "stratify": True},
+    "standardize": True,
+    # max_iter 3 stops most fits early: their ConvergenceWarning must be recorded by the
+    # worker that fitted them, not by a neighbour
+    "sklearn": {"solver": ["lbfgs", "saga"], "C": [0.01, 1.0, 100.0], "max_iter": [3, 500]},
+}
+
+
+def fit_params(experiments, **top):
+    [job] = pack_jobs(planned(experiments, **top))
+    return job.params
+
+
+def records(store_root, params):
+    out = {}
+    for spec in params["experiments"].values():
+        for p in spec["points"]:
+            record = json.loads((store_root / "fits" / p["key"] / "result.json").read_text())
+            record.pop("fit_seconds")
+            out[p["model_id"]] = record
+    return out
+
+
+def test_forked_workers_and_one_process_store_the_same_results(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    params = fit_params({"wine": WINE}, figures=False)
+    token = run_fit_job(params, 2, LOG)
+    assert len(token["fitted"]) == 12 and token["workers"] == 2
+    parallel = records(tmp_path / "results/t/store", params)
+    converged = [r["converged"] for r in parallel.values()]
+    assert True in converged and False in converged
+
+    monkeypatch.chdir(tmp_path / "results")  # a second store, filled by one process
+    token = run_fit_job(params, 1, LOG)
+    assert len(token["fitted"]) == 12
+    assert records(tmp_path / "results/results/t/store", params) == parallel
+
+    again = run_fit_job(params, 2, LOG)
+    assert again["fitted"] == [] and len(again["reused"]) == 12
+
+
+def test_a_data_error_stops_only_its_experiment(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    one_class = {"source": "inline", "x": [[1.0], [2.0], [3.0]], "y": ["x", "x", "x"]}
+    good = {"dataset": {"source": "sklearn", "name": "iris"}, "sklearn": {"C": [0.1, 1.0]}}
+    params = fit_params(
+        {
+            "bad": {"dataset": one_class, "split": "none"},
+            "good": good,
+            "also_bad": {"dataset": one_class, "split": "none"},
+        }
+    )
+    with pytest.raises(DataError) as raised:
+        run_fit_job(params, 1, LOG)
+    lines = f"lrsweep: {raised.value}".splitlines()
+    assert [line.split("'")[1] for line in lines] == ["bad", "also_bad"]
+    assert all("key 'dataset.target': the target has a single class" in x for x in lines)
+    for p in params["experiments"]["good"]["points"]:  # the good experiment was kept
+        assert (tmp_path / "results/t/store/fits" / p["key"] / "MANIFEST.json").is_file()
+
+
+@pytest.mark.parametrize(
+    ("target", "damage"),
+    [
+        ("fits", "result.json"),
+        ("fits", "pred_test.npy"),
+        ("prepared", "X_train.npy"),
+        ("prepared", "meta.json"),
+    ],
+)
+def test_a_damaged_store_is_repaired_with_one_warning(
+    tmp_path, monkeypatch, capsys, target, damage
+):
+    monkeypatch.chdir(tmp_path)
+    iris = {
+        "dataset": {"source": "sklearn", "name": "iris"},
+        "split": {"test_size": 0.3, "random_state": 0, "stratify": True},
+        "standardize": True,
+        "sklearn": {"C": [0.1, 1.0]},
+    }
+    params = fit_params({"iris": iris})
+    run_fit_job(params, 1, LOG)
+    clean = records(tmp_path / "results/t/store", params)
+    spec = params["experiments"]["iris"]
+    key = spec["prepared"] if target == "prepared" else spec["points"][0]["key"]
+    path = tmp_path / "results/t/store" / target / key / damage
+    data = bytearray(path.read_bytes())
+    data[-3] = (data[-3] + 1) % 256  # one byte changed, the size kept
+    path.write_bytes(bytes(data))
+    capsys.readouterr()
+
+    token = run_fit_job(params, 1, LOG)
+    err = capsys.readouterr().err
+    warnings = [line for line in err.splitlines() if "warning" in line]
+    assert len(warnings) == 1, err
+    assert "experiment 'iris'" in warnings[0] and damage in warnings[0]
+    assert "recomputing it" in warnings[0]
+    # prepared again, the data is the same: its fits stay valid; a damaged fit is fitted again
+    assert token["fitted"] == ([] if target == "prepared" else [spec["points"][0]["model_id"]])
+    assert records(tmp_path / "results/t/store", params) == clean
+
+
+def test_the_saved_pipeline_reproduces_the_stored_predictions(tmp_path, monkeypatch):
+    """A saved model takes raw rows: applied to the raw test rows it gives the stored
+    predictions and probabilities exactly."""
+    import pandas as pd
+    from sklearn.model_selection import train_test_split
+
+    from lrsweep.preprocess import skops_load
+
+    monkeypatch.chdir(tmp_path)
+    rng = np.random.default_rng(0)
+    n = 300
+    table = pd.DataFrame(
+        {
+            "age": np.where(rng.random(n) < 0.1, np.nan, rng.integers(20, 70, n).astype(float)),
+            "job": rng.choice(["teacher", "nurse", "farmer"], n),
+            "y": rng.choice(["no", "yes"], n),
+        }
+    )
+    table.to_csv(tmp_path / "people.csv", index=False)
+    exp = {
+        "dataset": {"source": "csv", "path": "people.csv", "target": "y"},
+        "split": {"test_size": 0.25, "random_state": 0, "stratify": True},
+        "standardize": True,
+        "categorical": ["job"],
+        "impute": "mean",
+        "sklearn": {"solver": ["lbfgs", "liblinear"], "C": [0.1, 1.0]},
+    }
+    params = fit_params({"people": exp})
+    run_fit_job(params, 1, LOG)
+    _, test = train_test_split(table, test_size=0.25, random_state=0, stratify=table["y"])
+    for p in params["experiments"]["people"]["points"]:
+        folder = tmp_path / "results/t/store/fits" / p["key"]
+        model = skops_load((folder / "model.skops").read_bytes(), "model")
+        raw = test[["age", "job"]]
+        np.testing.assert_array_equal(model.predict(raw), np.load(folder / "pred_test.npy"))
+        np.testing.assert_array_equal(model.predict_proba(raw), np.load(folder / "proba_test.npy"))

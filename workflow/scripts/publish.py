@@ -1,0 +1,13 @@
+"""Rule `publish`: assemble the version folder from the store, whole, never twice."""
+
+from lrsweep.publish import run_publish
+from lrsweep.runner import usable_cores
+from lrsweep.smk import run
+
+
+def main(snakemake, log):
+    params = snakemake.params
+    run_publish(params.plan, params.jobs, snakemake.output, usable_cores(snakemake.threads), log)
+
+
+run(snakemake, main)  # noqa: F821
