@@ -1,30 +1,44 @@
-"""``lrsweep versions`` and ``lrsweep compare``: look at the versions of a sweep.
+"""``lrsweep``: look at the versions of a sweep and use their models.
 
-lrsweep versions [--results results/tutorial]
-lrsweep compare OLD NEW [--results results/tutorial] [--metric accuracy_test] [--out DIR]
+lrsweep versions [--results results/<sweep>]
+lrsweep compare OLD NEW [--results results/<sweep>] [--metric accuracy_test] [--out DIR]
+lrsweep predict --experiment E (--model-id M | --selected) [--version V] NEW.csv -o OUT.csv
+lrsweep verify [--version V]
+
+A version is named by its folder (``v-1f84829f35``), ``latest``, or ``latest~N`` (the N-th
+before the latest, by the time their runs ended).
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 import pandas as pd
 
+from lrsweep.errors import LrsweepError
+
 
 def _default_results() -> Path:
-    sweeps = [p for p in Path("results").glob("*") if p.is_dir()]
+    sweeps = [p for p in Path("results").glob("*") if p.is_dir() and not p.name.startswith(".")]
     if len(sweeps) == 1:
         return sweeps[0]
-    raise SystemExit(
-        "lrsweep: name the sweep folder with --results results/<sweep> "
+    raise LrsweepError(
+        "name the sweep folder with --results results/<sweep> "
         f"(found: {', '.join(sorted(str(p) for p in sweeps)) or 'none'})"
     )
 
 
+def _version(args, name: str | None = None) -> Path:
+    from lrsweep.version import resolve
+
+    return resolve(Path(args.results or _default_results()), name or args.version)
+
+
 def cmd_versions(args) -> int:
     from lrsweep.tables import markdown_table
-    from lrsweep.versioning import list_versions
+    from lrsweep.version import list_versions
 
     rows = list_versions(args.results or _default_results())
     if not rows:
@@ -35,11 +49,11 @@ def cmd_versions(args) -> int:
 
 
 def cmd_compare(args) -> int:
-    from lrsweep.compare import compare_metrics, plot_comparison, resolve_version
+    from lrsweep.compare import compare_metrics, plot_comparison
     from lrsweep.tables import markdown_table
 
     results = Path(args.results or _default_results())
-    old, new = resolve_version(results, args.old), resolve_version(results, args.new)
+    old, new = _version(args, args.old), _version(args, args.new)
     table = compare_metrics(
         pd.read_csv(old / "metrics.csv"), pd.read_csv(new / "metrics.csv"), args.metric
     )
@@ -59,22 +73,77 @@ def cmd_compare(args) -> int:
     return 0
 
 
+def cmd_predict(args) -> int:
+    from lrsweep.files import atomic_write_text
+    from lrsweep.predict import predict_table, selected_model
+
+    version = _version(args)
+    model_id = selected_model(version, args.experiment) if args.selected else args.model_id
+    try:
+        frame = pd.read_csv(args.input)
+    except (OSError, ValueError) as exc:
+        raise LrsweepError(f"{args.input}: cannot read it ({exc})") from None
+    out = predict_table(version, args.experiment, model_id, frame, str(args.input))
+    atomic_write_text(args.output, out.to_csv(index=False))
+    print(
+        f"lrsweep: {len(out)} rows scored with {args.experiment}/{model_id} of {version.name} "
+        f"-> {args.output}"
+    )
+    return 0
+
+
+def cmd_verify(args) -> int:
+    from lrsweep.version import problems
+
+    version = _version(args)
+    found = problems(version)
+    for line in found:
+        print(f"lrsweep: {line}")
+    if not found:
+        print(f"lrsweep: {version}: every file matches SHA256SUMS")
+    return 1 if found else 0
+
+
+def _results_arg(p) -> None:
+    p.add_argument("--results", type=Path, help="results/<sweep> (default: the only one)")
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="lrsweep", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("versions", help="list the complete versions of a sweep")
-    p.add_argument("--results", type=Path, help="results/<sweep> (default: the only one)")
+    _results_arg(p)
     p.set_defaults(func=cmd_versions)
     p = sub.add_parser("compare", help="grid points added, removed and changed between versions")
-    p.add_argument("old")
-    p.add_argument("new")
-    p.add_argument("--results", type=Path, help="results/<sweep> (default: the only one)")
+    p.add_argument("old", help="a version: v-..., latest or latest~N")
+    p.add_argument("new", help="a version: v-..., latest or latest~N")
+    _results_arg(p)
     p.add_argument("--metric", default="accuracy_test")
     p.add_argument("--out", type=Path, help="where comparison.csv and .png go")
     p.add_argument("--all", action="store_true", help="also list unchanged grid points")
     p.set_defaults(func=cmd_compare)
+    p = sub.add_parser("predict", help="score new rows with a saved model of a version")
+    p.add_argument("input", type=Path, help="a csv file with the dataset's feature columns")
+    p.add_argument("-o", "--output", type=Path, required=True, help="the csv file to write")
+    p.add_argument("--experiment", required=True)
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--model-id", help="a grid point's model_id (see metrics.csv)")
+    which.add_argument(
+        "--selected", action="store_true", help="the fit the experiment's selection rule chose"
+    )
+    p.add_argument("--version", default="latest", help="v-..., latest or latest~N")
+    _results_arg(p)
+    p.set_defaults(func=cmd_predict)
+    p = sub.add_parser("verify", help="check every file of a version against its SHA256SUMS")
+    p.add_argument("--version", default="latest", help="v-..., latest or latest~N")
+    _results_arg(p)
+    p.set_defaults(func=cmd_verify)
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except LrsweepError as exc:
+        print(f"lrsweep: {exc}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -218,15 +218,25 @@ def _table(experiment: str, exp: dict, root: Path, expected_sha256: str | None) 
             experiment, "dataset.features", f"the target {target!r} is also listed as a feature"
         )
     categorical = categorical_columns(experiment, exp.get("categorical") or [], frame, features)
-    X = frame[features]
     y = frame[target].to_numpy()
     columns = [str(c) for c in features]
+    return Raw(model_input(frame, columns, categorical), y, columns, categorical=categorical)
+
+
+def model_input(frame, columns: list[str], categorical: list[str]):
+    """The raw features as the preprocessing takes them: a float array, or (with categorical
+    columns) a DataFrame whose categorical columns hold text levels. Used for the training
+    data and, the same way, for new rows (``lrsweep predict``)."""
+    X = frame[columns]
     if not categorical:
-        return Raw(X.to_numpy(dtype=float), y, columns)
+        return X.to_numpy(dtype=float)
     X = X.copy()
-    for c in categorical:
-        X[c] = X[c].map(lambda v: v if _missing(v) else _level(v)).astype(object)
-    return Raw(X, y, columns, categorical=[str(c) for c in categorical])
+    for c in columns:
+        if c in categorical:
+            X[c] = X[c].map(lambda v: v if _missing(v) else _level(v)).astype(object)
+        else:
+            X[c] = X[c].astype(float)
+    return X
 
 
 def _missing(value) -> bool:

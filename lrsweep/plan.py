@@ -29,7 +29,7 @@ from pathlib import Path
 
 from lrsweep import keys
 from lrsweep.config import version_settings
-from lrsweep.cost import dataset_shape, experiment_seconds, relative_cost
+from lrsweep.cost import dataset_shape, experiment_seconds, file_cells, relative_cost
 from lrsweep.data import resolve_path
 from lrsweep.errors import ConfigError
 from lrsweep.grid import describe, settings
@@ -256,19 +256,16 @@ def pack_name(members: list[str]) -> str:
 
 
 def packs(plan: Plan) -> list[list[str]]:
-    """Which experiments share a fit job, in config order (see the module docstring)."""
+    """Which experiments share a fit job, in config order (see the module docstring). A csv
+    or parquet file's size is guessed from its bytes."""
     out: list[list[str]] = []
     open_pack: list[str] = []
     open_seconds = 0.0
     for name, e in plan.experiments.items():
         seconds = e["seconds"]
         shape = dataset_shape(e["exp"]["dataset"])
-        if (
-            seconds is None
-            or shape is None
-            or seconds >= OWN_JOB_SECONDS
-            or (shape[0] * shape[1] > OWN_JOB_CELLS)
-        ):
+        cells = shape[0] * shape[1] if shape else file_cells(e["exp"]["dataset"])
+        if seconds is None or cells is None or seconds >= OWN_JOB_SECONDS or cells > OWN_JOB_CELLS:
             out.append([name])
             continue
         if open_pack and open_seconds + seconds > OWN_JOB_SECONDS:

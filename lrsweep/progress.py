@@ -45,20 +45,29 @@ class Progress:
         return text
 
     def step(self, failed: bool = False) -> None:
+        """One more grid point done (or failed)."""
         self.done += 1
         self.failed += bool(failed)
+        self.tick()
+
+    def tick(self) -> None:
+        """Print the state if it is time to (also called while waiting, with nothing done)."""
         now = self.clock()
-        if now - self.last_print >= self.print_every:
-            print(self.line(), file=self.stream, flush=True)
+        if now - self.last_print >= self.print_every and self.done < self.total:
+            self._print()
             self.last_print = now
         if self.log and now - self.last_log >= self.log_every:
             self.log.info("%s", self.line())
             self.last_log = now
 
+    def _print(self) -> None:
+        print(self.line(), file=self.stream, flush=True)
+
     def finish(self) -> None:
+        """The last line, once the job has taken long enough to have shown any."""
         if not self.total:
             return
         if self.clock() - self.start >= self.print_every:
-            print(self.line(), file=self.stream, flush=True)
+            self._print()
         if self.log:
             self.log.info("%s", self.line())

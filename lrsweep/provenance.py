@@ -36,8 +36,9 @@ def job_timings(benchmarks: list[tuple[str, str, str]]) -> list[dict]:
 
 def provenance_record(params: dict, *, fits: dict, prepared: dict, failed: int, timings) -> dict:
     """provenance.json: the config as parsed (its sources' texts included), the keys of
-    everything the version holds, the libraries that computed each fit, the data files'
-    checksums, the code, the platform and this version's jobs."""
+    everything the version holds, the libraries that computed each fit, each dataset's file
+    checksum, columns and classes (``prepared[name]``: what ``lrsweep predict`` needs), the
+    code, the platform and this version's jobs."""
     experiments = params["experiments"]
     return {
         "version": params["version"],
@@ -64,7 +65,8 @@ def provenance_record(params: dict, *, fits: dict, prepared: dict, failed: int, 
                 "file": {"path": e["exp"]["dataset"]["path"], "sha256": e["data_sha256"]}
                 if e["data_sha256"]
                 else None,
-                "prepared_checksums": prepared.get(name, {}),
+                "target": e["exp"]["dataset"].get("target"),
+                **prepared[name],
             }
             for name, e in experiments.items()
         },

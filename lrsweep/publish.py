@@ -50,13 +50,27 @@ class Experiment:
         )
         if entry is None:
             self._full = prepared_data(store, name, spec, log)
-            self.meta = self._full.meta
+            self.meta = {
+                **self._full.meta,
+                "classes": self._full.classes,
+                "feature_names": self._full.feature_names,
+            }
             self.y_test = np.asarray(self._full.y_test)
             self.checksums = {}
         else:
             self.meta = entry.read_json("meta.json")
             self.y_test = entry.load_npy("y_test.npy")
             self.checksums = {n: entry.manifest["files"][n]["sha256"] for n in entry.names()}
+
+    def describe(self) -> dict:
+        """The prepared data's checksums and what a model of it takes and gives."""
+        return {
+            "prepared_checksums": self.checksums,
+            "features": self.meta.get("raw_columns"),
+            "categorical": self.meta.get("categorical", []),
+            "classes": self.meta.get("classes"),
+            "class_names": self.meta.get("class_names"),
+        }
 
     @property
     def full(self):
@@ -153,7 +167,7 @@ def run_publish(params: dict, jobs: list[tuple[str, str, str]], outputs, n_jobs:
         record = provenance_record(
             params,
             fits=computed_with,
-            prepared={n: e.checksums for n, e in experiments.items()},
+            prepared={n: e.describe() for n, e in experiments.items()},
             failed=int((metrics["status"] == "failed").sum()),
             timings=job_timings(jobs),
         )

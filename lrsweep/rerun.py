@@ -104,6 +104,25 @@ def prepare(plan, announce: bool = True) -> State:
     return state
 
 
+def _estimate(plan, todo: list[dict]) -> str:
+    """ ", about N min of one core" for the points to fit (lrsweep.cost's rough estimate)."""
+    from lrsweep.cost import relative_cost
+    from lrsweep.progress import duration
+
+    total = 0.0
+    for e in plan.experiments.values():
+        cost = sum(relative_cost(p) for p in e["points"])
+        if e["seconds"] is None or not cost:
+            continue
+        mine = [p for p in todo if p["experiment"] == e["points"][0]["experiment"]]
+        total += e["seconds"] / cost * sum(relative_cost(p) for p in mine)
+    if not todo:
+        return ""
+    return (
+        ", estimated under a second" if total < 1 else f", estimated {duration(total)} of one core"
+    )
+
+
 def _lines(plan, state: State, failed: int) -> list[str]:
     target = plan.version_dir
     if state.complete:
@@ -112,10 +131,11 @@ def _lines(plan, state: State, failed: int) -> list[str]:
             return [f"{target} is complete and is the latest version: nothing to do{note}"]
         return [f"{target} is complete already: nothing is recomputed; latest -> it{note}"]
     points = [p for e in plan.experiments.values() for p in e["points"]]
-    missing = sum(not (plan.store / "fits" / p["key"] / "MANIFEST.json").is_file() for p in points)
+    todo = [p for p in points if not (plan.store / "fits" / p["key"] / "MANIFEST.json").is_file()]
     lines = [
-        f"new version {target}: {missing} of {len(points)} grid points to fit"
-        + (f" ({len(points) - missing} in the store)" if missing < len(points) else "")
+        f"new version {target}: {len(todo)} of {len(points)} grid points to fit"
+        + (f" ({len(points) - len(todo)} in the store)" if len(todo) < len(points) else "")
+        + _estimate(plan, todo)
     ]
     if plan.filled["figures"]:
         draw = [

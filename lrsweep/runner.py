@@ -165,7 +165,7 @@ def _task(index: int) -> dict:
     return out
 
 
-def _pool_map(n_tasks: int, jobs: int, on_done) -> None:
+def _pool_map(n_tasks: int, jobs: int, on_done, on_wait=lambda: None) -> None:
     """Run :func:`_task` for every task index in ``jobs`` worker processes, slowest first
     (the tasks are in that order), calling ``on_done`` as each finishes.
 
@@ -183,13 +183,16 @@ def _pool_map(n_tasks: int, jobs: int, on_done) -> None:
 
     with threadpool_limits(limits=1):
         if sys.platform == "linux":
-            from concurrent.futures import ProcessPoolExecutor, as_completed
+            from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
             fork = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(jobs, mp_context=fork) as pool:
-                futures = [pool.submit(_task, i) for i in range(n_tasks)]
-                for future in as_completed(futures):
-                    on_done(future.result())
+                pending = {pool.submit(_task, i) for i in range(n_tasks)}
+                while pending:
+                    done, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
+                    for future in done:
+                        on_done(future.result())
+                    on_wait()
             return
         from joblib import Parallel, delayed
 
@@ -281,7 +284,7 @@ def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
             )
 
     start = time.perf_counter()
-    _pool_map(len(tasks), jobs, on_done)
+    _pool_map(len(tasks), jobs, on_done, progress.tick)
     progress.finish()
     _JOB.clear()
     bugs = [d for d in done if d["status"] == "error"]

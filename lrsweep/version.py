@@ -189,3 +189,29 @@ def finish_run(version_dir: Path, existed: bool) -> tuple[str, bool]:
     else:
         text = (version_dir / "summary.txt").read_text(encoding="utf-8")
     return text, bool(info.get("failed"))
+
+
+def resolve(sweep_dir: str | Path, name: str) -> Path:
+    """A version folder by name: ``v-...`` (a unique prefix is enough), ``latest``, or
+    ``latest~N``, the N-th complete version before the latest by the time their runs ended."""
+    from lrsweep.errors import LrsweepError
+
+    sweep_dir = Path(sweep_dir)
+    rows = list_versions(sweep_dir)
+    names = [r["version"] for r in rows]
+    if name == "latest" or name.startswith("latest~"):
+        current = read_latest(sweep_dir)
+        if current is None or current not in names:
+            raise LrsweepError(f"{sweep_dir} has no latest version yet (run snakemake first)")
+        back = int(name.split("~", 1)[1]) if "~" in name else 0
+        index = names.index(current) - back
+        if index < 0:
+            raise LrsweepError(
+                f"{name}: {sweep_dir} has only {names.index(current)} version(s) before the latest"
+            )
+        return (sweep_dir / names[index]).resolve()
+    matches = [n for n in names if n.startswith(name)]
+    if len(matches) != 1:
+        shown = ", ".join(names) or "none"
+        raise LrsweepError(f"no single version {name!r} in {sweep_dir} (known: {shown})")
+    return (sweep_dir / matches[0]).resolve()

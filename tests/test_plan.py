@@ -112,11 +112,11 @@ def test_small_experiments_share_a_job_and_large_ones_have_their_own(tmp_path):
     bench = {"digits": digits, "breast": {**digits, "dataset": IRIS["dataset"]}}
     bench["synthetic"] = synthetic(200_000, C=[0.01, 1.0])
     assert names(bench) == ["digits+breast+synthetic"]
-    # unknown size (csv) or large data (1,000,000 x 50): a job of its own, in config order
+    # large data (1,000,000 x 50): a job of its own; a small csv file (its size from its
+    # bytes) shares the others'
     assert names({"a": IRIS, "big": synthetic(1_000_000), "f": csv, "b": IRIS}) == [
-        "a+b",
+        "a+f+b",
         "big",
-        "f",
     ]
     many = names({f"experiment_{i:02d}": IRIS for i in range(12)})
     assert many == ["experiment_00+11-more"]

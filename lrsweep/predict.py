@@ -1,0 +1,106 @@
+"""Apply a fitted model of a version to new rows (``lrsweep predict``).
+
+A scikit-learn fit's ``model.skops`` is its whole pipeline (imputation, one-hot encoding and
+scaling as learned on the training rows, then the model), so it takes raw rows with the
+dataset's own columns. The file is checked against the version's ``SHA256SUMS`` and its types
+against an allow-list before it is loaded (skops never runs arbitrary code, as pickle would).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from lrsweep.errors import LrsweepError
+from lrsweep.files import sha256_file
+
+
+def experiment_info(version_dir: Path, experiment: str) -> dict:
+    info = json.loads((version_dir / "provenance.json").read_text())["datasets"]
+    if experiment not in info:
+        raise LrsweepError(
+            f"{version_dir.name} has no experiment '{experiment}' (it has: {', '.join(info)})"
+        )
+    return info[experiment]
+
+
+def selected_model(version_dir: Path, experiment: str) -> str:
+    """The model_id the experiment's selection rule chose (lrsweep.selection)."""
+    from lrsweep import selection
+
+    metrics = pd.read_csv(version_dir / "metrics.csv")
+    coefs = pd.read_csv(version_dir / "coefficients.csv")
+    group = metrics[metrics["experiment"] == experiment]
+    nonzero = selection.nonzero_counts(coefs[coefs["experiment"] == experiment])
+    best = selection.selected(group, nonzero)
+    if best is None:
+        raise LrsweepError(f"experiment '{experiment}' has no fit that may be selected")
+    return str(best["model_id"])
+
+
+def load_model(version_dir: Path, experiment: str, model_id: str):
+    from lrsweep.preprocess import skops_load
+    from lrsweep.version import listed_files
+
+    relative = f"fits/{experiment}/{model_id}/model.skops"
+    path = version_dir / relative
+    if not path.is_file():
+        metrics = pd.read_csv(version_dir / "metrics.csv")
+        row = metrics[(metrics["experiment"] == experiment) & (metrics["model_id"] == model_id)]
+        if row.empty:
+            raise LrsweepError(
+                f"experiment '{experiment}' has no grid point '{model_id}' in {version_dir.name}"
+            )
+        what = row.iloc[0]
+        if what["library"] == "statsmodels":
+            raise LrsweepError(
+                f"'{model_id}' is a statsmodels fit: lrsweep saves scikit-learn pipelines only"
+            )
+        raise LrsweepError(f"'{model_id}' has no saved model (status {what['status']})")
+    recorded = dict((name, checksum) for checksum, name in listed_files(version_dir))
+    if recorded.get(relative) != sha256_file(path):
+        raise LrsweepError(f"{path} does not match the version's SHA256SUMS; not loaded")
+    return skops_load(path.read_bytes(), str(path))
+
+
+def check_columns(frame: pd.DataFrame, features: list[str], target: str | None, source: str):
+    columns = [str(c) for c in frame.columns]
+    missing = [c for c in features if c not in columns]
+    unexpected = [c for c in columns if c not in features and c != target]
+    if missing or unexpected:
+        parts = []
+        if missing:
+            parts.append(f"missing {', '.join(map(repr, missing))}")
+        if unexpected:
+            parts.append(f"unexpected {', '.join(map(repr, unexpected))}")
+        raise LrsweepError(
+            f"{source}: its columns do not match the model's ({'; '.join(parts)}); "
+            f"the model takes: {', '.join(features)}"
+        )
+
+
+def predict_table(
+    version_dir: Path, experiment: str, model_id: str, frame: pd.DataFrame, source: str = "input"
+) -> pd.DataFrame:
+    """``frame`` with the predicted label and one probability column per class."""
+    from lrsweep.data import model_input
+
+    info = experiment_info(version_dir, experiment)
+    features = info["features"]
+    check_columns(frame, features, info.get("target"), source)
+    model = load_model(version_dir, experiment, model_id)
+    X = model_input(frame, features, info.get("categorical") or [])
+    try:
+        codes, proba = model.predict(X), model.predict_proba(X)
+    except ValueError as exc:
+        message = str(exc).splitlines()[0]
+        raise LrsweepError(f"{source}: the model cannot score these rows: {message}") from None
+    classes, names = info["classes"], info["class_names"]
+    out = frame.copy()
+    out["predicted"] = [classes[int(i)] for i in codes]
+    for j, code in enumerate(np.asarray(model.classes_, dtype=int)):
+        out[f"p_{names[code]}"] = proba[:, j]
+    return out
