@@ -37,7 +37,7 @@ STORE_FORMAT = 2
 #: lrsweep modules whose statements can change each kind of stored result.
 PREPARE_MODULES = ("data", "preprocess")
 FIT_MODULES = ("fitting", "grid", "models", "statsmodels_fit", "metrics", "inference")
-FIGURE_MODULES = ("figures", "selection")
+FIGURE_MODULES = ("figures", "selection", "tables")
 #: Modules a stage may import that cannot change what it computes: errors, file moves, keys,
 #: the store's byte-level reads and writes.
 NEUTRAL_MODULES = ("errors", "files", "keys", "store")

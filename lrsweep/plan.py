@@ -224,16 +224,22 @@ def make_plan(
 
 
 def _fit_params(plan: Plan, members: dict[str, list[dict]], prepare: bool) -> dict:
+    """A fit job's parameters. A job that holds all of an experiment's grid points also draws
+    its overview figures (key ``overview``) as soon as they are fitted."""
     return {
         "store": str(plan.store),
         "prepare": prepare,
         "figures": plan.filled["figures"],
+        "plot_metric": plan.filled["plot_metric"],
         "experiments": {
             name: {
                 "exp": plan.experiments[name]["exp"],
                 "prepared": plan.experiments[name]["prepared"],
                 "data_sha256": plan.experiments[name]["data_sha256"],
                 "points": points,
+                "overview": plan.experiments[name]["overview"]
+                if len(points) == len(plan.experiments[name]["points"])
+                else None,
             }
             for name, points in members.items()
         },

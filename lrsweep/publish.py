@@ -23,6 +23,7 @@ from lrsweep.runner import (
     experiment_label,
     fit_entry,
     fitfig_entry,
+    overview_entry,
     prepared_data,
     stored_fit,
 )
@@ -77,13 +78,6 @@ class Experiment:
         if self._full is None:
             self._full = prepared_data(self.store, self.name, self.spec, self.log)
         return self._full
-
-
-def _overview_task(args):
-    from lrsweep.figures import draw_overview
-
-    name, rows, coefs, probas, light, metric = args
-    return name, draw_overview(name, rows, coefs, probas.__getitem__, light, metric)
 
 
 class _Light:
@@ -151,9 +145,7 @@ def run_publish(params: dict, jobs: list[tuple[str, str, str]], outputs, n_jobs:
             tables.leaderboard_markdown(board, tables.not_worse_table(board, comparisons))
         )
         if params["figures"]:
-            _figures(
-                params, store, experiments, entries, metrics, coefficients, staging, n_jobs, log
-            )
+            _figures(params, store, experiments, entries, metrics, staging, n_jobs, log)
         for (name, model_id), (_, entry) in entries.items():
             for file in entry.names():
                 link_or_copy(entry.folder / file, staging / "fits" / name / model_id / file)
@@ -189,13 +181,20 @@ def run_publish(params: dict, jobs: list[tuple[str, str, str]], outputs, n_jobs:
     return {"version": params["version"], "state": state}
 
 
-def _figures(params, store, experiments, entries, metrics, coefficients, staging, n_jobs, log):
-    """Per-fit figures from the store (drawn if missing), overview figures from the store or
-    drawn (in a pool, an experiment a worker), all copied into the version."""
+#: What the forked workers drawing overview figures need (inherited, not pickled).
+_DRAW: dict = {}
+
+
+def _draw_overview(name: str):
+    store, spec, light, metric, entries = _DRAW[name]
+    return name, overview_entry(store, name, spec, light, metric, entries).folder
+
+
+def _figures(params, store, experiments, entries, metrics, staging, n_jobs, log):
+    """Per-fit figures and overview figures from the store (drawn where missing: the overview
+    ones in a pool, an experiment a worker), all copied into the version."""
     from lrsweep.figures import fit_file
 
-    todo = []
-    overview = {}
     for name, spec in params["experiments"].items():
         exp = experiments[name]
         rows = metrics[metrics["experiment"] == name]
@@ -207,47 +206,27 @@ def _figures(params, store, experiments, entries, metrics, coefficients, staging
                 link_or_copy(
                     figs.folder / file, staging / "figures" / name / "fits" / fit_file(figure, row)
                 )
-        label = f"{experiment_label(name)} overview figures"
-        stored = open_verified(store, "figures", spec["overview"], label)
-        if stored is not None:
-            try:
-                stored.verify_all()
-                overview[name] = stored
+        mine = {m: e for (n, m), (_, e) in entries.items() if n == name}
+        _DRAW[name] = (store, spec, _Light(exp), params["plot_metric"], mine)
+    missing = [
+        n for n, spec in params["experiments"].items() if not store.has("figures", spec["overview"])
+    ]
+    folders = dict(_map(_draw_overview, missing, n_jobs))  # drawn in parallel
+    folders.update(_draw_overview(n) for n in _DRAW if n not in folders)  # from the store
+    _DRAW.clear()
+    for name, folder in folders.items():
+        for path in sorted(folder.iterdir()):
+            if path.name == "MANIFEST.json":
                 continue
-            except Exception as exc:
-                store.discard("figures", spec["overview"], str(exc))
-        ok = rows[rows["status"] == "ok"]
-        probas = {m: entries[(name, m)][1].load_npy("proba_test.npy") for m in ok["model_id"]}
-        todo.append(
-            (
-                name,
-                rows,
-                coefficients[coefficients["experiment"] == name],
-                probas,
-                _Light(exp),
-                params["plot_metric"],
-            )
-        )
-    drawn = _map(_overview_task, todo, n_jobs)
-    for name, files in drawn:
-        spec = params["experiments"][name]
-        overview[name] = store.put(
-            "figures",
-            spec["overview"],
-            lambda w, files=files: [w.write_bytes(n, b) for n, b in files.items()],
-            label=f"{experiment_label(name)} overview figures",
-        )
-    for name, entry in overview.items():
-        for file in entry.names():
-            if file.startswith("statsmodels--"):
-                model_id = file[len("statsmodels--") : -len(".png")]
+            if path.name.startswith("statsmodels--"):
+                model_id = path.name[len("statsmodels--") : -len(".png")]
                 row = metrics[
                     (metrics["experiment"] == name) & (metrics["model_id"] == model_id)
                 ].iloc[0]
                 dest = staging / "figures" / name / "fits" / fit_file("statsmodels", row)
             else:
-                dest = staging / "figures" / name / "overview" / file
-            link_or_copy(entry.folder / file, dest)
+                dest = staging / "figures" / name / "overview" / path.name
+            link_or_copy(path, dest)
 
 
 class _Prepare:
@@ -262,12 +241,11 @@ class _Prepare:
 
 
 def _map(fn, tasks: list, n_jobs: int) -> list:
-    if n_jobs <= 1 or len(tasks) <= 1:
+    """``[fn(t) for t in tasks]``, in forked workers on Linux (they inherit what ``fn`` reads)."""
+    if n_jobs <= 1 or len(tasks) <= 1 or sys.platform != "linux":
         return [fn(t) for t in tasks]
     from concurrent.futures import ProcessPoolExecutor
 
-    if sys.platform != "linux":
-        return [fn(t) for t in tasks]
     import lrsweep.figures  # noqa: F401  (imported before forking)
 
     with ProcessPoolExecutor(

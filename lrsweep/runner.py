@@ -134,6 +134,52 @@ def fitfig_entry(store: Store, prepared, point: dict, entry):
     )
 
 
+def overview_entry(store: Store, name: str, spec: dict, light, metric: str, entries=None):
+    """An experiment's overview figures (plots over its grid), from the store, or drawn from
+    its fits' entries (``entries``: model_id -> entry, when the caller has them)."""
+    from lrsweep.figures import draw_overview
+    from lrsweep.fitting import read_record
+    from lrsweep.tables import collect
+
+    label = f"{experiment_label(name)} overview figures"
+    existing = open_verified(store, "figures", spec["overview"], label)
+    if existing is not None:
+        try:
+            existing.verify_all()
+            return existing
+        except Exception as exc:
+            store.discard("figures", spec["overview"], str(exc))
+    entries = entries or {p["model_id"]: stored_fit(store, p) for p in spec["points"]}
+    fits = [
+        (name, read_record(entries[p["model_id"]]), entries[p["model_id"]]) for p in spec["points"]
+    ]
+    metrics, coefs = collect(fits)
+    files = draw_overview(
+        name, metrics, coefs, lambda m: entries[m].load_npy("proba_test.npy"), light, metric
+    )
+    return store.put(
+        "figures",
+        spec["overview"],
+        lambda w: [w.write_bytes(n, b) for n, b in files.items()],
+        label=label,
+    )
+
+
+def _overview(name: str) -> dict:
+    """An experiment's overview figures, in a worker, once all its grid points are done."""
+    start = time.perf_counter()
+    spec = _JOB["specs"][name]
+    try:
+        overview_entry(_JOB["store"], name, spec, _JOB["prepared"][name], _JOB["metric"])
+        out = {"overview": name, "status": "ok"}
+    except Exception:
+        import traceback
+
+        out = {"overview": name, "status": "error", "traceback": traceback.format_exc()}
+    out["seconds"] = time.perf_counter() - start
+    return out
+
+
 # --------------------------------------------------------------------------------------------
 # The pool
 
@@ -167,17 +213,19 @@ def _task(index: int) -> dict:
 
 def _pool_map(n_tasks: int, jobs: int, on_done, on_wait=lambda: None) -> None:
     """Run :func:`_task` for every task index in ``jobs`` worker processes, slowest first
-    (the tasks are in that order), calling ``on_done`` as each finishes.
+    (the tasks are in that order), calling ``on_done`` as each finishes; ``on_done`` returns
+    the names of experiments whose overview figures can now be drawn (:func:`_overview`).
 
     Processes, not threads: ``warnings.catch_warnings`` is process-wide, so one thread's
     ConvergenceWarning was recorded by another's fit. Each worker is limited to one BLAS
-    thread per core it has (Snakemake exports OMP_NUM_THREADS=<threads> and workers inheriting
-    it oversubscribed the cores). On Linux the workers are forked, so they start with this
+    thread (Snakemake exports OMP_NUM_THREADS=<threads> and workers inheriting it
+    oversubscribed the cores). On Linux the workers are forked, so they start with this
     process's imports and data; elsewhere joblib's loky workers are used.
     """
     if jobs <= 1 or n_tasks <= 1:
         for i in range(n_tasks):
-            on_done(_task(i))
+            for name in on_done(_task(i)):
+                on_done(_overview(name))
         return
     from threadpoolctl import threadpool_limits
 
@@ -191,14 +239,18 @@ def _pool_map(n_tasks: int, jobs: int, on_done, on_wait=lambda: None) -> None:
                 while pending:
                     done, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
                     for future in done:
-                        on_done(future.result())
+                        for name in on_done(future.result()):
+                            pending.add(pool.submit(_overview, name))
                     on_wait()
             return
         from joblib import Parallel, delayed
 
+        names = []
         for out in Parallel(n_jobs=jobs, return_as="generator_unordered")(
             delayed(_task)(i) for i in range(n_tasks)
         ):
+            names += on_done(out)
+        for out in Parallel(n_jobs=jobs)(delayed(_overview)(n) for n in names):
             on_done(out)
 
 
@@ -256,8 +308,23 @@ def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
             if entry is not None:
                 reused.append(point["model_id"])
     tasks.sort(key=lambda t: -relative_cost(t["point"]) if t["fit"] else 0.0)
-    _JOB.update(store=store, prepared=prepared, tasks=tasks)
-    if tasks:  # imported once here, before any worker is forked (not once per worker)
+    overviews = {
+        n: spec
+        for n, spec in params["experiments"].items()
+        if n in prepared
+        and params["figures"]
+        and spec.get("overview")
+        and not store.has("figures", spec["overview"])
+    }
+    waiting = {n: sum(t["point"]["experiment"] == n for t in tasks) for n in overviews}
+    _JOB.update(
+        store=store,
+        prepared=prepared,
+        tasks=tasks,
+        specs=overviews,
+        metric=params.get("plot_metric"),
+    )
+    if tasks or overviews:  # imported once here, before any worker is forked
         import sklearn.linear_model  # noqa: F401
         import sklearn.metrics  # noqa: F401
 
@@ -269,22 +336,36 @@ def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
     progress = Progress(sum(t["fit"] for t in tasks), name, log)
     done: list[dict] = []
 
-    def on_done(out):
+    def on_done(out) -> list[str]:
+        if "overview" in out:
+            log.info("%s: overview figures drawn in %.1f s", out["overview"], out["seconds"])
+            if out["status"] == "error":
+                log.warning("%s overview figures failed:\n%s", out["overview"], out["traceback"])
+            return []
         done.append(out)
+        experiment = tasks[out["index"]]["point"]["experiment"]
         if tasks[out["index"]]["fit"]:
             progress.step(out["status"] in ("failed", "error"))
         if out.get("traceback"):
             log.warning(
                 "%s %s %s: %s\n%s",
-                tasks[out["index"]]["point"]["experiment"],
+                experiment,
                 out["model_id"],
                 out["status"],
                 out["reason"],
                 out["traceback"],
             )
+        if experiment in waiting:
+            waiting[experiment] -= 1
+            if waiting[experiment] == 0:
+                return [experiment]
+        return []
 
     start = time.perf_counter()
+    ready = [n for n, count in waiting.items() if count == 0]  # nothing to fit, figures to draw
     _pool_map(len(tasks), jobs, on_done, progress.tick)
+    for name in ready:
+        on_done(_overview(name))
     progress.finish()
     _JOB.clear()
     bugs = [d for d in done if d["status"] == "error"]

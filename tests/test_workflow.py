@@ -281,6 +281,7 @@ def test_bad_config_is_one_line_and_loses_nothing(tmp_path):
 
 def test_lint_is_clean(tmp_path):
     (tmp_path / "config.yaml").write_text((REPO / "config.yaml").read_text())
+    shutil.copytree(REPO / "data", tmp_path / "data")
     proc = snakemake(tmp_path, "--lint")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Congratulations, your workflow is in a good condition!" in proc.stdout + proc.stderr
