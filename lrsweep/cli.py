@@ -138,6 +138,9 @@ def main(argv=None) -> int:
     p.add_argument("--version", default="latest", help="v-..., latest or latest~N")
     _results_arg(p)
     p.set_defaults(func=cmd_verify)
+    from lrsweep.mlflow_export import add_parser as add_export_parser
+
+    add_export_parser(sub)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
