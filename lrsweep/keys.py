@@ -129,14 +129,19 @@ def code_key(modules) -> str:
     return digest("code", {m: module_key(m) for m in sorted(set(modules))}, 16)
 
 
+#: Modules that read versions or only print: they cannot change what a version holds, so
+#: editing them (or adding a command) makes no new version.
+TOOL_MODULES = ("cli", "compare", "mlflow_export", "predict", "progress", "rerun", "smk")
+
+
 def all_modules() -> list[str]:
     return sorted(p.stem for p in PACKAGE_DIR.glob("*.py"))
 
 
 @cache
 def workflow_key() -> str:
-    """Every lrsweep module, rule script and rule file: what a version's code is."""
-    parts = {f"lrsweep/{m}": module_key(m) for m in all_modules()}
+    """Every lrsweep module but the tools, rule script and rule file: a version's code."""
+    parts = {f"lrsweep/{m}": module_key(m) for m in all_modules() if m not in TOOL_MODULES}
     for path in sorted(WORKFLOW_DIR.glob("scripts/*.py")):
         parts[f"scripts/{path.name}"] = digest("py", normalized_python(path))
     for path in sorted([*WORKFLOW_DIR.glob("rules/*.smk"), WORKFLOW_DIR.parent / "Snakefile"]):

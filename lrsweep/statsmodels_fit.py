@@ -141,9 +141,6 @@ def fit_statsmodels(prepared: Prepared, point: dict) -> dict:
     terms = list(exog.columns)
     y = np.asarray(prepared.y_train)
     l1 = point["regularized"] == "l1"
-    separated = None if l1 else separation(exog.to_numpy(), y, k)
-    if separated == "complete":
-        raise PerfectSeparationError("the features separate the classes exactly")
     model = (sm.Logit if k == 2 else sm.MNLogit)(y, exog)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -173,6 +170,18 @@ def fit_statsmodels(prepared: Prepared, point: dict) -> dict:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             bse = np.asarray(result.bse).reshape(params.shape)
+            # estimates drifting away (or not converging) are the sign of separation; only
+            # then is it worth the linear programs (seconds for many classes and rows)
+            suspicious = (
+                not converged
+                or not np.all(np.abs(params) <= 20)
+                or not np.all(np.nan_to_num(bse, nan=np.inf) <= 1e3)
+            )
+        separated = separation(exog.to_numpy(), y, k) if suspicious else None
+        if separated == "complete":
+            raise PerfectSeparationError("the features separate the classes exactly")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             z = np.asarray(result.tvalues).reshape(params.shape)
             p = np.asarray(result.pvalues).reshape(params.shape)
             ci = np.asarray(result.conf_int(alpha=0.05))
@@ -235,7 +244,7 @@ def fit_statsmodels(prepared: Prepared, point: dict) -> dict:
         "proba_train": proba_train,
         "proba_test": proba_test,
     }
-    if separated:
+    if not l1 and separated:
         out["status"] = "separated"
         out["reason"] = (
             f"{separated} separation: some training rows are fitted with probability 0 or 1, "

@@ -103,3 +103,14 @@ def test_every_module_the_figures_run_is_in_their_key():
         """
     )
     assert loaded <= {*keys.FIGURE_MODULES, *keys.NEUTRAL_MODULES}, loaded
+
+
+def test_the_tools_left_out_of_the_version_key_are_not_used_to_make_a_version():
+    loaded = loaded_modules(
+        """
+        import sys
+        import lrsweep.plan, lrsweep.publish, lrsweep.runner, lrsweep.tables, lrsweep.figures
+        print(" ".join(m for m in sys.modules))
+        """
+    )
+    assert set(keys.TOOL_MODULES) & loaded <= {"progress"}  # progress only prints
