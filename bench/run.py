@@ -1,6 +1,6 @@
 """lrsweep's benchmark: the workflow against an in-process joblib loop, and the other targets.
 
-    python bench/run.py [--repeats 3] [--skip-large] [--only full|reruns|dag|large]
+    python bench/run.py [--repeats 3] [--skip-large] [--only full|figures|reruns|dag|large|verify]
 
 Writes bench/RESULTS.md. Every timing is wall-clock; runs of the two contenders alternate so
 that a noisy neighbour hurts both alike, and medians are reported. See bench/README.md.
@@ -42,19 +42,9 @@ def run(cmd, cwd=REPO, env=None) -> tuple[float, subprocess.CompletedProcess]:
 
 
 def snakemake(workdir: Path, *args) -> tuple[float, subprocess.CompletedProcess]:
+    """A run of the workflow in ``workdir`` (its config.yaml is the config)."""
     return run(
-        [
-            SNAKEMAKE,
-            "-s",
-            str(REPO / "Snakefile"),
-            "-d",
-            str(workdir),
-            "--cores",
-            "2",
-            "--configfile",
-            str(workdir / "config.yaml"),
-            *args,
-        ],
+        [SNAKEMAKE, "-s", str(REPO / "Snakefile"), "-d", str(workdir), "--cores", "2", *args],
         cwd=workdir,
     )
 
@@ -65,18 +55,19 @@ def fresh(workdir: Path, config: dict) -> None:
     (workdir / "config.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
 
 
-def lrsweep_once(config: dict) -> float:
-    workdir = WORK / "lrsweep"
+def lrsweep_once(config: dict, name: str = "lrsweep") -> float:
+    workdir = WORK / name
     fresh(workdir, config)
     return snakemake(workdir)[0]
 
 
-def baseline_once(config_path: Path) -> float:
-    out = WORK / "baseline"
+def baseline(config_path: Path, out: Path) -> float:
     shutil.rmtree(out, ignore_errors=True)
-    return run([sys.executable, "-m", "lrsweep.bench", str(config_path), str(out), "--jobs", "2"])[
-        0
-    ]
+    return run([sys.executable, str(BENCH / "baseline.py"), str(config_path), str(out)])[0]
+
+
+def baseline_once(config_path: Path) -> float:
+    return baseline(config_path, WORK / "baseline")
 
 
 def latest_metrics(workdir: Path, sweep: str) -> pd.DataFrame:
@@ -97,6 +88,26 @@ def full_sweep(repeats: int) -> dict:
     pd.testing.assert_frame_equal(a, b)  # the same work, the same numbers
     n_fits = int((a["status"] == "ok").sum())
     return {"times": times, "fits": n_fits, "points": len(a)}
+
+
+def with_figures(config: dict) -> dict:
+    return {**copy.deepcopy(config), "figures": True}
+
+
+def figures_cost(repeats: int) -> dict:
+    """The bench sweep with figures (the default) against the same sweep without, alternating."""
+    config = yaml.safe_load((BENCH / "config.yaml").read_text())
+    times = {"without": [], "with": []}
+    for i in range(repeats):
+        order = ["without", "with"] if i % 2 == 0 else ["with", "without"]
+        for who in order:
+            cfg = config if who == "without" else with_figures(config)
+            t = lrsweep_once(cfg, name=f"figures_{who}")
+            times[who].append(t)
+            print(f"figures {i + 1}/{repeats} {who}: {t:.1f} s", flush=True)
+    version = (WORK / "figures_with/results/bench/latest").resolve()
+    pngs = len(list(version.glob("figures/*/*/*.png")))
+    return {"times": times, "pngs": pngs}
 
 
 def only_extra_C(config: dict) -> dict:
@@ -120,52 +131,99 @@ def set_extra_C(workdir: Path, present: bool) -> dict:
     return config
 
 
-def forget_extra_C_fits(workdir: Path) -> None:
-    """Delete the stored results of the C_EXTRA points, so that adding C again fits them."""
-    for result in (workdir / "results/bench/fits").glob("*/*/result.json"):
+def forget_extra_C(workdir: Path) -> None:
+    """Delete what adding C_EXTRA computed (its fits and figures, and the versions that hold
+    them), so that adding it again computes it again."""
+    store = workdir / "results/bench/store"
+    for result in store.glob("fits/*/result.json"):
         if json.loads(result.read_text()).get("C") == C_EXTRA:
             shutil.rmtree(result.parent)
+    shutil.rmtree(store / "fitfigs", ignore_errors=True)
+    for version in (workdir / "results/bench").glob("v-*"):
+        grid = json.loads((version / "grid.json").read_text())
+        if any(p["C"] == C_EXTRA for points in grid.values() for p in points):
+            shutil.rmtree(version)
+
+
+def publish_alone(workdir: Path) -> float:
+    """The latest version assembled again from the store, nothing fitted: the version folder
+    and the publish job's token are removed, and the run makes them again."""
+    version = (workdir / "results/bench/latest").resolve()
+    shutil.rmtree(version)
+    return snakemake(workdir)[0]
 
 
 def reruns(repeats: int) -> dict:
-    """No-change reruns, then one C value added (repeatedly), on the last lrsweep workdir.
+    """No-change reruns, then one C value added (repeatedly), on a sweep with figures (the
+    default settings).
 
-    The add-one-C rerun is held against "those fits plus the aggregation": the baseline
-    process preparing the data and fitting only the new grid points, plus a rerun of the
-    workflow's aggregation alone (`snakemake --forcerun aggregate`, nothing to fit). Before
-    each repeat the C value is taken out again and its stored fits are deleted.
+    The add-one-C rerun is held against "those fits plus the assembly of the version": the
+    baseline process preparing the data and fitting only the new grid points, plus the
+    workflow assembling the new version from the store alone (:func:`publish_alone`). Before
+    each repeat the C value is taken out again and what it computed is deleted.
     """
-    workdir = WORK / "lrsweep"
+    workdir = WORK / "figures_with"
+    if not (workdir / "results").is_dir():
+        lrsweep_once(
+            with_figures(yaml.safe_load((BENCH / "config.yaml").read_text())), "figures_with"
+        )
     unchanged = [snakemake(workdir)[0] for _ in range(repeats)]
-    times = {"add_C": [], "baseline_fits": [], "aggregation": []}
+    times = {"add_C": [], "baseline_fits": [], "publish": []}
+    drawn = []
     for i in range(repeats):
         set_extra_C(workdir, present=False)
         snakemake(workdir)
-        forget_extra_C_fits(workdir)
+        forget_extra_C(workdir)
         config = set_extra_C(workdir, present=True)
-        times["add_C"].append(snakemake(workdir)[0])
-        times["aggregation"].append(snakemake(workdir, "--forcerun", "aggregate")[0])
+        t, proc = snakemake(workdir)
+        times["add_C"].append(t)
+        drawn.append(proc.stderr.count("overview figures drawn") or None)
+        times["publish"].append(publish_alone(workdir))
         extra = WORK / "extra_C.yaml"
         extra.write_text(yaml.safe_dump(only_extra_C(config), sort_keys=False))
-        shutil.rmtree(WORK / "baseline_extra", ignore_errors=True)
-        times["baseline_fits"].append(
-            run([sys.executable, "-m", "lrsweep.bench", str(extra), str(WORK / "baseline_extra")])[
-                0
-            ]
-        )
+        times["baseline_fits"].append(baseline(extra, WORK / "baseline_extra"))
         last = {k: round(v[-1], 1) for k, v in times.items()}
         print(f"add one C {i + 1}/{repeats}: {last}", flush=True)
     metrics = latest_metrics(workdir, "bench")
-    fitted = sum(
-        len(json.loads(p.read_text())["fitted"])
-        for p in (workdir / "results/bench/fits").glob("*/manifest.json")
-    )
+    tokens = sorted((workdir / "results/bench/store/jobs/fit").glob("*.json"), key=os.path.getmtime)
+    fitted = len(json.loads(tokens[-1].read_text())["fitted"])
     return {
         "unchanged": unchanged,
         "add_C_points": int((metrics["C"] == C_EXTRA).sum()),
         "add_C_fitted": fitted,
         **{f"add_C_{k}" if k != "add_C" else k: v for k, v in times.items()},
     }
+
+
+def verification(repeats: int) -> dict:
+    """What checking the store costs: hashing every file of every entry one version reads,
+    against the time the version took to compute."""
+    sys.path.insert(0, str(REPO))
+    from lrsweep.store import Store
+
+    workdir = WORK / "figures_with"
+    store = Store(workdir / "results/bench/store")
+    version = (workdir / "results/bench/latest").resolve()
+    grid = json.loads((version / "grid.json").read_text())
+    prov = json.loads((version / "provenance.json").read_text())
+    entries = [("prepared", k["prepared"]) for k in prov["keys"].values()]
+    entries += [("fits", p["key"]) for points in grid.values() for p in points]
+    entries += [
+        ("fitfigs", p["figkey"]) for points in grid.values() for p in points if "figkey" in p
+    ]
+    entries += [("figures", k["overview_figures"]) for k in prov["keys"].values()]
+    seconds, size = [], 0
+    for _ in range(repeats):
+        start = time.perf_counter()
+        size = 0
+        for kind, key in entries:
+            entry = store.get(kind, key, key)
+            if entry is None:
+                continue
+            entry.verify_all()
+            size += sum(f["size"] for f in entry.manifest["files"].values())
+        seconds.append(time.perf_counter() - start)
+    return {"seconds": seconds, "mb": size / 2**20, "entries": len(entries)}
 
 
 def dag_config(points: int) -> dict:
@@ -242,7 +300,7 @@ def large_data(repeats: int) -> dict:
 
 
 def versions() -> dict:
-    from lrsweep.versioning import package_versions
+    from lrsweep.version import package_versions
 
     return package_versions()
 
@@ -256,9 +314,16 @@ def med(values) -> float:
     return statistics.median(values)
 
 
-def report(full, rer, dag, large) -> str:
+def runs(values, digits=1) -> str:
+    return ", ".join(f"{t:.{digits}f}" for t in values)
+
+
+def report(parts: dict) -> str:
+    full, figs, rer, dag = parts["full"], parts["figures"], parts["reruns"], parts["dag"]
+    large, verify = parts.get("large"), parts.get("verify")
     lr, bl = med(full["times"]["lrsweep"]), med(full["times"]["baseline"])
-    reference = med(rer["add_C_baseline_fits"]) + med(rer["add_C_aggregation"])
+    without, with_ = med(figs["times"]["without"]), med(figs["times"]["with"])
+    reference = med(rer["add_C_baseline_fits"]) + med(rer["add_C_publish"])
     lines = [
         "# Benchmark results",
         "",
@@ -267,7 +332,7 @@ def report(full, rer, dag, large) -> str:
         "All times are wall-clock seconds, medians of alternating runs (the machine is shared",
         "and noisy: read ratios, not absolute numbers).",
         "",
-        "## Full sweep (bench/config.yaml)",
+        "## Full sweep (bench/config.yaml, figures off)",
         "",
         f"{full['points']} grid points, {full['fits']} fits (digits, breast_cancer: "
         "6 solver/penalty pairs x 8 C; synthetic 200,000 x 50: 3 solvers x 2 C). "
@@ -275,27 +340,43 @@ def report(full, rer, dag, large) -> str:
         "",
         "| contender | runs (s) | median (s) |",
         "|---|---|---|",
-        "| lrsweep `snakemake --cores 2` | "
-        f"{', '.join(f'{t:.1f}' for t in full['times']['lrsweep'])} | {lr:.1f} |",
-        f"| baseline: one process, joblib n_jobs=2 | "
-        f"{', '.join(f'{t:.1f}' for t in full['times']['baseline'])} | {bl:.1f} |",
+        f"| lrsweep `snakemake --cores 2` | {runs(full['times']['lrsweep'])} | {lr:.1f} |",
+        f"| baseline: one process, joblib n_jobs=2 | {runs(full['times']['baseline'])} | "
+        f"{bl:.1f} |",
         "",
         f"**Ratio lrsweep / baseline: {lr / bl:.2f}** (target <= 1.3).",
         "",
-        "## Reruns",
+        "## Figures (the same sweep with `figures: true`, the default)",
         "",
-        f"- Nothing changed: {', '.join(f'{t:.2f}' for t in rer['unchanged'])} s, median "
+        f"- Without figures: {runs(figs['times']['without'])} s, median {without:.1f} s; with "
+        f"figures ({figs['pngs']} PNG files): {runs(figs['times']['with'])} s, median "
+        f"{with_:.1f} s. **Ratio {with_ / without:.2f}** (target <= 1.25).",
+        "",
+        "## Reruns (figures on)",
+        "",
+        f"- Nothing changed: {runs(rer['unchanged'], 2)} s, median "
         f"**{med(rer['unchanged']):.2f} s** (target <= 2 s).",
         f"- One C value ({C_EXTRA}) added to every grid: {rer['add_C_points']} new grid points, "
-        f"{rer['add_C_fitted']} fitted (the others reused); "
-        f"the rerun took {', '.join(f'{t:.1f}' for t in rer['add_C'])} s, median "
+        f"{rer['add_C_fitted']} fitted (the others from the store), the figures of the "
+        f"experiments that changed drawn; the rerun took {runs(rer['add_C'])} s, median "
         f"**{med(rer['add_C']):.1f} s**. Those fits in one baseline process (preparing the "
         "data, fitting only the new points, their metrics and files) took median "
-        f"{med(rer['add_C_baseline_fits']):.1f} s, and the aggregation alone "
-        f"(`snakemake --forcerun aggregate`) {med(rer['add_C_aggregation']):.1f} s: "
-        f"**{med(rer['add_C']) / reference:.2f} x** "
-        "their sum (target <= 1).",
+        f"{med(rer['add_C_baseline_fits']):.1f} s, and assembling the version from the store "
+        f"alone (nothing to fit) {med(rer['add_C_publish']):.1f} s: "
+        f"**{med(rer['add_C']) / reference:.2f} x** their sum (target <= 1).",
         "",
+    ]
+    if verify:
+        lines += [
+            "## Checking the store",
+            "",
+            f"- Verifying every store entry the bench version reads ({verify['entries']} "
+            f"entries, {verify['mb']:.0f} MB: prepared data, fits, figures) took "
+            f"{runs(verify['seconds'], 2)} s, median **{med(verify['seconds']):.2f} s**, "
+            f"{med(verify['seconds']) / with_:.1%} of the sweep with figures.",
+            "",
+        ]
+    lines += [
         "## Building the DAG (`snakemake -n`)",
         "",
         f"- 1,000 grid points: median **{med(dag[1000]):.2f} s** (target <= 3 s).",
@@ -321,32 +402,41 @@ def report(full, rer, dag, large) -> str:
     return "\n".join(lines)
 
 
+PARTS = ("full", "figures", "reruns", "verify", "dag", "large")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-large", action="store_true")
     parser.add_argument(
         "--only",
-        choices=["full", "reruns", "dag", "large"],
+        choices=PARTS,
         help="measure one part again; the others come from bench/results.json",
     )
     args = parser.parse_args()
     WORK.mkdir(parents=True, exist_ok=True)
     saved = BENCH / "results.json"
     parts = json.loads(saved.read_text()) if args.only and saved.exists() else {}
-    if args.only in (None, "full"):
+
+    def wanted(part):
+        return args.only == part or (args.only is None and (part != "large" or not args.skip_large))
+
+    if wanted("full"):
         parts["full"] = full_sweep(args.repeats)
-    if args.only in (None, "full", "reruns"):
-        if not (WORK / "lrsweep" / "results").is_dir():
-            lrsweep_once(yaml.safe_load((BENCH / "config.yaml").read_text()))
+    if wanted("figures"):
+        parts["figures"] = figures_cost(args.repeats)
+    if wanted("reruns"):
         parts["reruns"] = reruns(args.repeats)
-    if args.only in (None, "dag"):
+    if wanted("verify"):
+        parts["verify"] = verification(args.repeats)
+    if wanted("dag"):
         parts["dag"] = {str(k): v for k, v in dag_times(args.repeats).items()}
-    if args.only == "large" or (args.only is None and not args.skip_large):
+    if wanted("large"):
         parts["large"] = large_data(max(1, args.repeats - 1))
     saved.write_text(json.dumps(parts, indent=1))
-    dag = {int(k): v for k, v in parts["dag"].items()}
-    text = report(parts["full"], parts["reruns"], dag, parts.get("large"))
+    parts["dag"] = {int(k): v for k, v in parts["dag"].items()}
+    text = report(parts)
     (BENCH / "RESULTS.md").write_text(text)
     print(text)
     return 0
