@@ -97,6 +97,7 @@ def run_publish(params: dict, jobs: list[tuple[str, str, str]], outputs, n_jobs:
     from lrsweep.provenance import job_timings, provenance_record, summary_text
 
     store = Store(params["store"])
+    store.check_shared()
     results = store.root.parent
     target = results / params["version"]
     remove_stale_temps(results)

@@ -275,6 +275,7 @@ def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
     from lrsweep.preprocess import positive_index
 
     store = Store(params["store"])
+    store.check_shared()
     for kind in ("prepared", "fits", "fitfigs"):
         store.clean(kind)
     prepared, errors, tasks = {}, [], []
@@ -402,6 +403,7 @@ def _stored_status(entry) -> str:
 def run_prepare_job(params: dict, log) -> dict:
     """The prepare job of the shard mode: one experiment's prepared data, into the store."""
     store = Store(params["store"])
+    store.check_shared()
     store.clean("prepared")
     prepared = prepared_data(store, params["experiment"], params, log)
     return {

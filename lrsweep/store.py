@@ -120,9 +120,35 @@ def npy_bytes(array: np.ndarray) -> bytes:
     return buf.getvalue()
 
 
+README = """lrsweep's content-addressed store (README.md, "Reruns and versions").
+
+Every folder under prepared/, fits/, fitfigs/ and figures/ is named by the key of what
+produced it and holds MANIFEST.json, the checksum of each of its files. Nothing here is ever
+modified: a damaged entry is removed and computed again by the next run. Do not edit files
+here; delete the whole store to start afresh (the version folders beside it stay whole).
+"""
+
+
 class Store:
     def __init__(self, root: str | Path):
         self.root = Path(root)
+
+    def mark(self) -> None:
+        """Write the store's README (at parse time, on the machine that plans the run): jobs
+        elsewhere check that they see it (:meth:`check_shared`)."""
+        readme = self.root / "README"
+        if not readme.is_file():
+            self.root.mkdir(parents=True, exist_ok=True)
+            readme.write_text(README, encoding="utf-8")
+
+    def check_shared(self) -> None:
+        """Refuse to run where the store written by the planning machine is not visible."""
+        if not (self.root / "README").is_file():
+            raise LrsweepError(
+                f"{self.root} is not visible on this machine ({os.uname().nodename}): lrsweep's "
+                "jobs share their results through it, so results/ must be on a file system "
+                "shared by every node (README, \"Running on a cluster\")"
+            )
 
     def folder(self, kind: str, key: str) -> Path:
         return self.root / kind / key

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 from conftest import planned
 
-from lrsweep.errors import DataError
+from lrsweep.errors import DataError, LrsweepError
 from lrsweep.plan import pack_jobs
 from lrsweep.runner import run_fit_job
+from lrsweep.store import Store
 
 LOG = logging.getLogger("test")
 
@@ -25,8 +26,20 @@ WINE = {
 
 
 def fit_params(experiments, **top):
-    [job] = pack_jobs(planned(experiments, **top))
+    """A pack job's parameters, the store marked as the Snakefile marks it."""
+    plan = planned(experiments, **top)
+    [job] = pack_jobs(plan)
+    Store(plan.store).mark()
     return job.params
+
+
+def test_a_job_that_cannot_see_the_store_says_so(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    [job] = pack_jobs(planned({"wine": WINE}))  # planned elsewhere: no store here
+    with pytest.raises(LrsweepError) as raised:
+        run_fit_job(job.params, 1, LOG)
+    assert str(raised.value).startswith("results/t/store is not visible on this machine")
+    assert "shared by every node" in str(raised.value) and "\n" not in str(raised.value)
 
 
 def records(store_root, params):
@@ -49,6 +62,7 @@ def test_forked_workers_and_one_process_store_the_same_results(tmp_path, monkeyp
     assert True in converged and False in converged
 
     monkeypatch.chdir(tmp_path / "results")  # a second store, filled by one process
+    Store(params["store"]).mark()
     token = run_fit_job(params, 1, LOG)
     assert len(token["fitted"]) == 12
     assert records(tmp_path / "results/results/t/store", params) == parallel

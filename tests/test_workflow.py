@@ -224,7 +224,7 @@ def fit_tokens(workdir, sweep):
     return [json.loads(p.read_text()) for p in paths]
 
 
-def test_adding_a_C_value_fits_only_that_point_and_keeps_the_old_version(tmp_path):
+def test_adding_a_C_value_fits_only_that_point_and_keeps_the_old_version(tmp_path, capsys):
     assert snakemake(tmp_path, config=small_config([1.0, 10.0])).returncode == 0
     first = version_dir(tmp_path, "small")
     snapshot = tmp_path / "snapshot"
@@ -243,28 +243,32 @@ def test_adding_a_C_value_fits_only_that_point_and_keeps_the_old_version(tmp_pat
     assert not cmp.diff_files and not cmp.left_only and not cmp.right_only
     assert len(pd.read_csv(second / "metrics.csv")) == 5
 
-    # the README's comparison command
+    # the README's commands, as copied: versions, and compare by position
+    import os
+
     from lrsweep.cli import main
 
-    out = tmp_path / "cmp"
-    assert (
-        main(
-            [
-                "compare",
-                first.name,
-                second.name,
-                "--results",
-                str(tmp_path / "results/small"),
-                "--out",
-                str(out),
-            ]
+    os.chdir(tmp_path)  # the only sweep under results/: found without --results
+    try:
+        assert main(["versions"]) == 0
+        listing = capsys.readouterr().out.splitlines()
+        assert listing[0].split("|")[1:4] == [" version ", " run_ended ", " experiments "]
+        assert [line.split("|")[1].strip() for line in listing[2:]] == [first.name, second.name]
+        assert "example1, example2 | 4 |" in listing[2] and listing[3].endswith("| True |")
+        assert main(["compare", "latest~1", "latest", "--out", str(tmp_path / "cmp")]) == 0
+        assert capsys.readouterr().out.startswith(
+            f"{first.name} -> {second.name}: 1 added, 0 removed, 0 changed, 4 unchanged"
         )
-        == 0
-    )
-    table = pd.read_csv(out / "comparison.csv")
+        assert main(["compare", "latest~2", "latest"]) == 1
+        assert "latest~2: results/small has only 1 version(s) before the latest" in (
+            capsys.readouterr().err
+        )
+    finally:
+        os.chdir(REPO)
+    table = pd.read_csv(tmp_path / "cmp/comparison.csv")
     assert table.set_index("model_id")["change"]["sk_liblinear_l2_C100_rs0"] == "added"
     assert (table.change == "unchanged").sum() == 4
-    assert png_shape(out / "comparison.png")[0] > 200
+    assert png_shape(tmp_path / "cmp/comparison.png")[0] > 200
 
 
 def test_bad_config_is_one_line_and_loses_nothing(tmp_path):

@@ -12,6 +12,7 @@ from lrsweep import rerun
 from lrsweep.errors import LrsweepError
 from lrsweep.keys import FileChecksums
 from lrsweep.smk import end_without_waiting
+from lrsweep.store import Store
 
 # lrsweep reads the config files itself, with its strict safe loader, instead of Snakemake's
 # `configfile:` directive: that directive evaluates YTE templates (Python) in the file before
@@ -36,9 +37,10 @@ except LrsweepError as exc:
 
 RESULTS = str(PLAN.results)
 STORE = str(PLAN.store)
-STATE = rerun.prepare(
-    PLAN, announce=MAIN
-)  # version complete? latest? (one line printed)
+# Is the version complete already? Where does latest point? (said in a line or two)
+STATE = rerun.prepare(PLAN, announce=MAIN)
+if MAIN:
+    Store(STORE).mark()  # jobs on other machines check that they see it
 JOBS = lrplan.Jobs(PLAN)
 PUBLISH = JOBS.publish
 
