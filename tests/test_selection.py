@@ -1,0 +1,154 @@
+"""The selection rule (issue #15): candidates, ties, cross-validation, the one-SE rule and the
+model families of cv_selection.csv, checked against independent computations."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from lrsweep import selection
+from lrsweep.tables import cv_selection
+
+
+def row(model_id, **kw):
+    base = {
+        "experiment": "e",
+        "model_id": model_id,
+        "library": "sklearn",
+        "solver": "lbfgs",
+        "penalty": "l2",
+        "C": 1.0,
+        "status": "ok",
+        "converged": True,
+        "accuracy_test": 0.9,
+        "roc_auc_test": 0.95,
+        "log_loss_test": 0.3,
+    }
+    return {**base, **kw}
+
+
+def test_only_converged_ok_fits_are_candidates():
+    table = pd.DataFrame(
+        [
+            row("unconverged", accuracy_test=0.99, converged=False),
+            row("separated", accuracy_test=0.99, status="separated"),
+            row("failed", accuracy_test=float("nan"), status="failed"),
+            row("fine", accuracy_test=0.9),
+        ]
+    )
+    assert selection.selected(table)["model_id"] == "fine"
+
+
+def test_differences_of_rounding_are_ties_and_the_simpler_model_wins():
+    """bc5: an unpenalized saga fit 'beat' lbfgs and statsmodels fits of the same model by
+    2e-12 in log-loss. Within 1e-9 they tie; then the stronger penalty wins."""
+    table = pd.DataFrame(
+        [
+            row("saga_none", solver="saga", penalty="none", C=math.inf, log_loss_test=0.3 - 2e-12),
+            row("lbfgs_C10", C=10.0, log_loss_test=0.3),
+            row(
+                "sm_mle",
+                library="statsmodels",
+                C=float("nan"),
+                regularized="none",
+                log_loss_test=0.3 + 1e-12,
+            ),
+            row("sm_l1", library="statsmodels", C=float("nan"), regularized="l1", alpha=0.5),
+        ]
+    )
+    order = list(selection.ranked(table)["model_id"])
+    assert order == ["sm_l1", "lbfgs_C10", "saga_none", "sm_mle"]  # C = 2, 10, inf, inf
+    # fewer nonzero coefficients break a tie in C
+    tied = pd.DataFrame([row("dense", C=1.0), row("sparse", C=1.0)])
+    assert selection.selected(tied, {"dense": 10, "sparse": 3})["model_id"] == "sparse"
+    # a real difference is not a tie
+    better = pd.DataFrame([row("a", C=0.1), row("b", C=10.0, accuracy_test=0.9 + 1e-6)])
+    assert selection.selected(better)["model_id"] == "b"
+
+
+def test_with_cv_the_test_rows_play_no_part_in_the_choice():
+    table = pd.DataFrame(
+        [
+            row(
+                "best_on_test",
+                C=1.0,
+                accuracy_test=0.99,
+                cv_accuracy_mean=0.90,
+                cv_accuracy_se=0.01,
+            ),
+            row(
+                "best_on_cv", C=0.1, accuracy_test=0.80, cv_accuracy_mean=0.95, cv_accuracy_se=0.01
+            ),
+            row("close", C=0.01, accuracy_test=0.85, cv_accuracy_mean=0.945, cv_accuracy_se=0.01),
+        ]
+    )
+    assert selection.selected(table)["model_id"] == "best_on_cv"
+    assert selection.one_se(table)["model_id"] == "close"  # 0.945 >= 0.95 - 0.01, smaller C
+    assert "test rows used once" in selection.protocol(table)
+    assert "optimistic" in selection.protocol(table.drop(columns="cv_accuracy_mean"))
+
+
+@pytest.mark.slow
+def test_cv_selection_separates_model_families_as_an_independent_computation_does():
+    """wine, saga with l1, ovr and multinomial: each family (every grid key but C) gets its own
+    best-mean and one-SE C. Recomputed here with scikit-learn alone: Pipeline(StandardScaler,
+    LogisticRegression) under cross_val_score on the training rows."""
+    from sklearn.datasets import load_wine
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold, cross_val_score, train_test_split
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from lrsweep.config import resolve_config
+    from lrsweep.fitting import fit_and_score, record_of
+    from lrsweep.preprocess import prepare_experiment
+    from lrsweep.tables import metrics_row
+
+    Cs = [0.1, 1.0, 10.0]
+    exp = {
+        "dataset": {"source": "sklearn", "name": "wine"},
+        "split": {"test_size": 0.25, "random_state": 0, "stratify": True},
+        "standardize": True,
+        "cv": {"folds": 5, "repeats": 1, "random_state": 0},
+        "sklearn": {
+            "solver": "saga",
+            "penalty": "l1",
+            "C": Cs,
+            "multi_class": ["ovr", "multinomial"],
+            "max_iter": 5000,
+        },
+    }
+    sweep = resolve_config({"sweep": "t", "experiments": {"w": exp}})
+    prepared = prepare_experiment("w", sweep["config"]["experiments"]["w"])
+    rows = []
+    for point in sweep["grids"]["w"]:
+        fitted = fit_and_score(prepared, point)
+        rows.append({"experiment": "w", **metrics_row(record_of(fitted, prepared))})
+    table = cv_selection(pd.DataFrame(rows)).set_index("multi_class")
+    assert set(table.index) == {"ovr", "multinomial"}
+
+    data = load_wine()
+    X_train, _, y_train, _ = train_test_split(
+        data.data, data.target, test_size=0.25, random_state=0, stratify=data.target
+    )
+    folds = StratifiedKFold(5, shuffle=True, random_state=0)
+    for mc in ("ovr", "multinomial"):
+        means, ses = [], []
+        for C in Cs:
+            model = LogisticRegression(
+                solver="saga", l1_ratio=1.0, C=C, max_iter=5000, random_state=0
+            )
+            if mc == "ovr":
+                model = OneVsRestClassifier(model)
+            scores = cross_val_score(
+                make_pipeline(StandardScaler(), model), X_train, y_train, cv=folds
+            )
+            means.append(scores.mean())
+            ses.append(scores.std(ddof=1) / np.sqrt(5))
+        best = int(np.argmax(means))
+        one_se = min(C for C, m in zip(Cs, means, strict=True) if m >= means[best] - ses[best])
+        assert table.loc[mc, "best_mean"] == pytest.approx(means[best], abs=1e-9)
+        assert table.loc[mc, "C_best_mean"] == Cs[best]
+        assert table.loc[mc, "C_one_se"] == one_se
