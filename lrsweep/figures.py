@@ -346,15 +346,20 @@ def plot_statsmodels_vs_sklearn(sm: pd.DataFrame, sk: pd.DataFrame, title: str, 
     sm = sm.set_index("term").loc[terms]
     fig, ax = plt.subplots(figsize=(7, max(3, 0.38 * len(terms) + 1.6)))
     y = np.arange(len(terms))
-    ax.errorbar(
-        sm["estimate"],
-        y,
-        xerr=[sm["estimate"] - sm["ci_low"], sm["ci_high"] - sm["estimate"]],
-        fmt="o",
-        color="black",
-        capsize=3,
-        label="statsmodels (95 % CI)",
-    )
+    if "ci_low" in sm and sm["ci_low"].notna().any():
+        ax.errorbar(
+            sm["estimate"],
+            y,
+            xerr=[sm["estimate"] - sm["ci_low"], sm["ci_high"] - sm["estimate"]],
+            fmt="o",
+            color="black",
+            capsize=3,
+            label="statsmodels (95 % CI)",
+        )
+    else:  # an L1 fit: no interval is valid after selection
+        ax.scatter(
+            sm["estimate"], y, color="black", zorder=3, label="statsmodels L1 (no valid interval)"
+        )
     for k, (model, rows) in enumerate(sk.groupby("model", sort=True)):
         rows = rows.set_index("term").reindex(terms)
         ax.scatter(
@@ -464,6 +469,17 @@ def draw_fit_figures(record: dict, coefs, prepared) -> dict[str, bytes]:
     return out
 
 
+def _sklearn_counterparts(row, sk_ok: pd.DataFrame) -> list[str]:
+    """The scikit-learn fits of the same model as a statsmodels fit: for an L1 fit the L1
+    fits at C = 1/alpha (the same objective), else the unpenalized fits (the same MLE)."""
+    if row.get("regularized") == "l1":
+        l1 = sk_ok[sk_ok["penalty"] == "l1"]
+        same = l1[np.isclose(l1["C"].astype(float), 1 / float(row["alpha"]))]
+        saga = same[same["solver"] == "saga"]  # liblinear penalizes its intercept too
+        return list((saga if len(saga) else same)["model_id"])
+    return list(sk_ok[sk_ok["penalty"] == "none"]["model_id"][:3])
+
+
 def draw_overview(experiment, metrics, coefs, proba_of, prepared, metric="roc_auc", n_roc=5):
     """The figures over an experiment's grid, as ``{file name: bytes}``: accuracy_vs_C, heatmap,
     gap (PNG and SVG), coef_paths, roc (two classes), and one statsmodels figure per
@@ -513,16 +529,8 @@ def draw_overview(experiment, metrics, coefs, proba_of, prepared, metric="roc_au
         sm = coefs[coefs["model_id"] == row["model_id"]]
         first = sm["class"].iloc[0]
         sm = sm[sm["class"] == first]
-        if len(classes) == 2 and len(sk_ok):
-            unpenalized = sk_ok[sk_ok["penalty"] == "none"]
-            chosen = (
-                (unpenalized if len(unpenalized) else sk_ok)
-                .sort_values("accuracy_test", ascending=False)
-                .head(3)["model_id"]
-            )
-            skc = coefs[coefs["model_id"].isin(chosen)].rename(columns={"model_id": "model"})
-        else:
-            skc = pd.DataFrame(columns=["term", "estimate", "model"])
+        chosen = _sklearn_counterparts(row, sk_ok) if len(classes) == 2 else []
+        skc = coefs[coefs["model_id"].isin(chosen)].rename(columns={"model_id": "model"})
         title = f"{experiment}: {fit_title(row)}" + (
             f" (class {first})" if len(classes) > 2 else ""
         )

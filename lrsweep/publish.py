@@ -19,6 +19,7 @@ import yaml
 
 from lrsweep.files import atomic_write_text, link_or_copy, remove_stale_temps, temp_name
 from lrsweep.keys import dumps
+from lrsweep.report import write_report
 from lrsweep.runner import (
     experiment_label,
     fit_entry,
@@ -147,6 +148,7 @@ def run_publish(params: dict, jobs: list[tuple[str, str, str]], outputs, n_jobs:
         )
         if params["figures"]:
             _figures(params, store, experiments, entries, metrics, staging, n_jobs, log)
+        write_report(staging, params["version"], params["sweep"], metrics, coefficients, board)
         for (name, model_id), (_, entry) in entries.items():
             for file in entry.names():
                 link_or_copy(entry.folder / file, staging / "fits" / name / model_id / file)

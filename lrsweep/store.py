@@ -147,7 +147,7 @@ class Store:
             raise LrsweepError(
                 f"{self.root} is not visible on this machine ({os.uname().nodename}): lrsweep's "
                 "jobs share their results through it, so results/ must be on a file system "
-                "shared by every node (README, \"Running on a cluster\")"
+                'shared by every node (README, "Running on a cluster")'
             )
 
     def folder(self, kind: str, key: str) -> Path:

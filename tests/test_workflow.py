@@ -146,16 +146,6 @@ def test_every_kind_of_figure_is_drawn(smoke_run):
     assert min(h, w) >= 600  # a 10 x 10 matrix stays readable
 
 
-def test_report_builds(smoke_run):
-    workdir, _ = smoke_run
-    proc = snakemake(workdir, "--report", "report.html")
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    html = (workdir / "report.html").read_text()
-    assert len(html) > 200_000
-    for needle in ["confusion+liblinear+l2+C0.05", "metrics.csv", "accuracy_vs_C", "heatmap"]:
-        assert needle in html
-
-
 def test_statsmodels_rows_and_agreement(smoke_run):
     workdir, _ = smoke_run
     out = version_dir(workdir)
