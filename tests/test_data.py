@@ -43,10 +43,24 @@ def test_csv_with_string_labels_and_all_features(csv):
     assert p.y_train.tolist() == [0, 1, 0, 1, 0, 1]
 
 
-def test_parquet(tmp_path):
-    frame(a=[1.0, 2, 3, 4], outcome=[0, 1, 0, 1]).to_parquet(tmp_path / "d.parquet")
-    p = prepare({"source": "parquet", "path": "d.parquet", "target": "outcome"}, root=tmp_path)
-    assert p.X_train.shape == (4, 1)
+def test_parquet_reads_as_the_same_table_in_csv_does(tmp_path):
+    rng = np.random.default_rng(0)
+    table = frame(
+        a=rng.normal(size=40),
+        b=rng.integers(0, 5, 40).astype(float),
+        job=rng.choice(["x", "y", "z"], 40),
+        outcome=rng.choice(["no", "yes"], 40),
+    )
+    table.to_parquet(tmp_path / "d.parquet")
+    table.to_csv(tmp_path / "d.csv", index=False)
+    split = {"test_size": 0.25, "random_state": 0, "stratify": True}
+    kw = dict(split=split, standardize=True, root=tmp_path, categorical=["job"])
+    p = prepare({"source": "parquet", "path": "d.parquet", "target": "outcome"}, **kw)
+    q = prepare({"source": "csv", "path": "d.csv", "target": "outcome"}, **kw)
+    assert p.feature_names == q.feature_names == ["a", "b", "job=x", "job=y", "job=z"]
+    assert p.classes == q.classes == ["no", "yes"]
+    np.testing.assert_allclose(p.X_train, q.X_train, rtol=1e-12)
+    np.testing.assert_array_equal(p.y_test, q.y_test)
 
 
 @pytest.mark.parametrize(
