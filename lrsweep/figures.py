@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 
 import matplotlib
 
@@ -29,25 +30,84 @@ METRIC_LABELS = {
 }
 
 
+#: Grid keys of ``sklearn:`` besides solver, penalty and C. A figure that drew fits differing
+#: only in one of these on one line or in one cell would merge them, so each one that varies
+#: in an experiment splits series and is named in labels (:func:`varying_keys`).
+VARIANT_KEYS = (
+    "class_weight",
+    "multi_class",
+    "l1_ratio",
+    "fit_intercept",
+    "max_iter",
+    "tol",
+    "random_state",
+)
+#: The value of each variant key that a one-fit title leaves unsaid, as the config's defaults
+#: (lrsweep.grid.SKLEARN_DEFAULTS, copied, not imported: the figures' store key covers only
+#: figures.py and selection.py). multi_class is recorded resolved: "binary" says nothing.
+TITLE_DEFAULTS = {
+    "class_weight": "none",
+    "multi_class": "binary",
+    "l1_ratio": None,
+    "fit_intercept": True,
+    "max_iter": 100.0,
+    "tol": 1e-4,
+    "random_state": 0.0,
+}
+
+
+def setting_value(value):
+    """A grid setting as one comparable Python value: metrics tables hold 1000.0 for 1000,
+    "True" or True, NaN or None for "not set", depending on how they were read."""
+    if value is None or isinstance(value, (list, dict)):
+        return value
+    try:
+        if pd.isna(value):
+            return None
+    except (TypeError, ValueError):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, str):
+        return {"True": True, "False": False, "": None, "None": None}.get(value, value)
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        return float(value)
+    return value
+
+
+def setting_text(key: str, value) -> str:
+    value = setting_value(value)
+    shown = f"{value:g}" if isinstance(value, float) else str(value)
+    return f"{key}={shown}"
+
+
+def fit_settings(row, keys=None) -> str:
+    """What a fit is, in words: library, solver, penalty, C and the other settings in
+    ``keys`` (default: those that differ from :data:`TITLE_DEFAULTS`, so that a one-fit
+    figure never hides that its fit was, say, class-weighted)."""
+    if row["library"] == "statsmodels":
+        return (
+            f"statsmodels L1, alpha={float(row['alpha']):g}"
+            if row.get("regularized") == "l1"
+            else f"statsmodels MLE ({row['method']})"
+        )
+    c = float(row["C"])
+    what = f"{row['solver']}, {row['penalty']}, C={'inf' if math.isinf(c) else f'{c:g}'}"
+    for key in VARIANT_KEYS if keys is None else keys:
+        value = setting_value(row.get(key))
+        if value is None or (keys is None and value == TITLE_DEFAULTS.get(key)):
+            continue
+        what += f", {setting_text(key, value)}"
+    return what
+
+
 def pair_label(row) -> str:
     return f"{row['solver']} / {row['penalty']}"
 
 
 def fit_title(row) -> str:
     """A one-line description of a fit: library, settings, test accuracy."""
-    if row["library"] == "statsmodels":
-        what = (
-            f"statsmodels L1, alpha={float(row['alpha']):g}"
-            if row.get("regularized") == "l1"
-            else f"statsmodels MLE ({row['method']})"
-        )
-    else:
-        c = float(row["C"])
-        what = f"{row['solver']}, {row['penalty']}, C={'inf' if math.isinf(c) else f'{c:g}'}"
-        l1_ratio = row.get("l1_ratio")
-        if isinstance(l1_ratio, float) and not math.isnan(l1_ratio):
-            what += f", l1_ratio={l1_ratio:g}"
-    return f"{what} — test accuracy {row['accuracy_test']:.4f}"
+    return f"{fit_settings(row)} — test accuracy {row['accuracy_test']:.4f}"
 
 
 def file_labels(row) -> dict:
@@ -70,29 +130,39 @@ def file_labels(row) -> dict:
 
 class ConfusionPainter:
     """Draws many confusion matrices with one figure: the artists are made once per class
-    count and only their data and text change (three times faster than a figure per fit)."""
+    count and only their data and text change (three times faster than a figure per fit).
+    The layout is computed once, with room for a title of :data:`TITLE_LINES` lines, so a
+    title is never cut off at the top edge whatever fit it describes."""
+
+    TITLE_LINES = 4
 
     def __init__(self, classes):
         self.k = k = len(classes)
         size = max(4.2, 0.55 * k + 2.2)
-        self.fig, ax = plt.subplots(figsize=(size + 1.0, size))
+        self.fig, ax = plt.subplots(figsize=(size + 1.0, size + 0.35))
         self.im = ax.imshow(np.zeros((k, k)), cmap="Blues", vmin=0, vmax=1)
         self.fig.colorbar(self.im, ax=ax, fraction=0.046, pad=0.04, label="rows")
         names = [str(c) for c in classes]
         rotate = 45 if max(map(len, names)) > 3 else 0
         ax.set_xticks(range(k), names, rotation=rotate, ha="right" if rotate else "center")
         ax.set_yticks(range(k), names)
-        ax.set_xlabel("Predicted")
-        ax.set_ylabel("Actual")
+        ax.set_xlabel("Predicted class")
+        ax.set_ylabel("Actual class")
         font = 11 if k <= 5 else 9
         self.texts = [
             [ax.text(j, i, "", ha="center", va="center", fontsize=font) for j in range(k)]
             for i in range(k)
         ]
-        self.title = ax.set_title("", fontsize=9)
-        self.fig.tight_layout(rect=(0, 0, 1, 0.97))
+        self.title = ax.set_title("\n".join(["Xg"] * self.TITLE_LINES), fontsize=9)
+        self.fig.tight_layout()
+        box = ax.get_position()  # centre the title on the figure (the colorbar shifts the axes)
+        self.title.set_x((0.5 - box.x0) / box.width)
+        # characters of a title line that fit the figure's width at fontsize 9
+        self.width = max(40, int(self.fig.get_figwidth() * 100 / 7.5))
 
-    def draw(self, cm, title: str, part: str = "test"):
+    def draw(self, cm, title: str, part: str = "test", accuracy: float | None = None):
+        """``title``: the fit's settings (wrapped onto two lines at most); the last line
+        names the rows and, when given, the accuracy on them."""
         cm = np.asarray(cm)
         top = max(1, int(cm.max()))
         self.im.set_data(cm)
@@ -101,7 +171,16 @@ class ConfusionPainter:
             for j in range(self.k):
                 self.texts[i][j].set_text(str(cm[i, j]))
                 self.texts[i][j].set_color("white" if cm[i, j] > top / 2 else "black")
-        self.title.set_text(f"{title}\nconfusion matrix, {part} rows")
+        keep = self.TITLE_LINES - 1
+        for size in (9, 7, 5):  # smaller print before a setting is left out
+            lines = textwrap.wrap(title, self.width * 9 // size) or [""]
+            if len(lines) <= keep:
+                break
+        self.title.set_fontsize(size)
+        last = f"confusion matrix of the {part} rows"
+        if accuracy is not None and not math.isnan(accuracy):
+            last += f", accuracy {accuracy:.4f}"
+        self.title.set_text("\n".join([*lines, last]))
         return self.fig
 
 
@@ -438,14 +517,15 @@ def draw_fit_figures(record: dict, coefs, prepared) -> dict[str, bytes]:
     """The figures of one fit, as PNG bytes: its confusion matrix (test rows; all rows for
     ``split: none``) and, for two classes and one or two features, the tutorial's figure."""
     row = _record_row(record)
-    names = list(prepared.class_names)
+    names = [str(n) for n in (record.get("class_names") or prepared.class_names)]
     part = "all" if prepared.meta.get("same_rows") else "test"
     painter = _PAINTERS.get(tuple(names))
     if painter is None:
         painter = _PAINTERS[tuple(names)] = ConfusionPainter(names)
     out = {
         "confusion.png": png_bytes(
-            painter.draw(record["confusion_test"], fit_title(row), part), close=False
+            painter.draw(record["confusion_test"], fit_settings(row), part, row["accuracy_test"]),
+            close=False,
         )
     }
     if len(names) == 2 and prepared.X_train.shape[1] <= 2 and coefs is not None:
@@ -523,8 +603,9 @@ def draw_overview(experiment, metrics, coefs, proba_of, prepared, metric="roc_au
             skc = coefs[coefs["model_id"].isin(chosen)].rename(columns={"model_id": "model"})
         else:
             skc = pd.DataFrame(columns=["term", "estimate", "model"])
+        first_name = sm["class_name"].iloc[0] if "class_name" in sm else first
         title = f"{experiment}: {fit_title(row)}" + (
-            f" (class {first})" if len(classes) > 2 else ""
+            f" (class {first_name})" if len(classes) > 2 else ""
         )
         out[f"statsmodels--{row['model_id']}.png"] = png_bytes(
             plot_statsmodels_vs_sklearn(sm, skc, title)

@@ -1,0 +1,110 @@
+"""What the figures show (not only that they are drawn): labels, series, scales, choices.
+
+Fast: small tables built by hand, or a few fits on bundled data; no workflow run."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import numpy as np
+
+from lrsweep import figures
+
+
+def inside_figure(fig, artist) -> bool:
+    """Whether ``artist`` is drawn wholly inside the figure (not cut off at an edge)."""
+    fig.canvas.draw()
+    box = artist.get_window_extent(fig.canvas.get_renderer())
+    return box.x0 >= 0 and box.y0 >= 0 and box.x1 <= fig.bbox.x1 and box.y1 <= fig.bbox.y1
+
+
+def sk_record(**settings) -> dict:
+    """A result.json of a two-class scikit-learn fit, as draw_fit_figures receives it."""
+    record = {
+        "library": "sklearn",
+        "model_id": "sk_lbfgs_l2_C0.1_cw-balanced_it1000_rs0",
+        "solver": "lbfgs",
+        "penalty": "l2",
+        "C": 0.1,
+        "l1_ratio": None,
+        "multi_class": "binary",
+        "class_weight": "balanced",
+        "fit_intercept": True,
+        "max_iter": 1000,
+        "tol": 1e-4,
+        "random_state": 0,
+        "status": "ok",
+        "classes": [0, 1],
+        "class_names": ["malignant", "benign"],
+        "confusion_test": [[38, 4], [0, 72]],
+        "scores": {"accuracy_test": 0.9649},
+    }
+    record.update(settings)
+    return record
+
+
+def prepared_two_classes(n_features: int = 5, same_rows: bool = False):
+    rng = np.random.default_rng(0)
+    return SimpleNamespace(
+        class_names=["malignant", "benign"],
+        X_train=rng.normal(size=(20, n_features)),
+        y_train=np.array([0, 1] * 10),
+        feature_names=[f"x{i}" for i in range(n_features)],
+        meta={"same_rows": same_rows},
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# 1. Confusion matrices
+
+
+def test_confusion_title_is_inside_the_figure_and_names_the_classes():
+    painter = figures.ConfusionPainter(["malignant", "benign"])
+    fig = painter.draw([[38, 4], [0, 72]], "lbfgs, l2, C=0.1, max_iter=1000", "test", 0.9649)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["malignant", "benign"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["malignant", "benign"]
+    assert painter.title.get_text().splitlines() == [
+        "lbfgs, l2, C=0.1, max_iter=1000",
+        "confusion matrix of the test rows, accuracy 0.9649",
+    ]
+    assert inside_figure(fig, painter.title)
+    long = ", ".join(f"setting_{i}=value_{i}" for i in range(12))
+    painter.draw([[1, 0], [0, 1]], long, "test", 1.0)
+    assert inside_figure(fig, painter.title)
+    assert "setting_11=value_11" in painter.title.get_text()  # wrapped, never dropped
+
+
+def test_fit_figures_use_the_record_class_names_and_settings():
+    figures._PAINTERS.clear()
+    out = figures.draw_fit_figures(sk_record(), None, prepared_two_classes())
+    assert set(out) == {"confusion.png"}
+    (painter,) = figures._PAINTERS.values()
+    labels = [t.get_text() for t in painter.fig.axes[0].get_xticklabels()]
+    assert labels == ["malignant", "benign"]
+    assert "class_weight=balanced" in painter.title.get_text()
+    assert "max_iter=1000" in painter.title.get_text()
+
+
+def test_fit_settings_names_what_differs_from_the_defaults():
+    row = figures._record_row(sk_record(class_weight="none", max_iter=100))
+    assert figures.fit_settings(row) == "lbfgs, l2, C=0.1"
+    row = figures._record_row(sk_record(fit_intercept=False, random_state=3, tol=1e-6))
+    assert figures.fit_settings(row) == (
+        "lbfgs, l2, C=0.1, class_weight=balanced, fit_intercept=False, max_iter=1000, "
+        "tol=1e-06, random_state=3"
+    )
+    # as read back from metrics.csv: floats and strings
+    assert (
+        figures.fit_settings(
+            {
+                **row,
+                "max_iter": 100.0,
+                "fit_intercept": "True",
+                "class_weight": "none",
+                "tol": 1e-4,
+                "random_state": 3.0,
+            }
+        )
+        == "lbfgs, l2, C=0.1, random_state=3"
+    )
