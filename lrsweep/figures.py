@@ -101,8 +101,33 @@ def fit_settings(row, keys=None) -> str:
     return what
 
 
-def pair_label(row) -> str:
-    return f"{row['solver']} / {row['penalty']}"
+def varying_keys(sk: pd.DataFrame) -> list[str]:
+    """The variant keys (:data:`VARIANT_KEYS`) that take several values among fits with the
+    same solver, penalty and C: drawn as one series, those fits would zig-zag on one line or
+    share one heatmap cell. (multi_class is recorded resolved, so liblinear's ovr beside
+    lbfgs' multinomial, which the solver already tells apart, does not count.)"""
+    keys = []
+    cells = [sk[c] for c in ("solver", "penalty", "C")]
+    for key in VARIANT_KEYS:
+        if key in sk and len(sk):
+            values = sk[key].map(lambda v: repr(setting_value(v)))
+            if (values.groupby(cells, dropna=False).nunique() > 1).any():
+                keys.append(key)
+    return keys
+
+
+def series_label(row, keys=()) -> str:
+    """A series of fits that differ only in C: solver / penalty and the varying keys."""
+    label = f"{row['solver']} / {row['penalty']}"
+    for key in keys:
+        if setting_value(row.get(key)) is not None:
+            label += f", {setting_text(key, row.get(key))}"
+    return label
+
+
+def series_title(sk: pd.DataFrame) -> str:
+    """The legend title of the series of ``sk``: what tells them apart."""
+    return ", ".join(["solver / penalty", *varying_keys(sk)])
 
 
 def fit_title(row) -> str:
@@ -260,10 +285,13 @@ def plot_roc(curves: list[tuple[str, np.ndarray, np.ndarray, float]], title: str
 
 
 def grid_table(metrics: pd.DataFrame) -> pd.DataFrame:
+    """The scikit-learn rows of an experiment with their ``series`` (:func:`series_label`:
+    solver / penalty and every other grid key that varies)."""
     sk = metrics[metrics["library"] == "sklearn"].copy()
     sk["C"] = sk["C"].astype(float)
     sk = sk[np.isfinite(sk["C"])]
-    sk["pair"] = sk.apply(pair_label, axis=1)
+    keys = varying_keys(sk)
+    sk["series"] = [series_label(row, keys) for row in sk.to_dict("records")]
     return sk
 
 
@@ -284,13 +312,13 @@ def _mark_missing(ax, rows: pd.DataFrame, y: float, color: str):
 
 
 def plot_metric_vs_C(sk: pd.DataFrame, metric: str, title: str):
-    """Test and train accuracy, and ``metric`` on test, against C, one line per pair."""
+    """Test and train accuracy, and ``metric`` on test, against C, one line per series."""
     panels = [("accuracy_test", "test accuracy"), ("accuracy_train", "train accuracy")]
     if metric != "accuracy":
         panels.append((f"{metric}_test", f"test {METRIC_LABELS.get(metric, metric)}"))
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4.3), sharex=True)
     for ax, (col, label) in zip(axes, panels, strict=True):
-        for i, (pair, rows) in enumerate(sk.groupby("pair", sort=True)):
+        for i, (pair, rows) in enumerate(sk.groupby("series", sort=True)):
             rows = rows.sort_values("C")
             ok = rows[rows["status"] == "ok"]
             color = f"C{i % 10}"
@@ -304,7 +332,7 @@ def plot_metric_vs_C(sk: pd.DataFrame, metric: str, title: str):
                 ax.scatter([], [], marker="x", color=color, label=f"{pair} (not fitted)")
         # skipped and failed points on the lower edge of the data's own range
         low_edge = ax.get_ylim()[0] if ax.lines else 0.0
-        for i, (_pair, rows) in enumerate(sk.groupby("pair", sort=True)):
+        for i, (_pair, rows) in enumerate(sk.groupby("series", sort=True)):
             _mark_missing(ax, rows, low_edge, f"C{i % 10}")
         ax.set_xscale("log")
         ax.set_xlabel("C (inverse regularization strength, log scale)")
@@ -317,7 +345,7 @@ def plot_metric_vs_C(sk: pd.DataFrame, metric: str, title: str):
         loc="lower center",
         ncol=min(6, max(1, len(labels))),
         fontsize=8,
-        title="solver / penalty (x: skipped, !: failed; bands: 95 % bootstrap intervals)",
+        title=f"{series_title(sk)} (x: skipped, !: failed; bands: 95 % bootstrap intervals)",
         title_fontsize=8,
     )
     fig.suptitle(title, fontsize=10)
@@ -328,7 +356,7 @@ def plot_metric_vs_C(sk: pd.DataFrame, metric: str, title: str):
 def plot_gap(sk: pd.DataFrame, title: str):
     """Train minus test accuracy against C: the tutorial's overfitting check."""
     fig, ax = plt.subplots(figsize=(6.5, 4.3))
-    for i, (pair, rows) in enumerate(sk.groupby("pair", sort=True)):
+    for i, (pair, rows) in enumerate(sk.groupby("series", sort=True)):
         ok = rows[rows["status"] == "ok"].sort_values("C")
         if len(ok):
             ax.plot(
@@ -345,7 +373,7 @@ def plot_gap(sk: pd.DataFrame, title: str):
     ax.set_ylabel("train accuracy - test accuracy")
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, title="solver / penalty", title_fontsize=8)
+    ax.legend(fontsize=8, title=series_title(sk), title_fontsize=8)
     fig.tight_layout()
     return fig
 
@@ -354,11 +382,11 @@ def plot_heatmap(sk: pd.DataFrame, metric: str, title: str):
     """Test ``metric`` over C × solver/penalty; skipped and failed cells are labelled."""
     col = f"{metric}_test"
     cs = sorted(sk["C"].unique())
-    pairs = sorted(sk["pair"].unique())
+    pairs = sorted(sk["series"].unique())
     values = np.full((len(pairs), len(cs)), np.nan)
     notes = np.full((len(pairs), len(cs)), "", dtype=object)
     for _, row in sk.iterrows():
-        i, j = pairs.index(row["pair"]), cs.index(row["C"])
+        i, j = pairs.index(row["series"]), cs.index(row["C"])
         if row["status"] == "ok" and col in row:
             values[i, j] = row[col]
         else:
@@ -380,14 +408,14 @@ def plot_heatmap(sk: pd.DataFrame, metric: str, title: str):
     ax.set_xticks(range(len(cs)), [f"{c:g}" for c in cs])
     ax.set_yticks(range(len(pairs)), pairs)
     ax.set_xlabel("C")
-    ax.set_ylabel("solver / penalty")
+    ax.set_ylabel(series_title(sk))
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
     return fig
 
 
 def plot_coef_paths(paths: dict[str, pd.DataFrame], title: str, top: int = 8):
-    """Coefficients against C, one panel per solver/penalty pair. ``paths[pair]`` has columns
+    """Coefficients against C, one panel per series (:func:`grid_table`). ``paths[series]`` has
     C, term, value (for several classes: the L2 norm of the term's coefficients)."""
     n = len(paths)
     cols = min(3, n)
@@ -475,13 +503,13 @@ def svg_bytes(fig) -> bytes:
 
 
 def coefficient_paths(coefs: pd.DataFrame, sk: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Per solver/penalty pair: C, term, value (binary: the estimate; more classes: the L2
+    """Per series: C, term, value (binary: the estimate; more classes: the L2
     norm of the term's coefficients across classes). The intercept is left out."""
-    ok = sk[sk["status"] == "ok"][["model_id", "C", "pair"]]
+    ok = sk[sk["status"] == "ok"][["model_id", "C", "series"]]
     table = coefs[coefs["term"] != "intercept"].merge(ok, on="model_id")
     multi = table.groupby("model_id")["class"].nunique().max() > 1 if len(table) else False
     out = {}
-    for pair, rows in table.groupby("pair"):
+    for pair, rows in table.groupby("series"):
         if rows["C"].nunique() < 2:
             continue
         if multi:

@@ -4,9 +4,13 @@ Fast: small tables built by hand, or a few fits on bundled data; no workflow run
 
 from __future__ import annotations
 
+import math
 from types import SimpleNamespace
 
+import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
+import pytest
 
 from lrsweep import figures
 
@@ -108,3 +112,105 @@ def test_fit_settings_names_what_differs_from_the_defaults():
         )
         == "lbfgs, l2, C=0.1, random_state=3"
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Metrics tables by hand
+
+
+def metrics_table(points: list[dict], experiment: str = "e") -> pd.DataFrame:
+    """metrics.csv rows of scikit-learn fits: defaults for what ``points`` leave out, and
+    made-up scores that differ between points (accuracy from the point's index)."""
+    rows = []
+    for i, point in enumerate(points):
+        row = {
+            "experiment": experiment,
+            "library": "sklearn",
+            "solver": "lbfgs",
+            "penalty": "l2",
+            "C": 1.0,
+            "l1_ratio": np.nan,
+            "multi_class": "binary",
+            "class_weight": "none",
+            "fit_intercept": True,
+            "max_iter": 100.0,
+            "tol": 1e-4,
+            "random_state": 0.0,
+            "method": np.nan,
+            "regularized": np.nan,
+            "alpha": np.nan,
+            "status": "ok",
+            "converged": True,
+            "positive_class": 1.0,
+            "accuracy_train": 0.9 + 0.001 * i,
+            "accuracy_test": 0.8 + 0.001 * i,
+            "roc_auc_test": 0.85 + 0.001 * i,
+            "log_loss_test": 0.4 - 0.001 * i,
+        }
+        row.update(point)
+        if row["penalty"] == "none":
+            row["C"] = math.inf
+        row.setdefault(
+            "model_id",
+            f"sk_{row['solver']}_{row['penalty']}_C{row['C']:g}_cw-{row['class_weight']}_{i}",
+        )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def grid(**lists) -> list[dict]:
+    """The Cartesian product of ``lists`` (key -> values), as the config's grid makes it."""
+    import itertools
+
+    keys = list(lists)
+    return [dict(zip(keys, values, strict=True)) for values in itertools.product(*lists.values())]
+
+
+def lines_by_label(ax) -> dict:
+    return {
+        line.get_label(): line for line in ax.get_lines() if not line.get_label().startswith("_")
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# 2. Every grid key that varies splits series
+
+
+def test_class_weight_grid_gives_one_series_per_weight():
+    metrics = metrics_table(grid(class_weight=["none", "balanced"], C=[0.1, 1.0, 10.0]))
+    sk = figures.grid_table(metrics)
+    assert figures.varying_keys(sk) == ["class_weight"]
+    fig = figures.plot_metric_vs_C(sk, "roc_auc", "t")
+    for ax in fig.axes:
+        lines = lines_by_label(ax)
+        assert set(lines) == {
+            "lbfgs / l2, class_weight=none",
+            "lbfgs / l2, class_weight=balanced",
+        }
+        for line in lines.values():  # one point per C, in order: no zig-zag
+            x = np.asarray(line.get_xdata(), dtype=float)
+            assert len(x) == 3 and np.all(np.diff(x) > 0)
+    test_acc = lines_by_label(fig.axes[0])["lbfgs / l2, class_weight=balanced"].get_ydata()
+    expected = metrics[metrics["class_weight"] == "balanced"].sort_values("C")["accuracy_test"]
+    assert list(test_acc) == pytest.approx(list(expected))
+    plt.close(fig)
+    fig = figures.plot_heatmap(sk, "roc_auc", "t")
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert len(labels) == 2 and all("class_weight=" in label for label in labels)
+    plt.close(fig)
+
+
+def test_multi_class_resolved_by_solver_does_not_split_series():
+    """liblinear's ovr beside lbfgs' multinomial: the solver tells those apart already."""
+    points = [
+        {"solver": s, "multi_class": mc, "C": c}
+        for s, mc in (("liblinear", "ovr"), ("lbfgs", "multinomial"))
+        for c in (0.1, 1.0)
+    ]
+    sk = figures.grid_table(metrics_table(points))
+    assert figures.varying_keys(sk) == []
+    assert sorted(sk["series"].unique()) == ["lbfgs / l2", "liblinear / l2"]
+    points = grid(multi_class=["ovr", "multinomial"], C=[0.1, 1.0], max_iter=[100, 1000])
+    sk = figures.grid_table(metrics_table(points))
+    assert figures.varying_keys(sk) == ["multi_class", "max_iter"]
+    assert sk["series"].nunique() == 4
