@@ -15,6 +15,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
@@ -286,22 +287,61 @@ def plot_roc(curves: list[tuple[str, np.ndarray, np.ndarray, float]], title: str
 
 def grid_table(metrics: pd.DataFrame) -> pd.DataFrame:
     """The scikit-learn rows of an experiment with their ``series`` (:func:`series_label`:
-    solver / penalty and every other grid key that varies)."""
+    solver / penalty and every other grid key that varies). Unpenalized fits (C = inf) stay:
+    :class:`CAxis` gives them a place of their own."""
     sk = metrics[metrics["library"] == "sklearn"].copy()
     sk["C"] = sk["C"].astype(float)
-    sk = sk[np.isfinite(sk["C"])]
+    sk = sk[sk["C"].notna()]
     keys = varying_keys(sk)
     sk["series"] = [series_label(row, keys) for row in sk.to_dict("records")]
     return sk
 
 
-def _mark_missing(ax, rows: pd.DataFrame, y: float, color: str):
+INF_LABEL = "none\n(C=∞)"
+
+
+class CAxis:
+    """Where each C goes on a log axis. C = inf (``penalty: none``) has no place on it, so it
+    gets one: a decade right of the largest finite C, past a dotted line, labelled
+    :data:`INF_LABEL`; without it unpenalized fits would be silently left out."""
+
+    def __init__(self, cs):
+        cs = np.asarray(list(cs), dtype=float)
+        self.finite = sorted(set(cs[np.isfinite(cs)].tolist()))
+        self.has_inf = bool(np.isinf(cs).any())
+        self.inf_x = self.finite[-1] * 10 if self.finite else 1.0
+
+    def x(self, cs) -> np.ndarray:
+        cs = np.asarray(cs, dtype=float)
+        return np.where(np.isinf(cs), self.inf_x, cs)
+
+    def format(self, ax, label: str = "C (inverse regularization strength, log scale)"):
+        ax.set_xscale("log")
+        ax.set_xlabel(label)
+        if not self.has_inf:
+            return
+        ticks = []
+        if self.finite:
+            ax.axvline(
+                math.sqrt(self.finite[-1] * self.inf_x), color="grey", lw=0.8, ls=(0, (2, 3))
+            )
+            low, high = math.log10(self.finite[0]), math.log10(self.finite[-1])
+            ticks = [10.0**k for k in range(math.ceil(low - 1e-9), math.floor(high + 1e-9) + 1)]
+            if len(ticks) < 2:
+                ticks = self.finite
+        ax.set_xticks([*ticks, self.inf_x], [*(f"{c:g}" for c in ticks), INF_LABEL])
+        ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
+        first = self.finite[0] if self.finite else self.inf_x
+        ax.set_xlim(first / 10**0.25, self.inf_x * 10**0.25)
+
+
+def _mark_missing(ax, rows: pd.DataFrame, y: float, color: str, caxis: CAxis):
     """Skipped (x) and failed (!) points drawn on the lower edge, so they are not silent."""
     for status, marker in (("skipped", "x"), ("failed", "$!$")):
         part = rows[rows["status"] == status]
         if len(part):
             ax.scatter(
-                part["C"],
+                caxis.x(part["C"]),
                 [y] * len(part),
                 marker=marker,
                 color=color,
@@ -311,11 +351,25 @@ def _mark_missing(ax, rows: pd.DataFrame, y: float, color: str):
             )
 
 
+def _plot_series(ax, x, y, style: str, color: str, label: str, low=None, high=None):
+    """One series against C, with its 95 % interval: a band, or error bars for a lone point
+    (an unpenalized fit: one point, at C = inf)."""
+    ax.plot(x, y, style, color=color, label=label, ms=5)
+    if low is None or not np.isfinite(np.asarray(low, dtype=float)).any():
+        return
+    if len(x) > 1:
+        ax.fill_between(x, low, high, color=color, alpha=0.12, lw=0)
+    else:
+        y = np.asarray(y, dtype=float)
+        ax.errorbar(x, y, yerr=[y - low, high - y], fmt="none", ecolor=color, capsize=3, lw=1)
+
+
 def plot_metric_vs_C(sk: pd.DataFrame, metric: str, title: str):
     """Test and train accuracy, and ``metric`` on test, against C, one line per series."""
     panels = [("accuracy_test", "test accuracy"), ("accuracy_train", "train accuracy")]
     if metric != "accuracy":
         panels.append((f"{metric}_test", f"test {METRIC_LABELS.get(metric, metric)}"))
+    caxis = CAxis(sk["C"])
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4.3), sharex=True)
     for ax, (col, label) in zip(axes, panels, strict=True):
         for i, (pair, rows) in enumerate(sk.groupby("series", sort=True)):
@@ -324,18 +378,16 @@ def plot_metric_vs_C(sk: pd.DataFrame, metric: str, title: str):
             color = f"C{i % 10}"
             style = PAIR_STYLES[i % len(PAIR_STYLES)]
             if len(ok) and col in ok:
-                ax.plot(ok["C"], ok[col], style, color=color, label=pair, ms=5)
                 low, high = f"{col}_ci_low", f"{col}_ci_high"
-                if low in ok and ok[low].notna().any():  # the 95 % bootstrap interval
-                    ax.fill_between(ok["C"], ok[low], ok[high], color=color, alpha=0.12, lw=0)
+                band = (ok[low], ok[high]) if low in ok else (None, None)
+                _plot_series(ax, caxis.x(ok["C"]), ok[col], style, color, pair, *band)
             else:
                 ax.scatter([], [], marker="x", color=color, label=f"{pair} (not fitted)")
         # skipped and failed points on the lower edge of the data's own range
         low_edge = ax.get_ylim()[0] if ax.lines else 0.0
         for i, (_pair, rows) in enumerate(sk.groupby("series", sort=True)):
-            _mark_missing(ax, rows, low_edge, f"C{i % 10}")
-        ax.set_xscale("log")
-        ax.set_xlabel("C (inverse regularization strength, log scale)")
+            _mark_missing(ax, rows, low_edge, f"C{i % 10}", caxis)
+        caxis.format(ax)
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
     handles, labels = axes[0].get_legend_handles_labels()
@@ -343,33 +395,34 @@ def plot_metric_vs_C(sk: pd.DataFrame, metric: str, title: str):
         handles,
         labels,
         loc="lower center",
-        ncol=min(6, max(1, len(labels))),
+        ncol=min(4, max(1, len(labels))),
         fontsize=8,
-        title=f"{series_title(sk)} (x: skipped, !: failed; bands: 95 % bootstrap intervals)",
+        title=f"{series_title(sk)} (x: skipped, !: failed; bands, bars: 95 % bootstrap intervals)",
         title_fontsize=8,
     )
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout(rect=(0, 0.12, 1, 0.95))
+    rows_of_legend = math.ceil(len(labels) / 4)
+    fig.tight_layout(rect=(0, min(0.45, 0.07 + 0.045 * rows_of_legend), 1, 0.95))
     return fig
 
 
 def plot_gap(sk: pd.DataFrame, title: str):
     """Train minus test accuracy against C: the tutorial's overfitting check."""
+    caxis = CAxis(sk["C"])
     fig, ax = plt.subplots(figsize=(6.5, 4.3))
     for i, (pair, rows) in enumerate(sk.groupby("series", sort=True)):
         ok = rows[rows["status"] == "ok"].sort_values("C")
         if len(ok):
-            ax.plot(
-                ok["C"],
+            _plot_series(
+                ax,
+                caxis.x(ok["C"]),
                 ok["accuracy_train"] - ok["accuracy_test"],
                 PAIR_STYLES[i % len(PAIR_STYLES)],
-                color=f"C{i % 10}",
-                label=pair,
-                ms=5,
+                f"C{i % 10}",
+                pair,
             )
     ax.axhline(0, color="grey", lw=1)
-    ax.set_xscale("log")
-    ax.set_xlabel("C (log scale)")
+    caxis.format(ax, "C (log scale)")
     ax.set_ylabel("train accuracy - test accuracy")
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
@@ -378,36 +431,53 @@ def plot_gap(sk: pd.DataFrame, title: str):
     return fig
 
 
-def plot_heatmap(sk: pd.DataFrame, metric: str, title: str):
-    """Test ``metric`` over C × solver/penalty; skipped and failed cells are labelled."""
+def heatmap_cells(sk: pd.DataFrame, metric: str):
+    """(rows, columns, values, notes) of the heatmap: a row per series, a column per C (C =
+    inf last, as ``penalty: none``); ``notes`` says skipped or failed, "" for a fitted cell
+    and None for a cell the grid does not have."""
     col = f"{metric}_test"
-    cs = sorted(sk["C"].unique())
-    pairs = sorted(sk["series"].unique())
-    values = np.full((len(pairs), len(cs)), np.nan)
-    notes = np.full((len(pairs), len(cs)), "", dtype=object)
-    for _, row in sk.iterrows():
-        i, j = pairs.index(row["series"]), cs.index(row["C"])
+    cs = sorted(sk["C"].unique())  # inf sorts last
+    series = sorted(sk["series"].unique())
+    values = np.full((len(series), len(cs)), np.nan)
+    notes = np.full((len(series), len(cs)), None, dtype=object)
+    for row in sk.to_dict("records"):
+        i, j = series.index(row["series"]), cs.index(row["C"])
         if row["status"] == "ok" and col in row:
             values[i, j] = row[col]
+            notes[i, j] = ""
         else:
             notes[i, j] = row["status"]
-    fig, ax = plt.subplots(figsize=(max(5, 0.9 * len(cs) + 2.5), max(2.5, 0.5 * len(pairs) + 1.8)))
-    cmap = plt.get_cmap("viridis").copy()
-    cmap.set_bad("#dddddd")
-    im = ax.imshow(np.ma.masked_invalid(values), cmap=cmap, aspect="auto")
+    return series, cs, values, notes
+
+
+def plot_heatmap(sk: pd.DataFrame, metric: str, title: str):
+    """Test ``metric`` over C × series; skipped and failed cells are labelled, the
+    unpenalized fits have the last column."""
+    series, cs, values, notes = heatmap_cells(sk, metric)
+    labels = [s.replace(", ", "\n", 1) for s in series]  # the varying keys on a second line
+    width = 0.9 * len(cs) + 2.8 + 0.065 * max(len(line) for s in labels for line in s.split("\n"))
+    lines = sum(s.count("\n") + 1 for s in labels)
+    fig, ax = plt.subplots(figsize=(max(5, width), max(2.5, 0.22 * lines + 0.15 * len(series) + 2)))
+    grey = np.where(np.array([[n not in (None, "") for n in r] for r in notes]), 0.0, np.nan)
+    ax.imshow(np.ma.masked_invalid(grey), cmap="Greys", vmin=-1, vmax=3, aspect="auto")
+    im = ax.imshow(np.ma.masked_invalid(values), cmap="viridis", aspect="auto")
     fig.colorbar(im, ax=ax, label=f"test {METRIC_LABELS.get(metric, metric)}")
     finite = values[np.isfinite(values)]
     mid = (finite.min() + finite.max()) / 2 if finite.size else 0
-    for i in range(len(pairs)):
+    for i in range(len(series)):
         for j in range(len(cs)):
+            if notes[i, j] is None:
+                continue
             text = notes[i, j] or f"{values[i, j]:.3f}"
             dark = np.isfinite(values[i, j]) and values[i, j] < mid
             ax.text(
                 j, i, text, ha="center", va="center", fontsize=8, color="white" if dark else "black"
             )
-    ax.set_xticks(range(len(cs)), [f"{c:g}" for c in cs])
-    ax.set_yticks(range(len(pairs)), pairs)
-    ax.set_xlabel("C")
+    ax.set_xticks(range(len(cs)), [INF_LABEL if math.isinf(c) else f"{c:g}" for c in cs])
+    if math.isinf(cs[-1]) and len(cs) > 1:
+        ax.axvline(len(cs) - 1.5, color="white", lw=4)
+    ax.set_yticks(range(len(series)), labels, fontsize=8)
+    ax.set_xlabel("C (blank: not in the grid)")
     ax.set_ylabel(series_title(sk))
     ax.set_title(title, fontsize=10)
     fig.tight_layout()
@@ -505,7 +575,7 @@ def svg_bytes(fig) -> bytes:
 def coefficient_paths(coefs: pd.DataFrame, sk: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Per series: C, term, value (binary: the estimate; more classes: the L2
     norm of the term's coefficients across classes). The intercept is left out."""
-    ok = sk[sk["status"] == "ok"][["model_id", "C", "series"]]
+    ok = sk[(sk["status"] == "ok") & np.isfinite(sk["C"])][["model_id", "C", "series"]]
     table = coefs[coefs["term"] != "intercept"].merge(ok, on="model_id")
     multi = table.groupby("model_id")["class"].nunique().max() > 1 if len(table) else False
     out = {}

@@ -214,3 +214,38 @@ def test_multi_class_resolved_by_solver_does_not_split_series():
     sk = figures.grid_table(metrics_table(points))
     assert figures.varying_keys(sk) == ["multi_class", "max_iter"]
     assert sk["series"].nunique() == 4
+
+
+# --------------------------------------------------------------------------------------------
+# 3. Unpenalized fits (C = inf) are shown
+
+
+def test_unpenalized_fits_have_a_labelled_place_right_of_the_log_axis():
+    points = grid(solver=["lbfgs"], penalty=["l2"], C=[0.01, 0.1, 1.0]) + [{"penalty": "none"}]
+    metrics = metrics_table(points)
+    sk = figures.grid_table(metrics)
+    assert sorted(sk["series"].unique()) == ["lbfgs / l2", "lbfgs / none"]
+    fig = figures.plot_metric_vs_C(sk, "roc_auc", "t")
+    ax = fig.axes[0]
+    (x,) = lines_by_label(ax)["lbfgs / none"].get_xdata()
+    assert x > 1.0 and x >= max(lines_by_label(ax)["lbfgs / l2"].get_xdata()) * 5
+    labels = dict(zip(ax.get_xticks(), (t.get_text() for t in ax.get_xticklabels()), strict=True))
+    assert labels[x] == figures.INF_LABEL
+    lo, hi = ax.get_xlim()
+    assert lo < 0.01 and x < hi
+    (y,) = lines_by_label(ax)["lbfgs / none"].get_ydata()
+    assert y == metrics.loc[metrics["penalty"] == "none", "accuracy_test"].item()
+    plt.close(fig)
+    fig = figures.plot_heatmap(sk, "roc_auc", "t")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()][-1] == figures.INF_LABEL
+    texts = {
+        (round(t.get_position()[0]), round(t.get_position()[1])): t.get_text() for t in ax.texts
+    }
+    auc = metrics.loc[metrics["penalty"] == "none", "roc_auc_test"].item()
+    assert texts[(3, 1)] == f"{auc:.3f}"  # row "lbfgs / none", column C = inf
+    assert (0, 1) not in texts  # the grid has no unpenalized fit at C = 0.01
+    plt.close(fig)
+    fig = figures.plot_gap(sk, "t")
+    assert len(lines_by_label(fig.axes[0])["lbfgs / none"].get_xdata()) == 1
+    plt.close(fig)
