@@ -20,6 +20,10 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 PAIR_STYLES = ["o-", "s--", "^-.", "D:", "v-", "P--", "X-.", "*:"]
+MARKERS = "osD^vPX*h<>p"
+LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1))]
+#: Two series closer than this share of an axis' height everywhere look like one line.
+COINCIDE = 0.005
 METRIC_LABELS = {
     "accuracy": "accuracy",
     "roc_auc": "ROC AUC",
@@ -351,83 +355,173 @@ def _mark_missing(ax, rows: pd.DataFrame, y: float, color: str, caxis: CAxis):
             )
 
 
-def _plot_series(ax, x, y, style: str, color: str, label: str, low=None, high=None):
+def series_styles(labels) -> dict[str, dict]:
+    """Plot keywords per series that keep every series visible where lines coincide: the
+    first drawn lowest, with the widest line and the largest marker, each next one narrower
+    and smaller on top of it, in its own colour, marker shape and dash pattern."""
+    labels = list(labels)
+    n = max(1, len(labels) - 1)
+    return {
+        label: {
+            "color": f"C{i % 10}",
+            "marker": MARKERS[i % len(MARKERS)],
+            "ls": LINESTYLES[i % len(LINESTYLES)],
+            "ms": 10 - 5.5 * i / n,
+            "lw": 2.8 - 1.6 * i / n,
+            "mec": "white",
+            "mew": 0.6,
+            "zorder": 2 + 0.01 * i,
+        }
+        for i, label in enumerate(labels)
+    }
+
+
+def coinciding(curves: dict[str, tuple], tol: float) -> set[frozenset]:
+    """Pairs of series drawn over each other: at the same x positions, every y within
+    ``tol``. ``curves``: label -> (x, y)."""
+    pairs = set()
+    items = [(k, np.asarray(x, float), np.asarray(y, float)) for k, (x, y) in curves.items()]
+    for i, (a, xa, ya) in enumerate(items):
+        for b, xb, yb in items[i + 1 :]:
+            if len(xa) == len(xb) and np.allclose(xa, xb) and np.all(np.abs(ya - yb) <= tol):
+                pairs.add(frozenset((a, b)))
+    return pairs
+
+
+def coinciding_groups(pairs: set[frozenset], order) -> list[list[str]]:
+    """The groups of series joined by ``pairs``, each in ``order``."""
+    group = {label: {label} for label in order}
+    for pair in pairs:
+        a, b = tuple(pair)
+        merged = group[a] | group[b]
+        for label in merged:
+            group[label] = merged
+    seen, out = set(), []
+    for label in order:
+        g = group[label]
+        if len(g) > 1 and label not in seen:
+            seen |= g
+            out.append([x for x in order if x in g])
+    return out
+
+
+def coinciding_note(panels: dict[str, list[list[str]]]) -> str:
+    """One line naming the series drawn over each other, and where: ``panels`` maps a
+    panel's name to its :func:`coinciding_groups`."""
+    where: dict[tuple, list[str]] = {}
+    for panel, groups in panels.items():
+        for group in groups:
+            where.setdefault(tuple(group), []).append(panel)
+    if not where:
+        return ""
+    parts = []
+    for group, names in where.items():
+        shown = (
+            ""
+            if len(panels) == 1
+            else (" (every panel)" if len(names) == len(panels) else f" ({', '.join(names)})")
+        )
+        parts.append(" = ".join(group) + shown)
+    return (
+        f"Drawn over each other (within {COINCIDE:.1%} of the axis height; the wider line is "
+        f"underneath): " + "; ".join(parts)
+    )
+
+
+def _plot_series(ax, x, y, style: dict, label: str, low=None, high=None):
     """One series against C, with its 95 % interval: a band, or error bars for a lone point
     (an unpenalized fit: one point, at C = inf)."""
-    ax.plot(x, y, style, color=color, label=label, ms=5)
+    ax.plot(x, y, label=label, **style)
     if low is None or not np.isfinite(np.asarray(low, dtype=float)).any():
         return
+    color = style["color"]
     if len(x) > 1:
-        ax.fill_between(x, low, high, color=color, alpha=0.12, lw=0)
+        ax.fill_between(x, low, high, color=color, alpha=0.10, lw=0)
     else:
         y = np.asarray(y, dtype=float)
         ax.errorbar(x, y, yerr=[y - low, high - y], fmt="none", ecolor=color, capsize=3, lw=1)
 
 
 def plot_metric_vs_C(sk: pd.DataFrame, metric: str, title: str):
-    """Test and train accuracy, and ``metric`` on test, against C, one line per series."""
+    """Test and train accuracy, and ``metric`` on test, against C, one line per series.
+    Series that coincide in every panel are named in a note under the legend."""
     panels = [("accuracy_test", "test accuracy"), ("accuracy_train", "train accuracy")]
     if metric != "accuracy":
         panels.append((f"{metric}_test", f"test {METRIC_LABELS.get(metric, metric)}"))
     caxis = CAxis(sk["C"])
+    groups = list(sk.groupby("series", sort=True))
+    styles = series_styles(label for label, _ in groups)
     fig, axes = plt.subplots(1, len(panels), figsize=(5 * len(panels), 4.3), sharex=True)
+    together = {}
     for ax, (col, label) in zip(axes, panels, strict=True):
-        for i, (pair, rows) in enumerate(sk.groupby("series", sort=True)):
+        curves = {}
+        for pair, rows in groups:
             rows = rows.sort_values("C")
             ok = rows[rows["status"] == "ok"]
-            color = f"C{i % 10}"
-            style = PAIR_STYLES[i % len(PAIR_STYLES)]
             if len(ok) and col in ok:
                 low, high = f"{col}_ci_low", f"{col}_ci_high"
                 band = (ok[low], ok[high]) if low in ok else (None, None)
-                _plot_series(ax, caxis.x(ok["C"]), ok[col], style, color, pair, *band)
+                _plot_series(ax, caxis.x(ok["C"]), ok[col], styles[pair], pair, *band)
+                curves[pair] = (caxis.x(ok["C"]), ok[col])
             else:
-                ax.scatter([], [], marker="x", color=color, label=f"{pair} (not fitted)")
+                ax.scatter(
+                    [], [], marker="x", color=styles[pair]["color"], label=f"{pair} (not fitted)"
+                )
         # skipped and failed points on the lower edge of the data's own range
-        low_edge = ax.get_ylim()[0] if ax.lines else 0.0
-        for i, (_pair, rows) in enumerate(sk.groupby("series", sort=True)):
-            _mark_missing(ax, rows, low_edge, f"C{i % 10}", caxis)
+        low_edge, high_edge = ax.get_ylim() if ax.lines else (0.0, 1.0)
+        for pair, rows in groups:
+            _mark_missing(ax, rows, low_edge, styles[pair]["color"], caxis)
+        pairs = coinciding(curves, COINCIDE * (high_edge - low_edge))
+        together[label] = coinciding_groups(pairs, [g for g, _ in groups])
         caxis.format(ax)
         ax.set_ylabel(label)
         ax.grid(alpha=0.3)
     handles, labels = axes[0].get_legend_handles_labels()
+    ncol = min(4, max(1, len(labels)))
     fig.legend(
         handles,
         labels,
         loc="lower center",
-        ncol=min(4, max(1, len(labels))),
+        bbox_to_anchor=(0.5, 0.03),
+        ncol=ncol,
         fontsize=8,
         title=f"{series_title(sk)} (x: skipped, !: failed; bands, bars: 95 % bootstrap intervals)",
         title_fontsize=8,
     )
+    note = coinciding_note(together)
+    if note:
+        fig.text(0.5, 0.005, note, ha="center", va="bottom", fontsize=7.5, wrap=True)
     fig.suptitle(title, fontsize=10)
-    rows_of_legend = math.ceil(len(labels) / 4)
-    fig.tight_layout(rect=(0, min(0.45, 0.07 + 0.045 * rows_of_legend), 1, 0.95))
+    rows_of_legend = math.ceil(len(labels) / ncol)
+    fig.tight_layout(rect=(0, min(0.45, 0.1 + 0.045 * rows_of_legend), 1, 0.95))
     return fig
 
 
 def plot_gap(sk: pd.DataFrame, title: str):
     """Train minus test accuracy against C: the tutorial's overfitting check."""
     caxis = CAxis(sk["C"])
-    fig, ax = plt.subplots(figsize=(6.5, 4.3))
-    for i, (pair, rows) in enumerate(sk.groupby("series", sort=True)):
+    groups = list(sk.groupby("series", sort=True))
+    styles = series_styles(label for label, _ in groups)
+    fig, ax = plt.subplots(figsize=(6.5, 4.6))
+    curves = {}
+    for pair, rows in groups:
         ok = rows[rows["status"] == "ok"].sort_values("C")
         if len(ok):
-            _plot_series(
-                ax,
-                caxis.x(ok["C"]),
-                ok["accuracy_train"] - ok["accuracy_test"],
-                PAIR_STYLES[i % len(PAIR_STYLES)],
-                f"C{i % 10}",
-                pair,
-            )
+            gap = ok["accuracy_train"] - ok["accuracy_test"]
+            _plot_series(ax, caxis.x(ok["C"]), gap, styles[pair], pair)
+            curves[pair] = (caxis.x(ok["C"]), gap)
     ax.axhline(0, color="grey", lw=1)
     caxis.format(ax, "C (log scale)")
     ax.set_ylabel("train accuracy - test accuracy")
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, title=series_title(sk), title_fontsize=8)
-    fig.tight_layout()
+    low, high = ax.get_ylim()
+    pairs = coinciding(curves, COINCIDE * (high - low))
+    note = coinciding_note({"gap": coinciding_groups(pairs, [g for g, _ in groups])})
+    if note:
+        fig.text(0.5, 0.005, note, ha="center", va="bottom", fontsize=7.5, wrap=True)
+    fig.tight_layout(rect=(0, 0.05 if note else 0, 1, 1))
     return fig
 
 

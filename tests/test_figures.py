@@ -249,3 +249,47 @@ def test_unpenalized_fits_have_a_labelled_place_right_of_the_log_axis():
     fig = figures.plot_gap(sk, "t")
     assert len(lines_by_label(fig.axes[0])["lbfgs / none"].get_xdata()) == 1
     plt.close(fig)
+
+
+# --------------------------------------------------------------------------------------------
+# 4. Lines that coincide stay visible
+
+
+def test_coinciding_series_are_drawn_distinctly_and_named():
+    points = grid(solver=["lbfgs", "saga"], C=[0.01, 0.1, 1.0])
+    metrics = metrics_table(points)
+    saga = metrics["solver"] == "saga"
+    for col in ("accuracy_train", "accuracy_test", "roc_auc_test"):  # saga equals lbfgs
+        metrics.loc[saga, col] = metrics.loc[~saga, col].to_numpy()
+    sk = figures.grid_table(metrics)
+    fig = figures.plot_metric_vs_C(sk, "roc_auc", "t")
+    lines = lines_by_label(fig.axes[0])
+    a, b = lines["lbfgs / l2"], lines["saga / l2"]
+    assert a.get_marker() != b.get_marker() and a.get_color() != b.get_color()
+    assert a.get_markersize() > b.get_markersize() and a.get_linewidth() > b.get_linewidth()
+    assert a.get_zorder() < b.get_zorder()  # the wider one underneath
+    notes = [t.get_text() for t in fig.texts]
+    assert any("lbfgs / l2 = saga / l2 (every panel)" in t for t in notes), notes
+    plt.close(fig)
+    metrics.loc[saga, "accuracy_test"] += 0.2  # apart in one panel only
+    fig = figures.plot_metric_vs_C(figures.grid_table(metrics), "roc_auc", "t")
+    notes = [t.get_text() for t in fig.texts]
+    assert any("saga / l2 (train accuracy, test ROC AUC)" in t for t in notes), notes
+    plt.close(fig)
+    metrics.loc[saga, ["accuracy_train", "roc_auc_test"]] -= 0.2
+    fig = figures.plot_metric_vs_C(figures.grid_table(metrics), "roc_auc", "t")
+    assert not any("Drawn over each other" in t.get_text() for t in fig.texts)
+    plt.close(fig)
+
+
+def test_coinciding_groups_join_pairs():
+    curves = {
+        "a": ([1, 2], [0.5, 0.6]),
+        "b": ([1, 2], [0.5, 0.6001]),
+        "c": ([1, 2], [0.5, 0.6002]),
+        "d": ([1, 2], [0.5, 0.7]),
+        "e": ([1, 3], [0.5, 0.6]),  # other positions: never the same line
+    }
+    pairs = figures.coinciding(curves, 0.00015)
+    assert pairs == {frozenset("ab"), frozenset("bc")}
+    assert figures.coinciding_groups(pairs, list("abcde")) == [["a", "b", "c"]]
