@@ -544,26 +544,81 @@ def heatmap_cells(sk: pd.DataFrame, metric: str):
     return series, cs, values, notes
 
 
+#: Metrics where lower is better (the rest: higher is better).
+LOWER_IS_BETTER = {"log_loss", "brier"}
+#: The span of each metric's heatmap colour scale, below the best value (above it, where lower
+#: is better). Fixed per metric so that a colour step means the same difference in every
+#: experiment: 0.05 of accuracy or AUC is a difference worth seeing; a plot-wide rescaling
+#: would paint 0.002 of noise over the whole scale and 0.96 like 0.999 beside a 0.5.
+HEATMAP_SPAN = {"log_loss": 0.1, "brier": 0.02}
+DEFAULT_SPAN = 0.05
+
+
+def heatmap_scale(values, metric: str) -> dict:
+    """The heatmap's colour scale: from the best value to :data:`HEATMAP_SPAN` below it (or
+    above, for a lower-is-better metric, with the colour map reversed so that the best is
+    always the brightest); values beyond share the end colour (the colorbar's arrow).
+    Returns vmin, vmax, cmap, extend and the caption that says so."""
+    values = np.asarray(values, dtype=float)
+    finite = values[np.isfinite(values)]
+    span = HEATMAP_SPAN.get(metric, DEFAULT_SPAN)
+    label = METRIC_LABELS.get(metric, metric)
+    if not finite.size:
+        return {"vmin": 0.0, "vmax": 1.0, "cmap": "viridis", "extend": "neither", "caption": ""}
+    if metric in LOWER_IS_BETTER:
+        best = float(finite.min())
+        vmin, vmax, cmap, side = best, best + span, "viridis_r", "max"
+        worse, beyond = "above", finite.max() > vmax
+    else:
+        best = float(finite.max())
+        vmin, vmax, cmap, side = best - span, best, "viridis", "min"
+        worse, beyond = "below", finite.min() < vmin
+    caption = (
+        f"Colour scale: fixed span of {span:g} {worse} the best {label} ({best:.3f}, brightest) "
+        f"to {vmin if side == 'min' else vmax:.3f}; "
+        + ("worse cells share the darkest colour." if beyond else "every cell is within it.")
+    )
+    return {
+        "vmin": vmin,
+        "vmax": vmax,
+        "cmap": cmap,
+        "extend": side if beyond else "neither",
+        "caption": caption,
+    }
+
+
 def plot_heatmap(sk: pd.DataFrame, metric: str, title: str):
     """Test ``metric`` over C × series; skipped and failed cells are labelled, the
-    unpenalized fits have the last column."""
+    unpenalized fits have the last column. Colours: :func:`heatmap_scale`."""
     series, cs, values, notes = heatmap_cells(sk, metric)
     labels = [s.replace(", ", "\n", 1) for s in series]  # the varying keys on a second line
     width = 0.9 * len(cs) + 2.8 + 0.065 * max(len(line) for s in labels for line in s.split("\n"))
     lines = sum(s.count("\n") + 1 for s in labels)
-    fig, ax = plt.subplots(figsize=(max(5, width), max(2.5, 0.22 * lines + 0.15 * len(series) + 2)))
+    height = max(2.5, 0.22 * lines + 0.15 * len(series) + 2.3)
+    fig, ax = plt.subplots(figsize=(max(5.5, width), height))
     grey = np.where(np.array([[n not in (None, "") for n in r] for r in notes]), 0.0, np.nan)
     ax.imshow(np.ma.masked_invalid(grey), cmap="Greys", vmin=-1, vmax=3, aspect="auto")
-    im = ax.imshow(np.ma.masked_invalid(values), cmap="viridis", aspect="auto")
-    fig.colorbar(im, ax=ax, label=f"test {METRIC_LABELS.get(metric, metric)}")
-    finite = values[np.isfinite(values)]
-    mid = (finite.min() + finite.max()) / 2 if finite.size else 0
+    scale = heatmap_scale(values, metric)
+    cmap = plt.get_cmap(scale["cmap"])
+    im = ax.imshow(
+        np.ma.masked_invalid(values),
+        cmap=cmap,
+        vmin=scale["vmin"],
+        vmax=scale["vmax"],
+        aspect="auto",
+    )
+    fig.colorbar(
+        im, ax=ax, label=f"test {METRIC_LABELS.get(metric, metric)}", extend=scale["extend"]
+    )
     for i in range(len(series)):
         for j in range(len(cs)):
             if notes[i, j] is None:
                 continue
             text = notes[i, j] or f"{values[i, j]:.3f}"
-            dark = np.isfinite(values[i, j]) and values[i, j] < mid
+            dark = False
+            if np.isfinite(values[i, j]):
+                r, g, b, _ = cmap(im.norm(values[i, j]))
+                dark = 0.299 * r + 0.587 * g + 0.114 * b < 0.5
             ax.text(
                 j, i, text, ha="center", va="center", fontsize=8, color="white" if dark else "black"
             )
@@ -574,7 +629,8 @@ def plot_heatmap(sk: pd.DataFrame, metric: str, title: str):
     ax.set_xlabel("C (blank: not in the grid)")
     ax.set_ylabel(series_title(sk))
     ax.set_title(title, fontsize=10)
-    fig.tight_layout()
+    fig.text(0.01, 0.01, scale["caption"], fontsize=7.5, va="bottom", wrap=True)
+    fig.tight_layout(rect=(0, 0.3 / height, 1, 1))
     return fig
 
 

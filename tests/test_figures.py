@@ -293,3 +293,38 @@ def test_coinciding_groups_join_pairs():
     pairs = figures.coinciding(curves, 0.00015)
     assert pairs == {frozenset("ab"), frozenset("bc")}
     assert figures.coinciding_groups(pairs, list("abcde")) == [["a", "b", "c"]]
+
+
+# --------------------------------------------------------------------------------------------
+# 5. Heatmap colours: a fixed span below the best, stated in the figure
+
+
+def heatmap_image(fig):
+    """The heatmap's colour image (the top one; a grey layer marks skipped cells)."""
+    return fig.axes[0].get_images()[-1]
+
+
+@pytest.mark.parametrize(
+    "spread, best", [(0.002, 0.680), (0.039, 0.999)]
+)  # synthetic's 0.002 of noise; digits' 0.96 .. 0.999
+def test_heatmap_colour_limits_are_the_best_and_a_fixed_span_below(spread, best):
+    metrics = metrics_table(grid(C=[0.01, 0.1, 1.0, 10.0]))
+    metrics["roc_auc_test"] = np.linspace(best - spread, best, len(metrics))
+    fig = figures.plot_heatmap(figures.grid_table(metrics), "roc_auc", "t")
+    assert heatmap_image(fig).get_clim() == pytest.approx((best - 0.05, best))
+    captions = " ".join(t.get_text() for t in fig.texts)
+    assert "fixed span of 0.05 below the best ROC AUC" in captions
+    plt.close(fig)
+
+
+def test_heatmap_lower_is_better_metric_is_reversed_and_extends_up():
+    metrics = metrics_table(grid(C=[0.01, 0.1, 1.0]))
+    metrics["log_loss_test"] = [0.30, 0.35, 0.9]
+    scale = figures.heatmap_scale(metrics["log_loss_test"], "log_loss")
+    assert (scale["vmin"], scale["vmax"]) == pytest.approx((0.30, 0.40))
+    assert scale["cmap"] == "viridis_r" and scale["extend"] == "max"
+    fig = figures.plot_heatmap(figures.grid_table(metrics), "log_loss", "t")
+    image = heatmap_image(fig)
+    assert image.get_clim() == pytest.approx((0.30, 0.40))
+    assert image.get_cmap().name == "viridis_r"
+    plt.close(fig)
