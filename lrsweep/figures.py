@@ -14,6 +14,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import matplotlib.lines  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
@@ -634,32 +635,69 @@ def plot_heatmap(sk: pd.DataFrame, metric: str, title: str):
     return fig
 
 
-def plot_coef_paths(paths: dict[str, pd.DataFrame], title: str, top: int = 8):
+def plot_coef_paths(paths: dict[str, pd.DataFrame], title: str, top: int = 10):
     """Coefficients against C, one panel per series (:func:`grid_table`). ``paths[series]`` has
-    C, term, value (for several classes: the L2 norm of the term's coefficients)."""
-    n = len(paths)
+    C, term, value (for several classes: the L2 norm of the term's coefficients).
+
+    The ``top`` terms of largest |value| in any panel are coloured, each with the same colour
+    in every panel, and named in one legend under the panels (a legend per panel would give a
+    term different colours in different panels and cover the lines); the others are grey."""
+    tables = sorted(paths.items())
+    strength = (
+        pd.concat([t[["term", "value"]] for _, t in tables])
+        .assign(value=lambda d: d["value"].abs())
+        .groupby("term", sort=True)["value"]
+        .max()
+    )
+    strongest = list(strength.sort_values(ascending=False, kind="stable").index[:top])
+    colors = {
+        term: plt.get_cmap("tab10" if top <= 10 else "tab20")(k) for k, term in enumerate(strongest)
+    }
+    n = len(tables)
     cols = min(3, n)
     rows_n = math.ceil(n / cols)
-    fig, axes = plt.subplots(rows_n, cols, figsize=(5.2 * cols, 3.8 * rows_n), squeeze=False)
-    for ax, (pair, table) in zip(axes.flat, sorted(paths.items()), strict=False):
+    legend_rows = math.ceil((len(strongest) + 1) / 6)
+    fig, axes = plt.subplots(
+        rows_n, cols, figsize=(5.2 * cols, 3.6 * rows_n + 0.6 + 0.25 * legend_rows), squeeze=False
+    )
+    for ax, (pair, table) in zip(axes.flat, tables, strict=False):
         wide = table.pivot_table(index="C", columns="term", values="value").sort_index()
-        strongest = wide.abs().max().sort_values(ascending=False).index[:top]
-        for term in wide.columns:
-            if term not in strongest:
-                ax.plot(wide.index, wide[term], color="#bbbbbb", lw=0.7)
-        for k, term in enumerate(strongest):
-            ax.plot(wide.index, wide[term], "-o", ms=3, lw=1.4, color=f"C{k % 10}", label=term)
+        others = [term for term in wide.columns if term not in colors]
+        if others:  # one call for all grey lines
+            ax.plot(wide.index, wide[others].to_numpy(), color="#bbbbbb", lw=0.7)
+        for term in strongest:
+            if term in wide:
+                ax.plot(wide.index, wide[term], "-o", ms=3, lw=1.4, color=colors[term])
         ax.axhline(0, color="grey", lw=0.8)
         ax.set_xscale("log")
         ax.set_xlabel("C (log scale)")
         ax.set_ylabel(table.attrs.get("ylabel", "coefficient"))
         ax.set_title(pair, fontsize=9)
-        ax.legend(fontsize=6, ncol=2, title=f"largest {len(strongest)} terms", title_fontsize=6)
         ax.grid(alpha=0.3)
     for ax in list(axes.flat)[n:]:
         ax.set_visible(False)
+    handles = [
+        matplotlib.lines.Line2D([], [], color=colors[t], marker="o", ms=4, lw=1.4, label=t)
+        for t in strongest
+    ]
+    n_other = len(strength) - len(strongest)
+    if n_other:
+        handles.append(
+            matplotlib.lines.Line2D([], [], color="#bbbbbb", lw=0.7, label=f"{n_other} other terms")
+        )
+    fig.legend(
+        handles=handles,
+        loc="lower center",
+        ncol=min(6, len(handles)),
+        fontsize=8,
+        title=f"the {len(strongest)} terms of largest |coefficient| in any panel "
+        "(one colour per term in every panel)",
+        title_fontsize=8,
+        frameon=False,
+    )
     fig.suptitle(title, fontsize=10)
-    fig.tight_layout(rect=(0, 0, 1, 0.96))
+    height = fig.get_figheight()
+    fig.tight_layout(rect=(0, (0.45 + 0.22 * legend_rows) / height, 1, 1 - 0.35 / height))
     return fig
 
 

@@ -328,3 +328,44 @@ def test_heatmap_lower_is_better_metric_is_reversed_and_extends_up():
     assert image.get_clim() == pytest.approx((0.30, 0.40))
     assert image.get_cmap().name == "viridis_r"
     plt.close(fig)
+
+
+# --------------------------------------------------------------------------------------------
+# 6. Coefficient paths: one colour per term, one legend outside the panels
+
+
+def test_coef_paths_colour_a_term_alike_in_every_panel_with_one_shared_legend():
+    cs = [0.01, 0.1, 1.0]
+    terms = [f"t{k}" for k in range(14)]
+    rng = np.random.default_rng(0)
+    paths = {
+        series: pd.DataFrame(
+            [
+                {"C": c, "term": t, "value": rng.normal() * (k + 1) * c}
+                for c in cs
+                for k, t in enumerate(terms)
+            ]
+        )
+        for series in ("lbfgs / l2", "saga / l1", "saga / l2")
+    }
+    # a term strong in one panel only: coloured (and alike) in all
+    paths["saga / l1"].loc[paths["saga / l1"]["term"] == "t0", "value"] = [50.0, 60.0, 70.0]
+    fig = figures.plot_coef_paths(paths, "t", top=5)
+    (legend,) = fig.legends
+    names = [t.get_text() for t in legend.get_texts()]
+    assert names[0] == "t0" and len(names) == 6 and names[-1] == "9 other terms"
+    assert all(t.get_fontsize() >= 8 for t in legend.get_texts())
+    colour = {h.get_label(): h.get_color() for h in legend.legend_handles}
+    assert len({str(c) for c in colour.values()}) == 6
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        assert ax.get_legend() is None
+        coloured = [line for line in ax.get_lines() if line.get_marker() == "o"]
+        assert len(coloured) == 5
+        for line, term in zip(coloured, names, strict=False):  # drawn in legend order
+            assert line.get_color() == colour[term]
+            table = paths[ax.get_title()]
+            expected = table[table["term"] == term].sort_values("C")["value"]
+            assert list(line.get_ydata()) == pytest.approx(list(expected))
+    plt.close(fig)
