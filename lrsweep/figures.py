@@ -20,6 +20,8 @@ import matplotlib.ticker  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
+from lrsweep import selection  # noqa: E402
+
 PAIR_STYLES = ["o-", "s--", "^-.", "D:", "v-", "P--", "X-.", "*:"]
 MARKERS = "osD^vPX*h<>p"
 LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1))]
@@ -266,22 +268,74 @@ def plot_tutorial(X, y, classes, intercept, coef, title, feature_names):
     return fig
 
 
-def plot_roc(curves: list[tuple[str, np.ndarray, np.ndarray, float]], title: str):
-    """``curves``: (label, fpr, tpr, auc) of the best few fits."""
-    fig, ax = plt.subplots(figsize=(6, 5))
-    for i, (label, fpr, tpr, auc) in enumerate(curves):
-        ax.plot(
-            fpr,
-            tpr,
-            PAIR_STYLES[i % len(PAIR_STYLES)][1:] or "-",
-            lw=1.8,
-            label=f"{label} (AUC {auc:.4f})",
-        )
+def curve_styles(n: int) -> list[dict]:
+    """Line keywords for ``n`` curves of ranked fits that may coincide: the first (the
+    selected fit) widest and lowest, each next narrower, dashed differently, drawn on top."""
+    return [
+        {
+            "color": f"C{i % 10}",
+            "ls": LINESTYLES[i % len(LINESTYLES)],
+            "lw": 4.0 - 2.6 * i / max(1, n - 1),
+            "zorder": 2 + 0.01 * i,
+        }
+        for i in range(n)
+    ]
+
+
+def _same_curves(curves, tol: float = COINCIDE) -> list[list[str]]:
+    """Groups of ROC/PR curves that coincide: on a common grid of x, every y within ``tol``.
+    ``curves``: (label, x, y) with x increasing."""
+    grid = np.linspace(0, 1, 201)
+    sampled = {}
+    for label, x, y in curves:
+        x, y = np.asarray(x, float), np.asarray(y, float)
+        order = np.argsort(x, kind="stable")
+        sampled[label] = (grid, np.interp(grid, x[order], y[order]))
+    return coinciding_groups(coinciding(sampled, tol), [c[0] for c in curves])
+
+
+def same_curves_note(same: list[list[str]]) -> str:
+    """The note naming curves that coincide (:func:`_same_curves`), by their rank ("#1 = #2")
+    when labelled so."""
+    if not same:
+        return ""
+    short = [
+        " = ".join(label.split(" ")[0] if label.startswith("#") else label for label in g)
+        for g in same
+    ]
+    return (
+        f"Identical curves (within {COINCIDE:.1%} everywhere; the wider is underneath): "
+        + "; ".join(short)
+    )
+
+
+def plot_roc(curves: list[tuple[str, np.ndarray, np.ndarray, float]], title: str, positive=""):
+    """``curves``: (label, fpr, tpr, auc) of the top-ranked fits, best first. Curves that
+    coincide are told apart by width and dash and named in a note; when all are good, an
+    inset magnifies the top-left corner where they differ."""
+    fig, ax = plt.subplots(figsize=(6.4, 6.6))
+    styles = curve_styles(len(curves))
+    for (label, fpr, tpr, auc), style in zip(curves, styles, strict=True):
+        ax.plot(fpr, tpr, label=f"{label} (AUC {auc:.4f})", **style)
     ax.plot([0, 1], [0, 1], color="grey", lw=1, ls=":", label="chance")
     ax.set_xlabel("false positive rate (1 - specificity)")
-    ax.set_ylabel("true positive rate (sensitivity)")
-    ax.set_title(title, fontsize=9)
-    ax.legend(fontsize=7, loc="lower right")
+    ax.set_ylabel("true positive rate (sensitivity)" + (f", positive class: {positive}"))
+    ax.set_title("\n".join(textwrap.fill(t, 80) for t in title.split("\n")), fontsize=9)
+    corner = [np.interp(0.02, fpr, tpr) for _, fpr, tpr, _ in curves]
+    same = _same_curves([(c[0], c[1], c[2]) for c in curves])
+    all_same = len(same) == 1 and len(same[0]) == len(curves)
+    if curves and min(corner) >= 0.5 and not all_same:  # good curves that differ up there
+        low = max(0.0, math.floor((min(corner) - 0.05) * 20) / 20)
+        inset = ax.inset_axes([0.38, 0.08, 0.58, 0.52])
+        for (_, fpr, tpr, _), style in zip(curves, styles, strict=True):
+            inset.plot(fpr, tpr, **style)
+        inset.set_xlim(-0.005, 0.25)
+        inset.set_ylim(low, 1.005)
+        inset.set_title("top-left corner, magnified", fontsize=7)
+        inset.tick_params(labelsize=7)
+        inset.grid(alpha=0.3)
+    ax.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=1)
+    add_note(fig, same_curves_note(same))
     fig.tight_layout()
     return fig
 
@@ -429,6 +483,17 @@ def coinciding_note(panels: dict[str, list[list[str]]]) -> str:
     )
 
 
+def add_note(fig, text: str, fontsize: float = 7.5) -> float:
+    """``text`` wrapped to the figure's width at its bottom edge; returns the height it takes
+    as a fraction of the figure (the room a layout must leave under the axes)."""
+    if not text:
+        return 0.0
+    width = max(30, int(fig.get_figwidth() * 100 / (0.62 * fontsize * 100 / 72)))
+    lines = textwrap.wrap(text, width)
+    fig.text(0.5, 0.008, "\n".join(lines), ha="center", va="bottom", fontsize=fontsize)
+    return (len(lines) * fontsize * 1.25 / 72 + 0.05) / fig.get_figheight()
+
+
 def _plot_series(ax, x, y, style: dict, label: str, low=None, high=None):
     """One series against C, with its 95 % interval: a band, or error bars for a lone point
     (an unpenalized fit: one point, at C = inf)."""
@@ -483,18 +548,16 @@ def plot_metric_vs_C(sk: pd.DataFrame, metric: str, title: str):
         handles,
         labels,
         loc="lower center",
-        bbox_to_anchor=(0.5, 0.03),
         ncol=ncol,
         fontsize=8,
         title=f"{series_title(sk)} (x: skipped, !: failed; bands, bars: 95 % bootstrap intervals)",
         title_fontsize=8,
     )
-    note = coinciding_note(together)
-    if note:
-        fig.text(0.5, 0.005, note, ha="center", va="bottom", fontsize=7.5, wrap=True)
+    room = add_note(fig, coinciding_note(together))
+    fig.legends[0].set_bbox_to_anchor((0.5, room))
     fig.suptitle(title, fontsize=10)
     rows_of_legend = math.ceil(len(labels) / ncol)
-    fig.tight_layout(rect=(0, min(0.45, 0.1 + 0.045 * rows_of_legend), 1, 0.95))
+    fig.tight_layout(rect=(0, min(0.5, room + 0.07 + 0.045 * rows_of_legend), 1, 0.95))
     return fig
 
 
@@ -519,10 +582,8 @@ def plot_gap(sk: pd.DataFrame, title: str):
     ax.legend(fontsize=8, title=series_title(sk), title_fontsize=8)
     low, high = ax.get_ylim()
     pairs = coinciding(curves, COINCIDE * (high - low))
-    note = coinciding_note({"gap": coinciding_groups(pairs, [g for g, _ in groups])})
-    if note:
-        fig.text(0.5, 0.005, note, ha="center", va="bottom", fontsize=7.5, wrap=True)
-    fig.tight_layout(rect=(0, 0.05 if note else 0, 1, 1))
+    room = add_note(fig, coinciding_note({"gap": coinciding_groups(pairs, [g for g, _ in groups])}))
+    fig.tight_layout(rect=(0, room, 1, 1))
     return fig
 
 
@@ -830,6 +891,29 @@ def draw_fit_figures(record: dict, coefs, prepared) -> dict[str, bytes]:
     return out
 
 
+def top_fits(metrics: pd.DataFrame, coefs: pd.DataFrame) -> pd.DataFrame:
+    """The experiment's fits best first by :func:`lrsweep.selection.ranked`, the rule of the
+    leaderboard (only converged fits; ties to the simpler model), so that "the best" in a
+    figure is the leaderboard's best."""
+    coefs = coefs if coefs is not None and len(coefs) else pd.DataFrame()
+    nonzero = selection.nonzero_counts(coefs) if len(coefs) else {}
+    return selection.ranked(metrics, nonzero=nonzero)
+
+
+def fit_label(row, varying=()) -> str:
+    """A fit in a legend: its series' settings (solver, penalty, C, the varying keys)."""
+    if row["library"] == "statsmodels":
+        return fit_settings(row)
+    return fit_settings(row, keys=varying)
+
+
+def _positive(ranked: pd.DataFrame) -> int:
+    """The index of the class the two-class scores call positive (the config's
+    ``positive_class``; 1 when unset)."""
+    value = ranked["positive_class"].iloc[0] if "positive_class" in ranked else None
+    return 1 if value is None or pd.isna(value) else int(value)
+
+
 def draw_overview(experiment, metrics, coefs, proba_of, prepared, metric="roc_auc", n_roc=5):
     """The figures over an experiment's grid, as ``{file name: bytes}``: accuracy_vs_C, heatmap,
     gap (PNG and SVG), coef_paths, roc (two classes), and one statsmodels figure per
@@ -859,17 +943,26 @@ def draw_overview(experiment, metrics, coefs, proba_of, prepared, metric="roc_au
         if paths:
             keep("coef_paths", plot_coef_paths(paths, f"{experiment}: coefficient paths"))
 
-    if len(classes) == 2 and len(ok):
-        best = ok.sort_values("roc_auc_test", ascending=False).head(n_roc)
+    ranked = top_fits(metrics, coefs)
+    varying = varying_keys(sk) if len(sk) else []
+    labels = {
+        row["model_id"]: f"#{k + 1}{' (selected)' if k == 0 else ''} {fit_label(row, varying)}"
+        for k, row in enumerate(ranked.to_dict("records"))
+    }
+    if len(classes) == 2 and len(ranked):
         y = np.asarray(prepared.y_test)
+        positive = _positive(ranked)
         curves = []
-        for _, row in best.iterrows():
-            fpr, tpr, _ = roc_curve(y, proba_of(row["model_id"])[:, 1])
-            curves.append((row["model_id"], fpr, tpr, row["roc_auc_test"]))
+        for row in ranked.head(n_roc).to_dict("records"):
+            fpr, tpr, _ = roc_curve(y == positive, proba_of(row["model_id"])[:, positive])
+            curves.append((labels[row["model_id"]], fpr, tpr, row["roc_auc_test"]))
         keep(
             "roc",
             plot_roc(
-                curves, f"{experiment}: ROC curves of the best {len(curves)} fits ({part} rows)"
+                curves,
+                f"{experiment}: ROC curves of the {len(curves)} top-ranked fits ({part} rows)\n"
+                f"ranked by the leaderboard's rule: {selection.protocol(metrics)}",
+                classes[positive],
             ),
         )
 
@@ -881,11 +974,8 @@ def draw_overview(experiment, metrics, coefs, proba_of, prepared, metric="roc_au
         sm = sm[sm["class"] == first]
         if len(classes) == 2 and len(sk_ok):
             unpenalized = sk_ok[sk_ok["penalty"] == "none"]
-            chosen = (
-                (unpenalized if len(unpenalized) else sk_ok)
-                .sort_values("accuracy_test", ascending=False)
-                .head(3)["model_id"]
-            )
+            pool = unpenalized if len(unpenalized) else sk_ok
+            chosen = top_fits(pool, coefs).head(3)["model_id"]  # the leaderboard's rule
             skc = coefs[coefs["model_id"].isin(chosen)].rename(columns={"model_id": "model"})
         else:
             skc = pd.DataFrame(columns=["term", "estimate", "model"])

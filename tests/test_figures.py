@@ -369,3 +369,75 @@ def test_coef_paths_colour_a_term_alike_in_every_panel_with_one_shared_legend():
             expected = table[table["term"] == term].sort_values("C")["value"]
             assert list(line.get_ydata()) == pytest.approx(list(expected))
     plt.close(fig)
+
+
+# --------------------------------------------------------------------------------------------
+# 7. ROC: the top fits by the selection rule, told apart
+
+
+def two_class_experiment(n_fits: int = 6, n_test: int = 200):
+    """metrics, coefficients, probabilities and light prepared data of a made-up two-class
+    experiment whose fits rank differently by AUC than by the selection rule."""
+    rng = np.random.default_rng(1)
+    y = (rng.random(n_test) < 0.6).astype(int)
+    metrics = metrics_table(grid(C=[10.0**k for k in range(-n_fits + 2, 2)]))
+    probas = {}
+    for i, row in metrics.iterrows():
+        noise = 0.3 + 0.1 * i
+        p = np.clip(0.5 + (y - 0.5) * 0.6 + rng.normal(0, noise, n_test), 0.001, 0.999)
+        probas[row["model_id"]] = np.column_stack([1 - p, p])
+    metrics["roc_auc_test"] = np.linspace(0.99, 0.80, len(metrics))  # AUC: first best
+    metrics["accuracy_test"] = np.linspace(0.80, 0.90, len(metrics))  # accuracy: last best
+    metrics.loc[len(metrics) - 1, "converged"] = False  # never chosen
+    coefs = pd.DataFrame(
+        [
+            {"model_id": m, "class": 1, "term": t, "estimate": 0.1, "class_name": "yes"}
+            for m in metrics["model_id"]
+            for t in ("intercept", "x0")
+        ]
+    )
+    prepared = SimpleNamespace(class_names=["no", "yes"], meta={"same_rows": False}, y_test=y)
+    return metrics, coefs, probas, prepared
+
+
+def test_roc_curves_are_the_top_fits_by_the_selection_rule(monkeypatch):
+    from sklearn.metrics import roc_curve
+
+    from lrsweep.selection import ranked
+
+    metrics, coefs, probas, prepared = two_class_experiment()
+    drawn = {}
+
+    def spy(curves, title, positive=""):
+        drawn.update(curves=curves, title=title, positive=positive)
+        return plt.figure()
+
+    monkeypatch.setattr(figures, "plot_roc", spy)
+    out = figures.draw_overview("e", metrics, coefs, probas.__getitem__, prepared, n_roc=3)
+    assert {"roc.png", "roc.svg"} <= set(out)
+    expected = ranked(metrics).head(3)
+    assert list(expected["model_id"]) == list(metrics["model_id"].iloc[-2:-5:-1])
+    assert len(drawn["curves"]) == 3 and drawn["positive"] == "yes"
+    for (label, fpr, tpr, auc), row in zip(
+        drawn["curves"], expected.to_dict("records"), strict=True
+    ):
+        assert auc == row["roc_auc_test"]
+        assert f"C={row['C']:g}" in label
+        want = roc_curve(prepared.y_test, probas[row["model_id"]][:, 1])
+        assert np.array_equal(fpr, want[0]) and np.array_equal(tpr, want[1])
+    assert drawn["curves"][0][0].startswith("#1 (selected)")
+    assert "leaderboard" in drawn["title"]
+
+
+def test_roc_tells_coinciding_curves_apart_and_names_them():
+    fpr, tpr = np.array([0, 0.1, 1.0]), np.array([0, 0.9, 1.0])
+    curves = [("#1 a", fpr, tpr, 0.95), ("#2 b", fpr, tpr, 0.95), ("#3 c", fpr, tpr**2, 0.9)]
+    fig = figures.plot_roc(curves, "t", "yes")
+    ax = fig.axes[0]
+    lines = [line for line in ax.get_lines() if line.get_label().startswith("#")]
+    assert len({line.get_linestyle() for line in lines}) == 3
+    assert lines[0].get_linewidth() > lines[1].get_linewidth() > lines[2].get_linewidth()
+    assert "positive class: yes" in ax.get_ylabel()
+    notes = " ".join(t.get_text() for t in fig.texts)
+    assert "#1 = #2" in notes and "#3" not in notes
+    plt.close(fig)
