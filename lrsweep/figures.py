@@ -217,10 +217,13 @@ class ConfusionPainter:
         return self.fig
 
 
-def plot_tutorial(X, y, classes, intercept, coef, title, feature_names):
+def plot_tutorial(X, y, classes, intercept, coef, title, feature_names, rows="training rows"):
     """One feature: observations, p(x), f(x), the 0.5 threshold, misclassified points.
-    Two features: observations by class and the decision line p = 0.5."""
+    Two features: observations by class and the decision line p = 0.5. ``X``, ``y`` are the
+    rows the fit learned from; ``rows`` says which they are (title and legend), so that the
+    points are not taken for the test rows the scores are computed on."""
     X, y = np.asarray(X), np.asarray(y)
+    title = f"{title}\n{len(y)} {rows} shown"
     coef = np.asarray(coef, dtype=float)
     if X.shape[1] == 1:
         fig, ax = plt.subplots(figsize=(7, 4.5))
@@ -255,7 +258,7 @@ def plot_tutorial(X, y, classes, intercept, coef, title, feature_names):
     else:
         fig, ax = plt.subplots(figsize=(6, 5))
         for c in np.unique(y):
-            ax.scatter(X[y == c, 0], X[y == c, 1], label=f"class {classes[c]}", s=25)
+            ax.scatter(X[y == c, 0], X[y == c, 1], label=f"class {classes[c]} (training)", s=25)
         xs = np.linspace(X[:, 0].min(), X[:, 0].max(), 100)
         if abs(coef[1]) > 1e-12:
             ax.plot(xs, -(intercept + coef[0] * xs) / coef[1], "k--", label="p = 0.5")
@@ -886,6 +889,7 @@ def draw_fit_figures(record: dict, coefs, prepared) -> dict[str, bytes]:
                 [est[t] for t in prepared.feature_names],
                 fit_title(row),
                 prepared.feature_names,
+                "training rows (= all rows, split: none)" if part == "all" else "training rows",
             )
         )
     return out

@@ -441,3 +441,31 @@ def test_roc_tells_coinciding_curves_apart_and_names_them():
     notes = " ".join(t.get_text() for t in fig.texts)
     assert "#1 = #2" in notes and "#3" not in notes
     plt.close(fig)
+
+
+# --------------------------------------------------------------------------------------------
+# 8. The tutorial figure says which rows it shows
+
+
+@pytest.mark.parametrize("same_rows", [False, True])
+def test_tutorial_figure_says_it_plots_the_training_rows(same_rows, monkeypatch):
+    drawn = {}
+    original = figures.plot_tutorial
+
+    def spy(*args):
+        drawn["fig"] = fig = original(*args)
+        return fig
+
+    monkeypatch.setattr(figures, "plot_tutorial", spy)
+    monkeypatch.setattr(figures, "png_bytes", lambda fig, close=True: b"png")
+    prepared = prepared_two_classes(n_features=2, same_rows=same_rows)
+    coefs = pd.DataFrame({"term": ["intercept", "x0", "x1"], "estimate": [0.1, 1.0, -1.0]})
+    out = figures.draw_fit_figures(sk_record(), coefs, prepared)
+    assert set(out) == {"confusion.png", "tutorial.png"}
+    ax = drawn["fig"].axes[0]
+    title = ax.get_title()
+    assert "20 training rows" in title
+    assert ("all rows" in title) == same_rows
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "class malignant (training)" in labels and "class benign (training)" in labels
+    plt.close(drawn["fig"])
