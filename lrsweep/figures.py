@@ -323,7 +323,7 @@ def plot_roc(curves: list[tuple[str, np.ndarray, np.ndarray, float]], title: str
     ax.plot([0, 1], [0, 1], color="grey", lw=1, ls=":", label="chance")
     ax.set_xlabel("false positive rate (1 - specificity)")
     ax.set_ylabel("true positive rate (sensitivity)" + (f", positive class: {positive}"))
-    ax.set_title("\n".join(textwrap.fill(t, 80) for t in title.split("\n")), fontsize=9)
+    ax.set_title(_wrap(title), fontsize=9)
     corner = [np.interp(0.02, fpr, tpr) for _, fpr, tpr, _ in curves]
     same = _same_curves([(c[0], c[1], c[2]) for c in curves])
     all_same = len(same) == 1 and len(same[0]) == len(curves)
@@ -339,6 +339,130 @@ def plot_roc(curves: list[tuple[str, np.ndarray, np.ndarray, float]], title: str
         inset.grid(alpha=0.3)
     ax.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=1)
     add_note(fig, same_curves_note(same))
+    fig.tight_layout()
+    return fig
+
+
+def calibration_bins(n_rows: int) -> int:
+    """Equal-width bins of a reliability diagram: ten, or five for fewer than 100 rows (so
+    that a bin holds more than a handful of rows)."""
+    return 10 if n_rows >= 100 else 5
+
+
+def reliability(truth, prob, n_bins: int):
+    """(observed frequency, mean predicted probability) per non-empty bin of equal width:
+    :func:`sklearn.calibration.calibration_curve` with ``strategy="uniform"``."""
+    from sklearn.calibration import calibration_curve
+
+    return calibration_curve(np.asarray(truth, dtype=int), prob, n_bins=n_bins, strategy="uniform")
+
+
+def brier(truth, prob) -> float:
+    """Mean squared difference between the predicted probability and the 0/1 outcome."""
+    return float(np.mean((np.asarray(prob, float) - np.asarray(truth, float)) ** 2))
+
+
+def _reliability_axes(ax, positive: str):
+    ax.plot([0, 1], [0, 1], color="grey", lw=1, ls=":", label="perfectly calibrated")
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_aspect("equal", adjustable="box")
+    ax.set_ylabel(f"observed frequency of class {positive}")
+    ax.grid(alpha=0.3)
+
+
+def plot_calibration(curves, title: str, positive: str, n_bins: int):
+    """A reliability diagram of the top-ranked fits (two classes). ``curves``: (label,
+    probabilities of ``positive``, 0/1 truth), best first. Above: observed frequency against
+    mean predicted probability per bin, with the diagonal; the Brier score in the legend.
+    Below: how many rows each bin holds (a point of few rows says little)."""
+    fig, (ax, hist) = plt.subplots(
+        2, 1, figsize=(6.4, 8.2), gridspec_kw={"height_ratios": [3.2, 1]}, layout=None
+    )
+    _reliability_axes(ax, positive)
+    styles = curve_styles(len(curves))
+    edges = np.linspace(0, 1, n_bins + 1)
+    for i, ((label, prob, truth), style) in enumerate(zip(curves, styles, strict=True)):
+        observed, predicted = reliability(truth, prob, n_bins)
+        ax.plot(
+            predicted,
+            observed,
+            marker=MARKERS[i % len(MARKERS)],
+            ms=9 - 1.5 * i,
+            mec="white",
+            mew=0.6,
+            label=f"{label} (Brier {brier(truth, prob):.4f})",
+            **style,
+        )
+        hist.hist(
+            prob,
+            bins=edges,
+            histtype="step",
+            color=style["color"],
+            ls=style["ls"],
+            lw=max(1.0, style["lw"] * 0.6),
+        )
+    ax.set_xlabel(f"mean predicted probability of class {positive} ({n_bins} bins of equal width)")
+    ax.set_title(title, fontsize=9)
+    ax.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.13), ncol=1)
+    hist.set_xlim(-0.02, 1.02)
+    hist.set_xlabel(f"predicted probability of class {positive}")
+    hist.set_yscale("log")
+    hist.set_ylabel("rows per bin (log)")
+    hist.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def plot_calibration_ovr(per_class, title: str, n_bins: int, limit: int = 30):
+    """One-vs-rest reliability diagrams of one fit, a panel per class (several classes).
+    ``per_class``: (class name, probabilities of it, 0/1 truth)."""
+    shown = per_class[:limit]
+    cols = min(5, len(shown))
+    rows = math.ceil(len(shown) / cols)
+    fig, axes = plt.subplots(
+        rows, cols, figsize=(2.6 * cols, 2.75 * rows + 0.9), squeeze=False, sharex=True, sharey=True
+    )
+    for ax, (name, prob, truth) in zip(axes.flat, shown, strict=False):
+        ax.plot([0, 1], [0, 1], color="grey", lw=1, ls=":")
+        observed, predicted = reliability(truth, prob, n_bins)
+        (line,) = ax.plot(predicted, observed, "o-", ms=4, lw=1.4, color="C0")
+        ax.legend([line], [f"Brier {brier(truth, prob):.4f}"], fontsize=7, loc="upper left")
+        ax.set_title(f"class {name} vs rest", fontsize=8)
+        ax.set_xlim(-0.02, 1.02)
+        ax.set_ylim(-0.02, 1.02)
+        ax.tick_params(labelsize=7)
+        ax.grid(alpha=0.3)
+    for ax in list(axes.flat)[len(shown) :]:
+        ax.set_visible(False)
+    fig.supxlabel(
+        f"mean predicted probability of the class ({n_bins} bins of equal width)", fontsize=9
+    )
+    fig.supylabel("observed frequency of the class", fontsize=9)
+    more = f" (first {limit} of {len(per_class)} classes)" if len(per_class) > limit else ""
+    fig.suptitle(title + more, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def plot_precision_recall(curves, title: str, positive: str, prevalence: float):
+    """Precision against recall of the top-ranked fits (two classes). ``curves``: (label,
+    recall, precision, average precision), best first; "no skill" is the prevalence."""
+    fig, ax = plt.subplots(figsize=(6.4, 6.6))
+    styles = curve_styles(len(curves))
+    for (label, recall, precision, ap), style in zip(curves, styles, strict=True):
+        ax.plot(recall, precision, drawstyle="steps-post", label=f"{label} (AP {ap:.4f})", **style)
+    ax.axhline(
+        prevalence, color="grey", lw=1, ls=":", label=f"no skill (prevalence {prevalence:.3f})"
+    )
+    ax.set_xlim(-0.02, 1.02)
+    ax.set_ylim(min(prevalence, 0.5) - 0.05, 1.02)
+    ax.set_xlabel(f"recall (sensitivity), positive class: {positive}")
+    ax.set_ylabel("precision (positive predictive value)")
+    ax.set_title(title, fontsize=9)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=1)
+    add_note(fig, same_curves_note(_same_curves([(c[0], c[1], c[2]) for c in curves])))
     fig.tight_layout()
     return fig
 
@@ -484,6 +608,11 @@ def coinciding_note(panels: dict[str, list[list[str]]]) -> str:
         f"Drawn over each other (within {COINCIDE:.1%} of the axis height; the wider line is "
         f"underneath): " + "; ".join(parts)
     )
+
+
+def _wrap(title: str, width: int = 80) -> str:
+    """A title wrapped line by line (matplotlib does not wrap titles)."""
+    return "\n".join(textwrap.fill(line, width) for line in title.split("\n"))
 
 
 def add_note(fig, text: str, fontsize: float = 7.5) -> float:
@@ -827,6 +956,8 @@ def svg_bytes(fig) -> bytes:
 def coefficient_paths(coefs: pd.DataFrame, sk: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Per series: C, term, value (binary: the estimate; more classes: the L2
     norm of the term's coefficients across classes). The intercept is left out."""
+    if coefs is None or coefs.empty:
+        return {}
     ok = sk[(sk["status"] == "ok") & np.isfinite(sk["C"])][["model_id", "C", "series"]]
     table = coefs[coefs["term"] != "intercept"].merge(ok, on="model_id")
     multi = table.groupby("model_id")["class"].nunique().max() > 1 if len(table) else False
@@ -918,11 +1049,16 @@ def _positive(ranked: pd.DataFrame) -> int:
     return 1 if value is None or pd.isna(value) else int(value)
 
 
-def draw_overview(experiment, metrics, coefs, proba_of, prepared, metric="roc_auc", n_roc=5):
-    """The figures over an experiment's grid, as ``{file name: bytes}``: accuracy_vs_C, heatmap,
-    gap (PNG and SVG), coef_paths, roc (two classes), and one statsmodels figure per
-    statsmodels fit (``statsmodels--<model_id>.png``). ``proba_of(model_id)`` gives a fit's
-    test probabilities."""
+def draw_overview(
+    experiment, metrics, coefs, proba_of, prepared, metric="roc_auc", n_roc=5, n_calibration=3
+):
+    """The figures over an experiment's grid, as ``{file name: bytes}``, each as PNG and SVG:
+    accuracy_vs_C, heatmap, gap, coef_paths, calibration (reliability diagram of the
+    ``n_calibration`` top-ranked fits; several classes: one-vs-rest of the selected fit), and
+    for two classes roc (the ``n_roc`` top-ranked) and precision_recall (the same fits as
+    calibration); and one statsmodels figure per statsmodels fit
+    (``statsmodels--<model_id>.png``). "Top-ranked" is :func:`lrsweep.selection.ranked`, the
+    leaderboard's rule. ``proba_of(model_id)`` gives a fit's test probabilities."""
     from sklearn.metrics import roc_curve
 
     out: dict[str, bytes] = {}
@@ -969,6 +1105,60 @@ def draw_overview(experiment, metrics, coefs, proba_of, prepared, metric="roc_au
                 classes[positive],
             ),
         )
+
+    if len(ranked):
+        y = np.asarray(prepared.y_test)
+        top = ranked.head(n_calibration).to_dict("records")
+        bins = calibration_bins(len(y))
+        rule = f"ranked by the leaderboard's rule: {selection.protocol(metrics)}"
+        if len(classes) == 2:
+            from sklearn.metrics import average_precision_score, precision_recall_curve
+
+            positive = _positive(ranked)
+            truth = y == positive
+            probs = {r["model_id"]: proba_of(r["model_id"])[:, positive] for r in top}
+            keep(
+                "calibration",
+                plot_calibration(
+                    [(labels[m], probs[m], truth) for m in probs],
+                    _wrap(
+                        f"{experiment}: reliability of the {len(top)} top-ranked fits "
+                        f"({part} rows)\n{rule}"
+                    ),
+                    classes[positive],
+                    bins,
+                ),
+            )
+            curves = []
+            for m, prob in probs.items():
+                precision, recall, _ = precision_recall_curve(truth, prob)
+                curves.append((labels[m], recall, precision, average_precision_score(truth, prob)))
+            keep(
+                "precision_recall",
+                plot_precision_recall(
+                    curves,
+                    _wrap(
+                        f"{experiment}: precision and recall of the {len(top)} top-ranked fits "
+                        f"({part} rows)\n{rule}"
+                    ),
+                    classes[positive],
+                    float(truth.mean()),
+                ),
+            )
+        else:
+            best = top[0]
+            proba = proba_of(best["model_id"])
+            keep(
+                "calibration",
+                plot_calibration_ovr(
+                    [(name, proba[:, c], y == c) for c, name in enumerate(classes)],
+                    _wrap(
+                        f"{experiment}: one-vs-rest reliability of the selected fit, "
+                        f"{fit_label(best, varying)} ({part} rows)"
+                    ),
+                    bins,
+                ),
+            )
 
     sm_ok = ok[ok["library"] == "statsmodels"]
     sk_ok = ok[ok["library"] == "sklearn"]

@@ -469,3 +469,82 @@ def test_tutorial_figure_says_it_plots_the_training_rows(same_rows, monkeypatch)
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "class malignant (training)" in labels and "class benign (training)" in labels
     plt.close(drawn["fig"])
+
+
+# --------------------------------------------------------------------------------------------
+# 9. Reliability diagram and precision-recall curve of the top-ranked fits
+
+
+def capture(monkeypatch, *names) -> dict:
+    """Keep the figures that ``figures.<name>`` draws (draw_overview returns bytes only)."""
+    drawn = {}
+    for name in names:
+        original = getattr(figures, name)
+
+        def spy(*args, _name=name, _original=original, **kwargs):
+            drawn[_name] = fig = _original(*args, **kwargs)
+            return fig
+
+        monkeypatch.setattr(figures, name, spy)
+    monkeypatch.setattr(figures, "png_bytes", lambda fig, close=True: b"png")
+    monkeypatch.setattr(figures, "svg_bytes", lambda fig: b"svg")
+    return drawn
+
+
+def test_reliability_diagram_and_precision_recall_of_the_selected_fits(monkeypatch):
+    from sklearn.calibration import calibration_curve
+    from sklearn.metrics import average_precision_score, brier_score_loss
+
+    from lrsweep.selection import ranked
+
+    metrics, coefs, probas, prepared = two_class_experiment()
+    drawn = capture(monkeypatch, "plot_calibration", "plot_precision_recall")
+    out = figures.draw_overview("e", metrics, coefs, probas.__getitem__, prepared)
+    for name in ("calibration", "precision_recall", "roc"):
+        assert {f"{name}.png", f"{name}.svg"} <= set(out)
+    chosen = list(ranked(metrics).head(3)["model_id"])
+    truth = prepared.y_test == 1
+    ax = drawn["plot_calibration"].axes[0]
+    curves = [line for line in ax.get_lines() if line.get_label().startswith("#")]
+    assert len(curves) == 3
+    assert [line for line in ax.get_lines() if line.get_label() == "perfectly calibrated"]
+    for line, model_id in zip(curves, chosen, strict=True):
+        prob = probas[model_id][:, 1]
+        observed, predicted = calibration_curve(truth, prob, n_bins=10, strategy="uniform")
+        assert np.array_equal(line.get_xdata(), predicted)
+        assert np.array_equal(line.get_ydata(), observed)
+        assert f"(Brier {brier_score_loss(truth, prob):.4f})" in line.get_label()
+    ax = drawn["plot_precision_recall"].axes[0]
+    curves = [line for line in ax.get_lines() if line.get_label().startswith("#")]
+    for line, model_id in zip(curves, chosen, strict=True):
+        ap = average_precision_score(truth, probas[model_id][:, 1])
+        assert line.get_label().endswith(f"(AP {ap:.4f})")
+    assert curves[0].get_label().startswith("#1 (selected)")
+    assert "positive class: yes" in ax.get_xlabel()
+
+
+def test_several_classes_get_one_vs_rest_reliability_of_the_selected_fit(monkeypatch):
+    from sklearn.calibration import calibration_curve
+
+    rng = np.random.default_rng(2)
+    names = ["setosa", "versicolor", "virginica"]
+    y = rng.integers(0, 3, 150)
+    metrics = metrics_table(grid(C=[0.1, 1.0]))
+    metrics["multi_class"] = "multinomial"
+    probas = {m: rng.dirichlet([1, 1, 1], size=150) for m in metrics["model_id"]}
+    prepared = SimpleNamespace(class_names=names, meta={"same_rows": False}, y_test=y)
+    drawn = capture(monkeypatch, "plot_calibration_ovr")
+    out = figures.draw_overview("e", metrics, pd.DataFrame(), probas.__getitem__, prepared)
+    assert {"calibration.png", "calibration.svg"} <= set(out)
+    assert not any(name.startswith(("roc", "precision_recall")) for name in out)
+    fig = drawn["plot_calibration_ovr"]
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == [f"class {n} vs rest" for n in names]
+    best = metrics.sort_values("accuracy_test").iloc[-1]["model_id"]
+    assert "C=1" in fig._suptitle.get_text()
+    for c, ax in enumerate(panels):
+        line = ax.get_lines()[-1]
+        observed, predicted = calibration_curve(y == c, probas[best][:, c], n_bins=10)
+        assert np.array_equal(line.get_xdata(), predicted)
+        assert np.array_equal(line.get_ydata(), observed)
+        assert ax.get_legend().get_texts()[0].get_text().startswith("Brier ")
