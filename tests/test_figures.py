@@ -548,3 +548,30 @@ def test_several_classes_get_one_vs_rest_reliability_of_the_selected_fit(monkeyp
         assert np.array_equal(line.get_xdata(), predicted)
         assert np.array_equal(line.get_ydata(), observed)
         assert ax.get_legend().get_texts()[0].get_text().startswith("Brier ")
+
+
+# --------------------------------------------------------------------------------------------
+# 10. Every overview figure as PNG and SVG
+
+
+def test_every_overview_figure_has_a_png_and_an_svg():
+    metrics, coefs, probas, prepared = two_class_experiment()
+    metrics = pd.concat(
+        [metrics, metrics_table([{"penalty": "none", "model_id": "sk_lbfgs_none"}])],
+        ignore_index=True,
+    )
+    probas["sk_lbfgs_none"] = probas[metrics["model_id"].iloc[0]]
+    out = figures.draw_overview("e", metrics, coefs, probas.__getitem__, prepared)
+    stems = {name.rsplit(".", 1)[0] for name in out if not name.startswith("statsmodels--")}
+    assert stems == {
+        "accuracy_vs_C",
+        "heatmap",
+        "gap",
+        "coef_paths",
+        "roc",
+        "calibration",
+        "precision_recall",
+    }
+    for stem in stems:
+        assert out[f"{stem}.png"].startswith(b"\x89PNG")
+        assert b"<svg" in out[f"{stem}.svg"][:2000]
