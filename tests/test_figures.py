@@ -575,3 +575,53 @@ def test_every_overview_figure_has_a_png_and_an_svg():
     for stem in stems:
         assert out[f"{stem}.png"].startswith(b"\x89PNG")
         assert b"<svg" in out[f"{stem}.svg"][:2000]
+
+
+# --------------------------------------------------------------------------------------------
+# 11. lrsweep compare's figure
+
+
+def comparison_table(n_experiments: int, n_points: int):
+    from lrsweep.compare import compare_metrics
+
+    rows = [
+        {
+            "experiment": f"e{e:02d}",
+            "model_id": f"m{i:03d}",
+            "status": "ok",
+            "accuracy_train": 0.9,
+            "accuracy_test": 0.5 + 0.4 * i / n_points,
+        }
+        for e in range(n_experiments)
+        for i in range(n_points)
+    ]
+    old = pd.DataFrame(rows)
+    new = old.copy()
+    new = new[new["model_id"] != "m000"]  # removed, in every experiment
+    new.loc[new["model_id"] == "m001", "accuracy_test"] += 0.01  # changed
+    added = old[old["model_id"] == "m002"].assign(model_id="zz_new")
+    return compare_metrics(old, pd.concat([new, added], ignore_index=True))
+
+
+@pytest.mark.parametrize("n_experiments, n_points", [(3, 5), (6, 20), (60, 40)])
+def test_comparison_figure_stays_readable_and_highlights_changes(n_experiments, n_points):
+    from lrsweep.compare import plot_comparison
+
+    table = comparison_table(n_experiments, n_points)
+    fig = plot_comparison(table, "accuracy_test", "v-old", "v-new")
+    width, height = fig.get_size_inches() * 100  # saved at dpi 100
+    assert height <= 1500 and width <= 1500
+    ax = fig.axes[0]
+    by_label = {c.get_label().split(" (")[0]: c for c in ax.collections if c.get_label()}
+    added, removed = by_label["added"], by_label["removed"]
+    assert len(added.get_offsets()) == len(removed.get_offsets()) == n_experiments
+    assert added.get_paths()[0] != by_label["unchanged"].get_paths()[0]  # other marker
+    assert tuple(added.get_facecolor()[0][:3]) != tuple(removed.get_facecolor()[0][:3])
+    (segments,) = [c for c in ax.collections if not c.get_label() or c.get_label().startswith("_")]
+    assert len(segments.get_segments()) == n_experiments  # one arrow per changed point
+    (x0, _), (x1, _) = segments.get_segments()[0]
+    assert x1 - x0 == pytest.approx(0.01)
+    assert len(ax.get_yticks()) == n_experiments  # a row per experiment, not per point
+    deltas = fig.axes[1].collections[0].get_offsets()[:, 0]
+    assert list(deltas) == pytest.approx([0.01] * n_experiments)
+    plt.close(fig)
