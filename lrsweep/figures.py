@@ -1,7 +1,12 @@
 """Figures of one experiment, drawn in one process (matplotlib, Agg backend).
 
-Each ``plot_*`` function takes tables or arrays and returns a matplotlib ``Figure``; the caller
-saves it. ``draw_experiment`` draws the whole set for one experiment.
+Each ``plot_*`` function takes tables or arrays and returns a matplotlib ``Figure`` (so tests
+can look at what it shows); the caller saves it. ``draw_fit_figures`` draws one fit's figures
+(in the fit job), ``draw_overview`` an experiment's (in the publish job), as bytes.
+
+Where a figure shows "the best" or "the selected" fits, they are chosen by
+:mod:`lrsweep.selection`, the leaderboard's rule. Every grid key that varies within an
+experiment splits series (:func:`varying_keys`), so no two fits are drawn as one.
 """
 
 from __future__ import annotations
@@ -22,7 +27,6 @@ import pandas as pd  # noqa: E402
 
 from lrsweep import selection  # noqa: E402
 
-PAIR_STYLES = ["o-", "s--", "^-.", "D:", "v-", "P--", "X-.", "*:"]
 MARKERS = "osD^vPX*h<>p"
 LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1))]
 #: Two series closer than this share of an axis' height everywhere look like one line.
@@ -377,7 +381,7 @@ def plot_calibration(curves, title: str, positive: str, n_bins: int):
     mean predicted probability per bin, with the diagonal; the Brier score in the legend.
     Below: how many rows each bin holds (a point of few rows says little)."""
     fig, (ax, hist) = plt.subplots(
-        2, 1, figsize=(6.4, 8.2), gridspec_kw={"height_ratios": [3.2, 1]}, layout=None
+        2, 1, figsize=(6.4, 8.2), gridspec_kw={"height_ratios": [3.2, 1]}
     )
     _reliability_axes(ax, positive)
     styles = curve_styles(len(curves))
@@ -1045,8 +1049,8 @@ def fit_label(row, varying=()) -> str:
 def _positive(ranked: pd.DataFrame) -> int:
     """The index of the class the two-class scores call positive (the config's
     ``positive_class``; 1 when unset)."""
-    value = ranked["positive_class"].iloc[0] if "positive_class" in ranked else None
-    return 1 if value is None or pd.isna(value) else int(value)
+    values = ranked["positive_class"].dropna() if "positive_class" in ranked else []
+    return int(values.iloc[0]) if len(values) else 1
 
 
 def draw_overview(
