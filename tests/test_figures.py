@@ -625,3 +625,17 @@ def test_comparison_figure_stays_readable_and_highlights_changes(n_experiments, 
     deltas = fig.axes[1].collections[0].get_offsets()[:, 0]
     assert list(deltas) == pytest.approx([0.01] * n_experiments)
     plt.close(fig)
+
+
+def test_coefficient_paths_of_several_classes_are_norms_across_classes():
+    metrics = metrics_table(grid(C=[0.1, 1.0]))
+    sk = figures.grid_table(metrics)
+    rows = []
+    for m, scale in zip(metrics["model_id"], (1.0, 2.0), strict=True):
+        for cls, est in ((0, 3.0), (1, 4.0), (2, 0.0)):
+            rows.append({"model_id": m, "class": cls, "term": "x0", "estimate": est * scale})
+            rows.append({"model_id": m, "class": cls, "term": "intercept", "estimate": 9.0})
+    (frame,) = figures.coefficient_paths(pd.DataFrame(rows), sk).values()
+    assert list(frame["term"]) == ["x0", "x0"]  # no intercept
+    assert list(frame.sort_values("C")["value"]) == pytest.approx([5.0, 10.0])
+    assert frame.attrs["ylabel"] == "coefficient norm across classes"
