@@ -1,0 +1,641 @@
+"""What the figures show (not only that they are drawn): labels, series, scales, choices.
+
+Fast: small tables built by hand, or a few fits on bundled data; no workflow run."""
+
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import pytest
+
+from lrsweep import figures
+
+
+def inside_figure(fig, artist) -> bool:
+    """Whether ``artist`` is drawn wholly inside the figure (not cut off at an edge)."""
+    fig.canvas.draw()
+    box = artist.get_window_extent(fig.canvas.get_renderer())
+    return box.x0 >= 0 and box.y0 >= 0 and box.x1 <= fig.bbox.x1 and box.y1 <= fig.bbox.y1
+
+
+def sk_record(**settings) -> dict:
+    """A result.json of a two-class scikit-learn fit, as draw_fit_figures receives it."""
+    record = {
+        "library": "sklearn",
+        "model_id": "sk_lbfgs_l2_C0.1_cw-balanced_it1000_rs0",
+        "solver": "lbfgs",
+        "penalty": "l2",
+        "C": 0.1,
+        "l1_ratio": None,
+        "multi_class": "binary",
+        "class_weight": "balanced",
+        "fit_intercept": True,
+        "max_iter": 1000,
+        "tol": 1e-4,
+        "random_state": 0,
+        "status": "ok",
+        "classes": [0, 1],
+        "class_names": ["malignant", "benign"],
+        "confusion_test": [[38, 4], [0, 72]],
+        "scores": {"accuracy_test": 0.9649},
+    }
+    record.update(settings)
+    return record
+
+
+def prepared_two_classes(n_features: int = 5, same_rows: bool = False):
+    rng = np.random.default_rng(0)
+    return SimpleNamespace(
+        class_names=["malignant", "benign"],
+        X_train=rng.normal(size=(20, n_features)),
+        y_train=np.array([0, 1] * 10),
+        feature_names=[f"x{i}" for i in range(n_features)],
+        meta={"same_rows": same_rows},
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# 1. Confusion matrices
+
+
+def test_confusion_title_is_inside_the_figure_and_names_the_classes():
+    painter = figures.ConfusionPainter(["malignant", "benign"])
+    fig = painter.draw([[38, 4], [0, 72]], "lbfgs, l2, C=0.1, max_iter=1000", "test", 0.9649)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["malignant", "benign"]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["malignant", "benign"]
+    assert painter.title.get_text().splitlines() == [
+        "lbfgs, l2, C=0.1, max_iter=1000",
+        "confusion matrix of the test rows, accuracy 0.9649",
+    ]
+    assert inside_figure(fig, painter.title)
+    long = ", ".join(f"setting_{i}=value_{i}" for i in range(12))
+    painter.draw([[1, 0], [0, 1]], long, "test", 1.0)
+    assert inside_figure(fig, painter.title)
+    assert "setting_11=value_11" in painter.title.get_text()  # wrapped, never dropped
+
+
+def test_fit_figures_use_the_record_class_names_and_settings():
+    figures._PAINTERS.clear()
+    out = figures.draw_fit_figures(sk_record(), None, prepared_two_classes())
+    assert set(out) == {"confusion.png"}
+    (painter,) = figures._PAINTERS.values()
+    labels = [t.get_text() for t in painter.fig.axes[0].get_xticklabels()]
+    assert labels == ["malignant", "benign"]
+    assert "class_weight=balanced" in painter.title.get_text()
+    assert "max_iter=1000" in painter.title.get_text()
+
+
+def test_fit_settings_names_what_differs_from_the_defaults():
+    row = figures._record_row(sk_record(class_weight="none", max_iter=100))
+    assert figures.fit_settings(row) == "lbfgs, l2, C=0.1"
+    row = figures._record_row(sk_record(fit_intercept=False, random_state=3, tol=1e-6))
+    assert figures.fit_settings(row) == (
+        "lbfgs, l2, C=0.1, class_weight=balanced, fit_intercept=False, max_iter=1000, "
+        "tol=1e-06, random_state=3"
+    )
+    # as read back from metrics.csv: floats and strings
+    assert (
+        figures.fit_settings(
+            {
+                **row,
+                "max_iter": 100.0,
+                "fit_intercept": "True",
+                "class_weight": "none",
+                "tol": 1e-4,
+                "random_state": 3.0,
+            }
+        )
+        == "lbfgs, l2, C=0.1, random_state=3"
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Metrics tables by hand
+
+
+def metrics_table(points: list[dict], experiment: str = "e") -> pd.DataFrame:
+    """metrics.csv rows of scikit-learn fits: defaults for what ``points`` leave out, and
+    made-up scores that differ between points (accuracy from the point's index)."""
+    rows = []
+    for i, point in enumerate(points):
+        row = {
+            "experiment": experiment,
+            "library": "sklearn",
+            "solver": "lbfgs",
+            "penalty": "l2",
+            "C": 1.0,
+            "l1_ratio": np.nan,
+            "multi_class": "binary",
+            "class_weight": "none",
+            "fit_intercept": True,
+            "max_iter": 100.0,
+            "tol": 1e-4,
+            "random_state": 0.0,
+            "method": np.nan,
+            "regularized": np.nan,
+            "alpha": np.nan,
+            "status": "ok",
+            "converged": True,
+            "positive_class": 1.0,
+            "accuracy_train": 0.9 + 0.001 * i,
+            "accuracy_test": 0.8 + 0.001 * i,
+            "roc_auc_test": 0.85 + 0.001 * i,
+            "log_loss_test": 0.4 - 0.001 * i,
+        }
+        row.update(point)
+        if row["penalty"] == "none":
+            row["C"] = math.inf
+        row.setdefault(
+            "model_id",
+            f"sk_{row['solver']}_{row['penalty']}_C{row['C']:g}_cw-{row['class_weight']}_{i}",
+        )
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def grid(**lists) -> list[dict]:
+    """The Cartesian product of ``lists`` (key -> values), as the config's grid makes it."""
+    import itertools
+
+    keys = list(lists)
+    return [dict(zip(keys, values, strict=True)) for values in itertools.product(*lists.values())]
+
+
+def lines_by_label(ax) -> dict:
+    return {
+        line.get_label(): line for line in ax.get_lines() if not line.get_label().startswith("_")
+    }
+
+
+# --------------------------------------------------------------------------------------------
+# 2. Every grid key that varies splits series
+
+
+def test_class_weight_grid_gives_one_series_per_weight():
+    metrics = metrics_table(grid(class_weight=["none", "balanced"], C=[0.1, 1.0, 10.0]))
+    sk = figures.grid_table(metrics)
+    assert figures.varying_keys(sk) == ["class_weight"]
+    fig = figures.plot_metric_vs_C(sk, "roc_auc", "t")
+    for ax in fig.axes:
+        lines = lines_by_label(ax)
+        assert set(lines) == {
+            "lbfgs / l2, class_weight=none",
+            "lbfgs / l2, class_weight=balanced",
+        }
+        for line in lines.values():  # one point per C, in order: no zig-zag
+            x = np.asarray(line.get_xdata(), dtype=float)
+            assert len(x) == 3 and np.all(np.diff(x) > 0)
+    test_acc = lines_by_label(fig.axes[0])["lbfgs / l2, class_weight=balanced"].get_ydata()
+    expected = metrics[metrics["class_weight"] == "balanced"].sort_values("C")["accuracy_test"]
+    assert list(test_acc) == pytest.approx(list(expected))
+    plt.close(fig)
+    fig = figures.plot_heatmap(sk, "roc_auc", "t")
+    labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert len(labels) == 2 and all("class_weight=" in label for label in labels)
+    plt.close(fig)
+
+
+def test_multi_class_resolved_by_solver_does_not_split_series():
+    """liblinear's ovr beside lbfgs' multinomial: the solver tells those apart already."""
+    points = [
+        {"solver": s, "multi_class": mc, "C": c}
+        for s, mc in (("liblinear", "ovr"), ("lbfgs", "multinomial"))
+        for c in (0.1, 1.0)
+    ]
+    sk = figures.grid_table(metrics_table(points))
+    assert figures.varying_keys(sk) == []
+    assert sorted(sk["series"].unique()) == ["lbfgs / l2", "liblinear / l2"]
+    points = grid(multi_class=["ovr", "multinomial"], C=[0.1, 1.0], max_iter=[100, 1000])
+    sk = figures.grid_table(metrics_table(points))
+    assert figures.varying_keys(sk) == ["multi_class", "max_iter"]
+    assert sk["series"].nunique() == 4
+
+
+# --------------------------------------------------------------------------------------------
+# 3. Unpenalized fits (C = inf) are shown
+
+
+def test_unpenalized_fits_have_a_labelled_place_right_of_the_log_axis():
+    points = grid(solver=["lbfgs"], penalty=["l2"], C=[0.01, 0.1, 1.0]) + [{"penalty": "none"}]
+    metrics = metrics_table(points)
+    sk = figures.grid_table(metrics)
+    assert sorted(sk["series"].unique()) == ["lbfgs / l2", "lbfgs / none"]
+    fig = figures.plot_metric_vs_C(sk, "roc_auc", "t")
+    ax = fig.axes[0]
+    (x,) = lines_by_label(ax)["lbfgs / none"].get_xdata()
+    assert x > 1.0 and x >= max(lines_by_label(ax)["lbfgs / l2"].get_xdata()) * 5
+    labels = dict(zip(ax.get_xticks(), (t.get_text() for t in ax.get_xticklabels()), strict=True))
+    assert labels[x] == figures.INF_LABEL
+    lo, hi = ax.get_xlim()
+    assert lo < 0.01 and x < hi
+    (y,) = lines_by_label(ax)["lbfgs / none"].get_ydata()
+    assert y == metrics.loc[metrics["penalty"] == "none", "accuracy_test"].item()
+    plt.close(fig)
+    fig = figures.plot_heatmap(sk, "roc_auc", "t")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels()][-1] == figures.INF_LABEL
+    texts = {
+        (round(t.get_position()[0]), round(t.get_position()[1])): t.get_text() for t in ax.texts
+    }
+    auc = metrics.loc[metrics["penalty"] == "none", "roc_auc_test"].item()
+    assert texts[(3, 1)] == f"{auc:.3f}"  # row "lbfgs / none", column C = inf
+    assert (0, 1) not in texts  # the grid has no unpenalized fit at C = 0.01
+    plt.close(fig)
+    fig = figures.plot_gap(sk, "t")
+    assert len(lines_by_label(fig.axes[0])["lbfgs / none"].get_xdata()) == 1
+    plt.close(fig)
+
+
+# --------------------------------------------------------------------------------------------
+# 4. Lines that coincide stay visible
+
+
+def test_coinciding_series_are_drawn_distinctly_and_named():
+    points = grid(solver=["lbfgs", "saga"], C=[0.01, 0.1, 1.0])
+    metrics = metrics_table(points)
+    saga = metrics["solver"] == "saga"
+    for col in ("accuracy_train", "accuracy_test", "roc_auc_test"):  # saga equals lbfgs
+        metrics.loc[saga, col] = metrics.loc[~saga, col].to_numpy()
+    sk = figures.grid_table(metrics)
+    fig = figures.plot_metric_vs_C(sk, "roc_auc", "t")
+    lines = lines_by_label(fig.axes[0])
+    a, b = lines["lbfgs / l2"], lines["saga / l2"]
+    assert a.get_marker() != b.get_marker() and a.get_color() != b.get_color()
+    assert a.get_markersize() > b.get_markersize() and a.get_linewidth() > b.get_linewidth()
+    assert a.get_zorder() < b.get_zorder()  # the wider one underneath
+    notes = [t.get_text() for t in fig.texts]
+    assert any("lbfgs / l2 = saga / l2 (every panel)" in t for t in notes), notes
+    plt.close(fig)
+    metrics.loc[saga, "accuracy_test"] += 0.2  # apart in one panel only
+    fig = figures.plot_metric_vs_C(figures.grid_table(metrics), "roc_auc", "t")
+    notes = [t.get_text() for t in fig.texts]
+    assert any("saga / l2 (train accuracy, test ROC AUC)" in t for t in notes), notes
+    plt.close(fig)
+    metrics.loc[saga, ["accuracy_train", "roc_auc_test"]] -= 0.2
+    fig = figures.plot_metric_vs_C(figures.grid_table(metrics), "roc_auc", "t")
+    assert not any("Drawn over each other" in t.get_text() for t in fig.texts)
+    plt.close(fig)
+
+
+def test_coinciding_groups_join_pairs():
+    curves = {
+        "a": ([1, 2], [0.5, 0.6]),
+        "b": ([1, 2], [0.5, 0.6001]),
+        "c": ([1, 2], [0.5, 0.6002]),
+        "d": ([1, 2], [0.5, 0.7]),
+        "e": ([1, 3], [0.5, 0.6]),  # other positions: never the same line
+    }
+    pairs = figures.coinciding(curves, 0.00015)
+    assert pairs == {frozenset("ab"), frozenset("bc")}
+    assert figures.coinciding_groups(pairs, list("abcde")) == [["a", "b", "c"]]
+
+
+# --------------------------------------------------------------------------------------------
+# 5. Heatmap colours: a fixed span below the best, stated in the figure
+
+
+def heatmap_image(fig):
+    """The heatmap's colour image (the top one; a grey layer marks skipped cells)."""
+    return fig.axes[0].get_images()[-1]
+
+
+@pytest.mark.parametrize(
+    "spread, best", [(0.002, 0.680), (0.039, 0.999)]
+)  # synthetic's 0.002 of noise; digits' 0.96 .. 0.999
+def test_heatmap_colour_limits_are_the_best_and_a_fixed_span_below(spread, best):
+    metrics = metrics_table(grid(C=[0.01, 0.1, 1.0, 10.0]))
+    metrics["roc_auc_test"] = np.linspace(best - spread, best, len(metrics))
+    fig = figures.plot_heatmap(figures.grid_table(metrics), "roc_auc", "t")
+    assert heatmap_image(fig).get_clim() == pytest.approx((best - 0.05, best))
+    captions = " ".join(t.get_text() for t in fig.texts)
+    assert "fixed span of 0.05 below the best ROC AUC" in captions
+    plt.close(fig)
+
+
+def test_heatmap_lower_is_better_metric_is_reversed_and_extends_up():
+    metrics = metrics_table(grid(C=[0.01, 0.1, 1.0]))
+    metrics["log_loss_test"] = [0.30, 0.35, 0.9]
+    scale = figures.heatmap_scale(metrics["log_loss_test"], "log_loss")
+    assert (scale["vmin"], scale["vmax"]) == pytest.approx((0.30, 0.40))
+    assert scale["cmap"] == "viridis_r" and scale["extend"] == "max"
+    fig = figures.plot_heatmap(figures.grid_table(metrics), "log_loss", "t")
+    image = heatmap_image(fig)
+    assert image.get_clim() == pytest.approx((0.30, 0.40))
+    assert image.get_cmap().name == "viridis_r"
+    plt.close(fig)
+
+
+# --------------------------------------------------------------------------------------------
+# 6. Coefficient paths: one colour per term, one legend outside the panels
+
+
+def test_coef_paths_colour_a_term_alike_in_every_panel_with_one_shared_legend():
+    cs = [0.01, 0.1, 1.0]
+    terms = [f"t{k}" for k in range(14)]
+    rng = np.random.default_rng(0)
+    paths = {
+        series: pd.DataFrame(
+            [
+                {"C": c, "term": t, "value": rng.normal() * (k + 1) * c}
+                for c in cs
+                for k, t in enumerate(terms)
+            ]
+        )
+        for series in ("lbfgs / l2", "saga / l1", "saga / l2")
+    }
+    # a term strong in one panel only: coloured (and alike) in all
+    paths["saga / l1"].loc[paths["saga / l1"]["term"] == "t0", "value"] = [50.0, 60.0, 70.0]
+    fig = figures.plot_coef_paths(paths, "t", top=5)
+    (legend,) = fig.legends
+    names = [t.get_text() for t in legend.get_texts()]
+    assert names[0] == "t0" and len(names) == 6 and names[-1] == "9 other terms"
+    assert all(t.get_fontsize() >= 8 for t in legend.get_texts())
+    colour = {h.get_label(): h.get_color() for h in legend.legend_handles}
+    assert len({str(c) for c in colour.values()}) == 6
+    for ax in fig.axes:
+        if not ax.get_visible():
+            continue
+        assert ax.get_legend() is None
+        coloured = [line for line in ax.get_lines() if line.get_marker() == "o"]
+        assert len(coloured) == 5
+        for line, term in zip(coloured, names, strict=False):  # drawn in legend order
+            assert line.get_color() == colour[term]
+            table = paths[ax.get_title()]
+            expected = table[table["term"] == term].sort_values("C")["value"]
+            assert list(line.get_ydata()) == pytest.approx(list(expected))
+    plt.close(fig)
+
+
+# --------------------------------------------------------------------------------------------
+# 7. ROC: the top fits by the selection rule, told apart
+
+
+def two_class_experiment(n_fits: int = 6, n_test: int = 200):
+    """metrics, coefficients, probabilities and light prepared data of a made-up two-class
+    experiment whose fits rank differently by AUC than by the selection rule."""
+    rng = np.random.default_rng(1)
+    y = (rng.random(n_test) < 0.6).astype(int)
+    metrics = metrics_table(grid(C=[10.0**k for k in range(-n_fits + 2, 2)]))
+    probas = {}
+    for i, row in metrics.iterrows():
+        noise = 0.3 + 0.1 * i
+        p = np.clip(0.5 + (y - 0.5) * 0.6 + rng.normal(0, noise, n_test), 0.001, 0.999)
+        probas[row["model_id"]] = np.column_stack([1 - p, p])
+    metrics["roc_auc_test"] = np.linspace(0.99, 0.80, len(metrics))  # AUC: first best
+    metrics["accuracy_test"] = np.linspace(0.80, 0.90, len(metrics))  # accuracy: last best
+    metrics.loc[len(metrics) - 1, "converged"] = False  # never chosen
+    coefs = pd.DataFrame(
+        [
+            {"model_id": m, "class": 1, "term": t, "estimate": 0.1, "class_name": "yes"}
+            for m in metrics["model_id"]
+            for t in ("intercept", "x0")
+        ]
+    )
+    prepared = SimpleNamespace(class_names=["no", "yes"], meta={"same_rows": False}, y_test=y)
+    return metrics, coefs, probas, prepared
+
+
+def test_roc_curves_are_the_top_fits_by_the_selection_rule(monkeypatch):
+    from sklearn.metrics import roc_curve
+
+    from lrsweep.selection import ranked
+
+    metrics, coefs, probas, prepared = two_class_experiment()
+    drawn = {}
+
+    def spy(curves, title, positive=""):
+        drawn.update(curves=curves, title=title, positive=positive)
+        return plt.figure()
+
+    monkeypatch.setattr(figures, "plot_roc", spy)
+    out = figures.draw_overview("e", metrics, coefs, probas.__getitem__, prepared, n_roc=3)
+    assert {"roc.png", "roc.svg"} <= set(out)
+    expected = ranked(metrics).head(3)
+    assert list(expected["model_id"]) == list(metrics["model_id"].iloc[-2:-5:-1])
+    assert len(drawn["curves"]) == 3 and drawn["positive"] == "yes"
+    for (label, fpr, tpr, auc), row in zip(
+        drawn["curves"], expected.to_dict("records"), strict=True
+    ):
+        assert auc == row["roc_auc_test"]
+        assert f"C={row['C']:g}" in label
+        want = roc_curve(prepared.y_test, probas[row["model_id"]][:, 1])
+        assert np.array_equal(fpr, want[0]) and np.array_equal(tpr, want[1])
+    assert drawn["curves"][0][0].startswith("#1 (selected)")
+    assert "leaderboard" in drawn["title"]
+
+
+def test_roc_tells_coinciding_curves_apart_and_names_them():
+    fpr, tpr = np.array([0, 0.1, 1.0]), np.array([0, 0.9, 1.0])
+    curves = [("#1 a", fpr, tpr, 0.95), ("#2 b", fpr, tpr, 0.95), ("#3 c", fpr, tpr**2, 0.9)]
+    fig = figures.plot_roc(curves, "t", "yes")
+    ax = fig.axes[0]
+    lines = [line for line in ax.get_lines() if line.get_label().startswith("#")]
+    assert len({line.get_linestyle() for line in lines}) == 3
+    assert lines[0].get_linewidth() > lines[1].get_linewidth() > lines[2].get_linewidth()
+    assert "positive class: yes" in ax.get_ylabel()
+    notes = " ".join(t.get_text() for t in fig.texts)
+    assert "#1 = #2" in notes and "#3" not in notes
+    plt.close(fig)
+
+
+# --------------------------------------------------------------------------------------------
+# 8. The tutorial figure says which rows it shows
+
+
+@pytest.mark.parametrize("same_rows", [False, True])
+def test_tutorial_figure_says_it_plots_the_training_rows(same_rows, monkeypatch):
+    drawn = {}
+    original = figures.plot_tutorial
+
+    def spy(*args):
+        drawn["fig"] = fig = original(*args)
+        return fig
+
+    monkeypatch.setattr(figures, "plot_tutorial", spy)
+    monkeypatch.setattr(figures, "png_bytes", lambda fig, close=True: b"png")
+    prepared = prepared_two_classes(n_features=2, same_rows=same_rows)
+    coefs = pd.DataFrame({"term": ["intercept", "x0", "x1"], "estimate": [0.1, 1.0, -1.0]})
+    out = figures.draw_fit_figures(sk_record(), coefs, prepared)
+    assert set(out) == {"confusion.png", "tutorial.png"}
+    ax = drawn["fig"].axes[0]
+    title = ax.get_title()
+    assert "20 training rows" in title
+    assert ("all rows" in title) == same_rows
+    labels = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert "class malignant (training)" in labels and "class benign (training)" in labels
+    plt.close(drawn["fig"])
+
+
+# --------------------------------------------------------------------------------------------
+# 9. Reliability diagram and precision-recall curve of the top-ranked fits
+
+
+def capture(monkeypatch, *names) -> dict:
+    """Keep the figures that ``figures.<name>`` draws (draw_overview returns bytes only)."""
+    drawn = {}
+    for name in names:
+        original = getattr(figures, name)
+
+        def spy(*args, _name=name, _original=original, **kwargs):
+            drawn[_name] = fig = _original(*args, **kwargs)
+            return fig
+
+        monkeypatch.setattr(figures, name, spy)
+    monkeypatch.setattr(figures, "png_bytes", lambda fig, close=True: b"png")
+    monkeypatch.setattr(figures, "svg_bytes", lambda fig: b"svg")
+    return drawn
+
+
+def test_reliability_diagram_and_precision_recall_of_the_selected_fits(monkeypatch):
+    from sklearn.calibration import calibration_curve
+    from sklearn.metrics import average_precision_score, brier_score_loss
+
+    from lrsweep.selection import ranked
+
+    metrics, coefs, probas, prepared = two_class_experiment()
+    drawn = capture(monkeypatch, "plot_calibration", "plot_precision_recall")
+    out = figures.draw_overview("e", metrics, coefs, probas.__getitem__, prepared)
+    for name in ("calibration", "precision_recall", "roc"):
+        assert {f"{name}.png", f"{name}.svg"} <= set(out)
+    chosen = list(ranked(metrics).head(3)["model_id"])
+    truth = prepared.y_test == 1
+    ax = drawn["plot_calibration"].axes[0]
+    curves = [line for line in ax.get_lines() if line.get_label().startswith("#")]
+    assert len(curves) == 3
+    assert [line for line in ax.get_lines() if line.get_label() == "perfectly calibrated"]
+    for line, model_id in zip(curves, chosen, strict=True):
+        prob = probas[model_id][:, 1]
+        observed, predicted = calibration_curve(truth, prob, n_bins=10, strategy="uniform")
+        assert np.array_equal(line.get_xdata(), predicted)
+        assert np.array_equal(line.get_ydata(), observed)
+        assert f"(Brier {brier_score_loss(truth, prob):.4f})" in line.get_label()
+    ax = drawn["plot_precision_recall"].axes[0]
+    curves = [line for line in ax.get_lines() if line.get_label().startswith("#")]
+    for line, model_id in zip(curves, chosen, strict=True):
+        ap = average_precision_score(truth, probas[model_id][:, 1])
+        assert line.get_label().endswith(f"(AP {ap:.4f})")
+    assert curves[0].get_label().startswith("#1 (selected)")
+    assert "positive class: yes" in ax.get_xlabel()
+
+
+def test_several_classes_get_one_vs_rest_reliability_of_the_selected_fit(monkeypatch):
+    from sklearn.calibration import calibration_curve
+
+    rng = np.random.default_rng(2)
+    names = ["setosa", "versicolor", "virginica"]
+    y = rng.integers(0, 3, 150)
+    metrics = metrics_table(grid(C=[0.1, 1.0]))
+    metrics["multi_class"] = "multinomial"
+    probas = {m: rng.dirichlet([1, 1, 1], size=150) for m in metrics["model_id"]}
+    prepared = SimpleNamespace(class_names=names, meta={"same_rows": False}, y_test=y)
+    drawn = capture(monkeypatch, "plot_calibration_ovr")
+    out = figures.draw_overview("e", metrics, pd.DataFrame(), probas.__getitem__, prepared)
+    assert {"calibration.png", "calibration.svg"} <= set(out)
+    assert not any(name.startswith(("roc", "precision_recall")) for name in out)
+    fig = drawn["plot_calibration_ovr"]
+    panels = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_title() for ax in panels] == [f"class {n} vs rest" for n in names]
+    best = metrics.sort_values("accuracy_test").iloc[-1]["model_id"]
+    assert "C=1" in fig._suptitle.get_text()
+    for c, ax in enumerate(panels):
+        line = ax.get_lines()[-1]
+        observed, predicted = calibration_curve(y == c, probas[best][:, c], n_bins=10)
+        assert np.array_equal(line.get_xdata(), predicted)
+        assert np.array_equal(line.get_ydata(), observed)
+        assert ax.get_legend().get_texts()[0].get_text().startswith("Brier ")
+
+
+# --------------------------------------------------------------------------------------------
+# 10. Every overview figure as PNG and SVG
+
+
+def test_every_overview_figure_has_a_png_and_an_svg():
+    metrics, coefs, probas, prepared = two_class_experiment()
+    metrics = pd.concat(
+        [metrics, metrics_table([{"penalty": "none", "model_id": "sk_lbfgs_none"}])],
+        ignore_index=True,
+    )
+    probas["sk_lbfgs_none"] = probas[metrics["model_id"].iloc[0]]
+    out = figures.draw_overview("e", metrics, coefs, probas.__getitem__, prepared)
+    stems = {name.rsplit(".", 1)[0] for name in out if not name.startswith("statsmodels--")}
+    assert stems == {
+        "accuracy_vs_C",
+        "heatmap",
+        "gap",
+        "coef_paths",
+        "roc",
+        "calibration",
+        "precision_recall",
+    }
+    for stem in stems:
+        assert out[f"{stem}.png"].startswith(b"\x89PNG")
+        assert b"<svg" in out[f"{stem}.svg"][:2000]
+
+
+# --------------------------------------------------------------------------------------------
+# 11. lrsweep compare's figure
+
+
+def comparison_table(n_experiments: int, n_points: int):
+    from lrsweep.compare import compare_metrics
+
+    rows = [
+        {
+            "experiment": f"e{e:02d}",
+            "model_id": f"m{i:03d}",
+            "status": "ok",
+            "accuracy_train": 0.9,
+            "accuracy_test": 0.5 + 0.4 * i / n_points,
+        }
+        for e in range(n_experiments)
+        for i in range(n_points)
+    ]
+    old = pd.DataFrame(rows)
+    new = old.copy()
+    new = new[new["model_id"] != "m000"]  # removed, in every experiment
+    new.loc[new["model_id"] == "m001", "accuracy_test"] += 0.01  # changed
+    added = old[old["model_id"] == "m002"].assign(model_id="zz_new")
+    return compare_metrics(old, pd.concat([new, added], ignore_index=True))
+
+
+@pytest.mark.parametrize("n_experiments, n_points", [(3, 5), (6, 20), (60, 40)])
+def test_comparison_figure_stays_readable_and_highlights_changes(n_experiments, n_points):
+    from lrsweep.compare import plot_comparison
+
+    table = comparison_table(n_experiments, n_points)
+    fig = plot_comparison(table, "accuracy_test", "v-old", "v-new")
+    width, height = fig.get_size_inches() * 100  # saved at dpi 100
+    assert height <= 1500 and width <= 1500
+    ax = fig.axes[0]
+    by_label = {c.get_label().split(" (")[0]: c for c in ax.collections if c.get_label()}
+    added, removed = by_label["added"], by_label["removed"]
+    assert len(added.get_offsets()) == len(removed.get_offsets()) == n_experiments
+    assert added.get_paths()[0] != by_label["unchanged"].get_paths()[0]  # other marker
+    assert tuple(added.get_facecolor()[0][:3]) != tuple(removed.get_facecolor()[0][:3])
+    (segments,) = [c for c in ax.collections if not c.get_label() or c.get_label().startswith("_")]
+    assert len(segments.get_segments()) == n_experiments  # one arrow per changed point
+    (x0, _), (x1, _) = segments.get_segments()[0]
+    assert x1 - x0 == pytest.approx(0.01)
+    assert len(ax.get_yticks()) == n_experiments  # a row per experiment, not per point
+    deltas = fig.axes[1].collections[0].get_offsets()[:, 0]
+    assert list(deltas) == pytest.approx([0.01] * n_experiments)
+    plt.close(fig)
+
+
+def test_coefficient_paths_of_several_classes_are_norms_across_classes():
+    metrics = metrics_table(grid(C=[0.1, 1.0]))
+    sk = figures.grid_table(metrics)
+    rows = []
+    for m, scale in zip(metrics["model_id"], (1.0, 2.0), strict=True):
+        for cls, est in ((0, 3.0), (1, 4.0), (2, 0.0)):
+            rows.append({"model_id": m, "class": cls, "term": "x0", "estimate": est * scale})
+            rows.append({"model_id": m, "class": cls, "term": "intercept", "estimate": 9.0})
+    (frame,) = figures.coefficient_paths(pd.DataFrame(rows), sk).values()
+    assert list(frame["term"]) == ["x0", "x0"]  # no intercept
+    assert list(frame.sort_values("C")["value"]) == pytest.approx([5.0, 10.0])
+    assert frame.attrs["ylabel"] == "coefficient norm across classes"
