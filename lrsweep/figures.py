@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import math
 import textwrap
+from functools import cache
 
 import matplotlib
 
@@ -166,60 +167,128 @@ def file_labels(row) -> dict:
 # Per fit
 
 
-class ConfusionPainter:
-    """Draws many confusion matrices with one figure: the artists are made once per class
-    count and only their data and text change (three times faster than a figure per fit).
-    The layout is computed once, with room for a title of :data:`TITLE_LINES` lines, so a
-    title is never cut off at the top edge whatever fit it describes."""
+@cache
+def _font(size: int, bold: bool = False):
+    """DejaVu Sans (matplotlib's own font, so the confusion matrices look like the plots)."""
+    from matplotlib import font_manager
+    from PIL import ImageFont
 
-    TITLE_LINES = 4
+    props = font_manager.FontProperties(family="DejaVu Sans", weight="bold" if bold else "normal")
+    return ImageFont.truetype(font_manager.findfont(props), size)
 
-    def __init__(self, classes):
-        self.k = k = len(classes)
-        size = max(4.2, 0.55 * k + 2.2)
-        self.fig, ax = plt.subplots(figsize=(size + 1.0, size + 0.35))
-        self.im = ax.imshow(np.zeros((k, k)), cmap="Blues", vmin=0, vmax=1)
-        self.fig.colorbar(self.im, ax=ax, fraction=0.046, pad=0.04, label="rows")
-        names = [str(c) for c in classes]
-        rotate = 45 if max(map(len, names)) > 3 else 0
-        ax.set_xticks(range(k), names, rotation=rotate, ha="right" if rotate else "center")
-        ax.set_yticks(range(k), names)
-        ax.set_xlabel("Predicted class")
-        ax.set_ylabel("Actual class")
-        font = 11 if k <= 5 else 9
-        self.texts = [
-            [ax.text(j, i, "", ha="center", va="center", fontsize=font) for j in range(k)]
-            for i in range(k)
-        ]
-        self.title = ax.set_title("\n".join(["Xg"] * self.TITLE_LINES), fontsize=9)
-        self.fig.tight_layout()
-        box = ax.get_position()  # centre the title on the figure (the colorbar shifts the axes)
-        self.title.set_x((0.5 - box.x0) / box.width)
-        # characters of a title line that fit the figure's width at fontsize 9
-        self.width = max(40, int(self.fig.get_figwidth() * 100 / 7.5))
 
-    def draw(self, cm, title: str, part: str = "test", accuracy: float | None = None):
-        """``title``: the fit's settings (wrapped onto two lines at most); the last line
-        names the rows and, when given, the accuracy on them."""
-        cm = np.asarray(cm)
-        top = max(1, int(cm.max()))
-        self.im.set_data(cm)
-        self.im.set_clim(0, top)
-        for i in range(self.k):
-            for j in range(self.k):
-                self.texts[i][j].set_text(str(cm[i, j]))
-                self.texts[i][j].set_color("white" if cm[i, j] > top / 2 else "black")
-        keep = self.TITLE_LINES - 1
-        for size in (9, 7, 5):  # smaller print before a setting is left out
-            lines = textwrap.wrap(title, self.width * 9 // size) or [""]
-            if len(lines) <= keep:
-                break
-        self.title.set_fontsize(size)
-        last = f"confusion matrix of the {part} rows"
-        if accuracy is not None and not math.isnan(accuracy):
-            last += f", accuracy {accuracy:.4f}"
-        self.title.set_text("\n".join([*lines, last]))
-        return self.fig
+def _wrap_to(text: str, font, width: float) -> list[str]:
+    """``text`` wrapped at its commas and spaces into lines no wider than ``width`` pixels."""
+    lines, line = [], ""
+    for word in text.split(" "):
+        trial = f"{line} {word}".strip()
+        if line and font.getlength(trial) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = trial
+    return [*lines, line] if line else lines
+
+
+def confusion_layout(k: int, names: list[str], title: str, last: str) -> dict:
+    """Sizes and the wrapped title of a confusion-matrix picture (pure: the tests check that
+    the title always fits inside and no setting is dropped)."""
+    cell = max(34, min(120, 600 // k))
+    label = _font(12)
+    tick_width = max(label.getlength(n) for n in names)
+    rotate = tick_width > cell - 6
+    left = int(24 + 8 + tick_width)
+    bottom = int(20 + 8 + (tick_width * 0.72 + 14 if rotate else 16))
+    width = max(left + k * cell + 110, int(_font(13).getlength(last)) + 30)
+    for size in (13, 11, 9):  # smaller print before anything is left out
+        font = _font(size)
+        lines = _wrap_to(title, font, width - 20)
+        if len(lines) <= 3:
+            break
+    lines = [*lines, last]
+    top = 12 + len(lines) * (size + 5) + 16  # and the colour bar's label under the title
+    return {
+        "cell": cell,
+        "left": left,
+        "top": top,
+        "bottom": bottom,
+        "rotate": rotate,
+        "size": (width, top + k * cell + bottom),
+        "title": lines,
+        "title_size": size,
+    }
+
+
+def confusion_png(cm, names: list[str], title: str, last: str) -> bytes:
+    """A confusion matrix as PNG bytes: counts in the cells, coloured by count (Blues, 0 to the
+    largest), actual classes down, predicted across, a colour bar, and a title wrapped to fit.
+
+    Drawn with Pillow instead of matplotlib: a 10-class matrix took matplotlib 150 ms (100 text
+    layouts), one for every fit of a sweep; this takes a few milliseconds."""
+    import matplotlib
+    from PIL import Image, ImageDraw
+
+    cm = np.asarray(cm)
+    k = len(names)
+    lay = confusion_layout(k, [str(n) for n in names], title, last)
+    cell, left, top = lay["cell"], lay["left"], lay["top"]
+    image = Image.new("RGB", lay["size"], "white")
+    draw = ImageDraw.Draw(image)
+    blues = matplotlib.colormaps["Blues"]
+    highest = max(1, int(cm.max()))
+    colours = (np.asarray(blues(cm / highest))[..., :3] * 255).astype(np.uint8)
+    block = np.repeat(np.repeat(colours, cell, axis=0), cell, axis=1)
+    image.paste(Image.fromarray(block), (left, top))
+    number = _font(15 if k <= 5 else 12)
+    for i in range(k):
+        for j in range(k):
+            centre = (left + j * cell + cell / 2, top + i * cell + cell / 2)
+            colour = "white" if cm[i, j] > highest / 2 else "black"
+            draw.text(centre, str(cm[i, j]), fill=colour, font=number, anchor="mm")
+    draw.rectangle([left, top, left + k * cell, top + k * cell], outline="black")
+    label = _font(12)
+    for i, name in enumerate(names):  # actual classes, down the left
+        draw.text(
+            (left - 6, top + i * cell + cell / 2), str(name), fill="black", font=label, anchor="rm"
+        )
+    for j, name in enumerate(names):  # predicted classes, across the bottom
+        x, y = left + j * cell + cell / 2, top + k * cell + 5
+        if lay["rotate"]:
+            text = Image.new("L", (int(label.getlength(str(name))) + 4, 18), 0)
+            ImageDraw.Draw(text).text((0, 0), str(name), fill=255, font=label)
+            text = text.rotate(45, expand=True)
+            image.paste("black", (int(x - text.width + 8), int(y)), text)
+        else:
+            draw.text((x, y), str(name), fill="black", font=label, anchor="mt")
+    axis = _font(12, bold=True)
+    draw.text(
+        (left + k * cell / 2, lay["size"][1] - 6),
+        "Predicted class",
+        fill="black",
+        font=axis,
+        anchor="md",
+    )
+    side = Image.new("L", (int(axis.getlength("Actual class")) + 4, 18), 0)
+    ImageDraw.Draw(side).text((0, 0), "Actual class", fill=255, font=axis)
+    side = side.rotate(90, expand=True)
+    image.paste("black", (6, int(top + k * cell / 2 - side.height / 2)), side)
+    bar_x, bar_h = left + k * cell + 24, k * cell  # the colour bar: 0 at the bottom
+    ramp = (np.asarray(blues(np.linspace(1, 0, bar_h)))[:, :3] * 255).astype(np.uint8)
+    image.paste(Image.fromarray(np.repeat(ramp[:, None, :], 16, axis=1)), (bar_x, top))
+    draw.rectangle([bar_x, top, bar_x + 16, top + bar_h], outline="black")
+    ticks = np.unique(np.linspace(0, highest, 5).round().astype(int))
+    for t in ticks:
+        y = top + bar_h - t / highest * bar_h
+        draw.line([bar_x + 16, y, bar_x + 20, y], fill="black")
+        draw.text((bar_x + 23, y), str(t), fill="black", font=label, anchor="lm")
+    draw.text((bar_x + 8, top - 5), "rows", fill="black", font=label, anchor="md")
+    font, y = _font(lay["title_size"]), 8
+    for line in lay["title"]:
+        draw.text((lay["size"][0] / 2, y), line, fill="black", font=font, anchor="ma")
+        y += lay["title_size"] + 5
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
 
 
 def plot_tutorial(X, y, classes, intercept, coef, title, feature_names, rows="training rows"):
@@ -1008,9 +1077,6 @@ def fit_file(figure: str, row) -> str:
     )
 
 
-_PAINTERS: dict[tuple, ConfusionPainter] = {}
-
-
 def _record_row(record: dict) -> dict:
     row = {k: v for k, v in record.items() if k != "scores"}
     row["C"] = math.inf if row.get("C") == "inf" else row.get("C")
@@ -1024,15 +1090,11 @@ def draw_fit_figures(record: dict, coefs, prepared) -> dict[str, bytes]:
     row = _record_row(record)
     names = [str(n) for n in (record.get("class_names") or prepared.class_names)]
     part = "all" if prepared.meta.get("same_rows") else "test"
-    painter = _PAINTERS.get(tuple(names))
-    if painter is None:
-        painter = _PAINTERS[tuple(names)] = ConfusionPainter(names)
-    out = {
-        "confusion.png": png_bytes(
-            painter.draw(record["confusion_test"], fit_settings(row), part, row["accuracy_test"]),
-            close=False,
-        )
-    }
+    last = f"confusion matrix of the {part} rows"
+    accuracy = row["accuracy_test"]
+    if accuracy is not None and not math.isnan(accuracy):
+        last += f", accuracy {accuracy:.4f}"
+    out = {"confusion.png": confusion_png(record["confusion_test"], names, fit_settings(row), last)}
     if len(names) == 2 and prepared.X_train.shape[1] <= 2 and coefs is not None:
         est = coefs.set_index("term")["estimate"]
         out["tutorial.png"] = png_bytes(
@@ -1080,17 +1142,36 @@ def fit_label(row, varying=()) -> str:
     return fit_settings(row, keys=varying)
 
 
-def _positive(ranked: pd.DataFrame) -> int:
-    """The index of the class the two-class scores call positive (the config's
-    ``positive_class``; 1 when unset)."""
+def _labels_of(prepared) -> list:
+    """The class labels (as in the data) of prepared data, or of its stored meta."""
+    return list(getattr(prepared, "classes", None) or prepared.meta.get("classes") or [0, 1])
+
+
+def _positive(ranked: pd.DataFrame, classes: list) -> int:
+    """The index of the class the two-class scores call positive: metrics.csv's
+    ``positive_class`` (a label) among ``classes``; 1 when it is not there."""
     values = ranked["positive_class"].dropna() if "positive_class" in ranked else []
-    return int(values.iloc[0]) if len(values) else 1
+    labels = [str(c) for c in classes]
+    if len(values) and str(values.iloc[0]) in labels:
+        return labels.index(str(values.iloc[0]))
+    if len(values) and isinstance(values.iloc[0], float) and str(int(values.iloc[0])) in labels:
+        return labels.index(str(int(values.iloc[0])))  # 1.0 read back from csv as a float
+    return 1
 
 
 def draw_overview(
-    experiment, metrics, coefs, proba_of, prepared, metric="roc_auc", n_roc=5, n_calibration=3
+    experiment,
+    metrics,
+    coefs,
+    proba_of,
+    prepared,
+    metric="roc_auc",
+    n_roc=5,
+    n_calibration=3,
+    svg=False,
 ):
-    """The figures over an experiment's grid, as ``{file name: bytes}``, each as PNG and SVG:
+    """The figures over an experiment's grid, as ``{file name: bytes}``, each as PNG (and SVG
+    with ``svg``: it costs as much again to draw):
     accuracy_vs_C, heatmap, gap, coef_paths, calibration (reliability diagram of the
     ``n_calibration`` top-ranked fits; several classes: one-vs-rest of the selected fit), and
     for two classes roc (the ``n_roc`` top-ranked) and precision_recall (the same fits as
@@ -1101,7 +1182,7 @@ def draw_overview(
 
     out: dict[str, bytes] = {}
 
-    def keep(name, fig, svg=True):
+    def keep(name, fig):
         if svg:
             out[f"{name}.svg"] = svg_bytes(fig)
         out[f"{name}.png"] = png_bytes(fig)
@@ -1129,7 +1210,7 @@ def draw_overview(
     }
     if len(classes) == 2 and len(ranked):
         y = np.asarray(prepared.y_test)
-        positive = _positive(ranked)
+        positive = _positive(ranked, _labels_of(prepared))
         curves = []
         for row in ranked.head(n_roc).to_dict("records"):
             fpr, tpr, _ = roc_curve(y == positive, proba_of(row["model_id"])[:, positive])
@@ -1152,7 +1233,7 @@ def draw_overview(
         if len(classes) == 2:
             from sklearn.metrics import average_precision_score, precision_recall_curve
 
-            positive = _positive(ranked)
+            positive = _positive(ranked, _labels_of(prepared))
             truth = y == positive
             probs = {r["model_id"]: proba_of(r["model_id"])[:, positive] for r in top}
             keep(

@@ -137,18 +137,23 @@ def fitfig_key(fit: str, fig_code: dict) -> str:
     return keys.digest("fitfig", {"fit": fit, **fig_code})
 
 
-def overview_key(name: str, points: list[dict], metric: str, fig_code: dict) -> str:
-    """The key of an experiment's overview figures: the fits they draw, the plotted metric,
-    the experiment's name (in their titles) and the plotting code."""
+def overview_key(name: str, points: list[dict], settings: dict, fig_code: dict) -> str:
+    """The key of an experiment's overview figures: the fits they draw, the figure settings
+    (plotted metric, svg), the experiment's name (in their titles) and the plotting code."""
     return keys.digest(
         "figures",
         {
             "experiment": name,
             "fits": [[p["model_id"], p["key"]] for p in points],
-            "metric": metric,
+            **settings,
             **fig_code,
         },
     )
+
+
+def figure_settings(filled: dict) -> dict:
+    """What, besides the fits, the overview figures are drawn from."""
+    return {"metric": filled["plot_metric"], "svg": filled["svg"]}
 
 
 def version_id(filled: dict, data: dict) -> str:
@@ -206,7 +211,7 @@ def make_plan(
             "prepared": pkey,
             "data_sha256": data[name],
             "points": points,
-            "overview": overview_key(name, points, filled["plot_metric"], fig_code)
+            "overview": overview_key(name, points, figure_settings(filled), fig_code)
             if filled["figures"]
             else None,
             "seconds": experiment_seconds(exp, points, str(root)),
@@ -230,7 +235,7 @@ def _fit_params(plan: Plan, members: dict[str, list[dict]], prepare: bool) -> di
         "store": str(plan.store),
         "prepare": prepare,
         "figures": plan.filled["figures"],
-        "plot_metric": plan.filled["plot_metric"],
+        "figure_settings": figure_settings(plan.filled),
         "experiments": {
             name: {
                 "exp": plan.experiments[name]["exp"],
@@ -350,7 +355,7 @@ def publish_params(plan: Plan) -> dict:
         "version": plan.version,
         "sweep": plan.sweep,
         "figures": plan.filled["figures"],
-        "plot_metric": plan.filled["plot_metric"],
+        "figure_settings": figure_settings(plan.filled),
         "effective": plan.filled,
         "sources": plan.sources,
         "experiments": plan.experiments,

@@ -189,8 +189,8 @@ _DRAW: dict = {}
 
 
 def _draw_overview(name: str):
-    store, spec, light, metric, entries = _DRAW[name]
-    return name, overview_entry(store, name, spec, light, metric, entries).folder
+    store, spec, light, settings, entries = _DRAW[name]
+    return name, overview_entry(store, name, spec, light, settings, entries).folder
 
 
 def _figures(params, store, experiments, entries, metrics, staging, n_jobs, log):
@@ -210,7 +210,7 @@ def _figures(params, store, experiments, entries, metrics, staging, n_jobs, log)
                     figs.folder / file, staging / "figures" / name / "fits" / fit_file(figure, row)
                 )
         mine = {m: e for (n, m), (_, e) in entries.items() if n == name}
-        _DRAW[name] = (store, spec, _Light(exp), params["plot_metric"], mine)
+        _DRAW[name] = (store, spec, _Light(exp), params["figure_settings"], mine)
     missing = [
         n for n, spec in params["experiments"].items() if not store.has("figures", spec["overview"])
     ]

@@ -134,7 +134,7 @@ def fitfig_entry(store: Store, prepared, point: dict, entry):
     )
 
 
-def overview_entry(store: Store, name: str, spec: dict, light, metric: str, entries=None):
+def overview_entry(store: Store, name: str, spec: dict, light, settings: dict, entries=None):
     """An experiment's overview figures (plots over its grid), from the store, or drawn from
     its fits' entries (``entries``: model_id -> entry, when the caller has them)."""
     from lrsweep.figures import draw_overview
@@ -155,7 +155,13 @@ def overview_entry(store: Store, name: str, spec: dict, light, metric: str, entr
     ]
     metrics, coefs = collect(fits)
     files = draw_overview(
-        name, metrics, coefs, lambda m: entries[m].load_npy("proba_test.npy"), light, metric
+        name,
+        metrics,
+        coefs,
+        lambda m: entries[m].load_npy("proba_test.npy"),
+        light,
+        settings["metric"],
+        svg=settings["svg"],
     )
     return store.put(
         "figures",
@@ -170,7 +176,7 @@ def _overview(name: str) -> dict:
     start = time.perf_counter()
     spec = _JOB["specs"][name]
     try:
-        overview_entry(_JOB["store"], name, spec, _JOB["prepared"][name], _JOB["metric"])
+        overview_entry(_JOB["store"], name, spec, _JOB["prepared"][name], _JOB["settings"])
         out = {"overview": name, "status": "ok"}
     except Exception:
         import traceback
@@ -323,7 +329,7 @@ def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
         prepared=prepared,
         tasks=tasks,
         specs=overviews,
-        metric=params.get("plot_metric"),
+        settings=params["figure_settings"],
     )
     if tasks or overviews:  # imported once here, before any worker is forked
         import sklearn.linear_model  # noqa: F401

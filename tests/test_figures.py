@@ -62,32 +62,52 @@ def prepared_two_classes(n_features: int = 5, same_rows: bool = False):
 # 1. Confusion matrices
 
 
-def test_confusion_title_is_inside_the_figure_and_names_the_classes():
-    painter = figures.ConfusionPainter(["malignant", "benign"])
-    fig = painter.draw([[38, 4], [0, 72]], "lbfgs, l2, C=0.1, max_iter=1000", "test", 0.9649)
-    ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_xticklabels()] == ["malignant", "benign"]
-    assert [t.get_text() for t in ax.get_yticklabels()] == ["malignant", "benign"]
-    assert painter.title.get_text().splitlines() == [
-        "lbfgs, l2, C=0.1, max_iter=1000",
-        "confusion matrix of the test rows, accuracy 0.9649",
-    ]
-    assert inside_figure(fig, painter.title)
-    long = ", ".join(f"setting_{i}=value_{i}" for i in range(12))
-    painter.draw([[1, 0], [0, 1]], long, "test", 1.0)
-    assert inside_figure(fig, painter.title)
-    assert "setting_11=value_11" in painter.title.get_text()  # wrapped, never dropped
+def test_confusion_title_fits_the_picture_and_drops_no_setting():
+    from lrsweep.figures import _font
+
+    for k, names in ((2, ["malignant", "benign"]), (10, [str(i) for i in range(10)])):
+        short = figures.confusion_layout(k, names, "lbfgs, l2, C=0.1", "confusion matrix")
+        assert short["title"] == ["lbfgs, l2, C=0.1", "confusion matrix"]
+        long = ", ".join(f"setting_{i}=value_{i}" for i in range(12))
+        lay = figures.confusion_layout(k, names, long, "confusion matrix of the test rows")
+        font = _font(lay["title_size"])
+        assert all(font.getlength(line) <= lay["size"][0] - 20 for line in lay["title"])
+        assert " ".join(lay["title"][:-1]) == long  # wrapped, never cut or dropped
+        assert lay["top"] >= 12 + len(lay["title"]) * (lay["title_size"] + 5)  # room above
 
 
-def test_fit_figures_use_the_record_class_names_and_settings():
-    figures._PAINTERS.clear()
+def test_confusion_picture_shows_the_counts_by_colour(tmp_path):
+    from PIL import Image
+
+    png = figures.confusion_png([[38, 4], [0, 72]], ["malignant", "benign"], "t", "last")
+    (tmp_path / "c.png").write_bytes(png)
+    image = np.asarray(Image.open(tmp_path / "c.png").convert("RGB"), dtype=int)
+    lay = figures.confusion_layout(2, ["malignant", "benign"], "t", "last")
+    cell, left, top = lay["cell"], lay["left"], lay["top"]
+
+    def corner(i, j):  # a pixel inside cell (i, j), away from its number
+        return image[top + i * cell + 3, left + j * cell + 3]
+
+    assert image.shape[:2] == (lay["size"][1], lay["size"][0])
+    assert corner(1, 1).sum() < corner(0, 0).sum() < corner(0, 1).sum()  # 72 darkest, 4 light
+    assert (
+        corner(1, 0).tolist() == corner(0, 1).tolist() or corner(1, 0).sum() >= corner(0, 1).sum()
+    )
+
+
+def test_fit_figures_use_the_record_class_names_and_settings(monkeypatch):
+    seen = {}
+
+    def spy(cm, names, title, last):
+        seen.update(names=names, title=title, last=last)
+        return b"png"
+
+    monkeypatch.setattr(figures, "confusion_png", spy)
     out = figures.draw_fit_figures(sk_record(), None, prepared_two_classes())
     assert set(out) == {"confusion.png"}
-    (painter,) = figures._PAINTERS.values()
-    labels = [t.get_text() for t in painter.fig.axes[0].get_xticklabels()]
-    assert labels == ["malignant", "benign"]
-    assert "class_weight=balanced" in painter.title.get_text()
-    assert "max_iter=1000" in painter.title.get_text()
+    assert seen["names"] == ["malignant", "benign"]
+    assert "class_weight=balanced" in seen["title"] and "max_iter=1000" in seen["title"]
+    assert seen["last"].startswith("confusion matrix of the test rows, accuracy ")
 
 
 def test_fit_settings_names_what_differs_from_the_defaults():
@@ -414,7 +434,7 @@ def test_roc_curves_are_the_top_fits_by_the_selection_rule(monkeypatch):
 
     monkeypatch.setattr(figures, "plot_roc", spy)
     out = figures.draw_overview("e", metrics, coefs, probas.__getitem__, prepared, n_roc=3)
-    assert {"roc.png", "roc.svg"} <= set(out)
+    assert "roc.png" in set(out) and "roc.svg" not in set(out)  # SVG only when asked
     expected = ranked(metrics).head(3)
     assert list(expected["model_id"]) == list(metrics["model_id"].iloc[-2:-5:-1])
     assert len(drawn["curves"]) == 3 and drawn["positive"] == "yes"
@@ -499,7 +519,7 @@ def test_reliability_diagram_and_precision_recall_of_the_selected_fits(monkeypat
 
     metrics, coefs, probas, prepared = two_class_experiment()
     drawn = capture(monkeypatch, "plot_calibration", "plot_precision_recall")
-    out = figures.draw_overview("e", metrics, coefs, probas.__getitem__, prepared)
+    out = figures.draw_overview("e", metrics, coefs, probas.__getitem__, prepared, svg=True)
     for name in ("calibration", "precision_recall", "roc"):
         assert {f"{name}.png", f"{name}.svg"} <= set(out)
     chosen = list(ranked(metrics).head(3)["model_id"])
@@ -534,7 +554,9 @@ def test_several_classes_get_one_vs_rest_reliability_of_the_selected_fit(monkeyp
     probas = {m: rng.dirichlet([1, 1, 1], size=150) for m in metrics["model_id"]}
     prepared = SimpleNamespace(class_names=names, meta={"same_rows": False}, y_test=y)
     drawn = capture(monkeypatch, "plot_calibration_ovr")
-    out = figures.draw_overview("e", metrics, pd.DataFrame(), probas.__getitem__, prepared)
+    out = figures.draw_overview(
+        "e", metrics, pd.DataFrame(), probas.__getitem__, prepared, svg=True
+    )
     assert {"calibration.png", "calibration.svg"} <= set(out)
     assert not any(name.startswith(("roc", "precision_recall")) for name in out)
     fig = drawn["plot_calibration_ovr"]
@@ -561,7 +583,7 @@ def test_every_overview_figure_has_a_png_and_an_svg():
         ignore_index=True,
     )
     probas["sk_lbfgs_none"] = probas[metrics["model_id"].iloc[0]]
-    out = figures.draw_overview("e", metrics, coefs, probas.__getitem__, prepared)
+    out = figures.draw_overview("e", metrics, coefs, probas.__getitem__, prepared, svg=True)
     stems = {name.rsplit(".", 1)[0] for name in out if not name.startswith("statsmodels--")}
     assert stems == {
         "accuracy_vs_C",
