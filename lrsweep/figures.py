@@ -765,7 +765,8 @@ def plot_metric_vs_C(sk: pd.DataFrame, metric: str, title: str):
         loc="lower center",
         ncol=ncol,
         fontsize=8,
-        title=f"{series_title(sk)} (x: skipped, !: failed; bands, bars: 95 % bootstrap intervals)",
+        title=f"{series_title(sk)} (x: skipped, !: failed; bands, bars: 95 % intervals, "
+        "Clopper-Pearson for accuracy, bootstrap for ROC AUC)",
         title_fontsize=8,
     )
     room = add_note(fig, coinciding_note(together))
