@@ -348,6 +348,23 @@ def shard_jobs(plan: Plan) -> tuple[list[Job], list[Job]]:
     return prepares, fits
 
 
+def fit_mode(configured: str, local_exec: bool, main: bool, default_resources=()) -> str:
+    """The shape of the fit jobs (``fit_jobs``): as configured, or for ``auto`` ``pack`` where
+    Snakemake runs the jobs on this machine and ``shard`` where it sends them elsewhere.
+
+    Called when Snakemake builds its DAG, once it knows its executor (``local_exec``). Two
+    cases where that says nothing: inside a cluster job (``main`` False) Snakemake runs the
+    rule with its local executor again, and such a process exists only for a run that sent
+    its jobs away (found by tests/test_slurm.py: a job's DAG asked for a pack job's output);
+    and a dry run (``-n``) always has the local "dryrun" executor, so Slurm settings among the
+    default resources (``slurm_partition=``, ``slurm_account=``, as profiles/slurm sets them)
+    say that the real run would go to the cluster, and ``-n`` shows what it would do."""
+    if configured != "auto":
+        return configured
+    slurm = any(str(r).startswith("slurm_") for r in default_resources or ())
+    return "pack" if local_exec and main and not slurm else "shard"
+
+
 def publish_params(plan: Plan) -> dict:
     """What the publish job gets: the whole plan (the grid expanded once, here)."""
     return {

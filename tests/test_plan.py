@@ -155,3 +155,15 @@ def test_a_large_grid_is_sharded_and_its_data_prepared_once():
     assert jobs.get("fit", large_fits[1].name, large_fits[1].key).params == large_fits[1].params
     with pytest.raises(KeyError):
         jobs.get("fit", "large", "0" * 20)
+
+
+def test_the_fit_mode_follows_where_jobs_run():
+    from lrsweep.plan import fit_mode
+
+    assert fit_mode("auto", local_exec=True, main=True) == "pack"
+    assert fit_mode("auto", local_exec=False, main=True) == "shard"  # --executor slurm
+    assert fit_mode("auto", local_exec=True, main=False) == "shard"  # inside a cluster job
+    # a dry run under the Slurm profile (the local dryrun executor) plans as the run would
+    assert fit_mode("auto", True, True, ["tmpdir=x", "slurm_partition=debug"]) == "shard"
+    assert fit_mode("pack", local_exec=False, main=True) == "pack"
+    assert fit_mode("shard", local_exec=True, main=True) == "shard"

@@ -53,12 +53,12 @@ SBIN_PATH = os.pathsep.join([os.environ.get("PATH", ""), "/usr/local/sbin", "/us
 MARKER = "LRSWEEP_SLURM_TEST"
 
 SWEEP = "slurm-shards"
-# 12 grid points on 20,000 x 20 rows; at shard_minutes 0.0025 (0.15 s of estimated work) the
-# plan makes 6 shards, each a fit job of a few seconds: three rounds on a 2-core node.
+# 12 grid points on 20,000 x 20 rows; at shard_minutes 0.006 (0.36 s of estimated work) the
+# plan makes 8 shards, each a fit job of a few seconds: four rounds on a 2-core node.
 CONFIG = {
     "sweep": SWEEP,
     "figures": False,
-    "shard_minutes": 0.0025,
+    "shard_minutes": 0.006,
     "experiments": {
         "synthetic": {
             "dataset": {
@@ -417,6 +417,34 @@ def _most_at_once(spans: list[tuple[datetime, datetime]]) -> int:
         running += step
         most = max(most, running)
     return most
+
+
+LARGE = {  # the issue's example: 96 grid points on 200,000 x 50 rows
+    "sweep": "large",
+    "experiments": {
+        "large": {
+            "dataset": {"source": "synthetic", "n_samples": 200_000, "n_features": 50},
+            "standardize": True,
+            "sklearn": {
+                "solver": ["liblinear", "lbfgs", "saga", "newton-cholesky"],
+                "penalty": ["l1", "l2"],
+                "C": [10.0**i for i in range(-4, 8)],
+            },
+        }
+    },
+}
+
+
+def test_a_large_grid_is_planned_as_shards_under_the_profile_and_one_job_locally(
+    slurm_cluster, tmp_path
+):
+    def fit_jobs(*args, env=None):
+        proc = snakemake(tmp_path, "-n", *args, config=LARGE, env=env)
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        return len(re.findall(r"^rule fit:$", proc.stdout + proc.stderr, re.M))
+
+    assert fit_jobs() == 1
+    assert fit_jobs(*SLURM_ARGS, env=slurm_cluster.env) >= 4
 
 
 def test_sharded_sweep_through_slurm_equals_the_local_run(slurm_cluster, tmp_path):

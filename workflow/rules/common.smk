@@ -51,16 +51,14 @@ wildcard_constraints:
 
 
 def fit_mode():
-    """pack on this machine, shard where jobs go elsewhere (a cluster), unless the config
-    says (fit_jobs). Called when Snakemake builds the DAG, once it knows its executor. Inside
-    a cluster job (not MAIN) Snakemake runs the rule with its local executor again, so
-    local_exec says nothing there; such a process exists only for a run that sent its jobs
-    away, whose mode is shard (found by tests/test_slurm.py: a job's DAG asked for a pack
-    job's output)."""
-    mode = PLAN.filled["fit_jobs"]
-    if mode == "auto":
-        mode = "pack" if workflow.local_exec and MAIN else "shard"
-    return mode
+    """pack or shard (lrsweep.plan.fit_mode)."""
+    defaults = workflow.resource_settings.default_resources
+    return lrplan.fit_mode(
+        PLAN.filled["fit_jobs"],
+        workflow.local_exec,
+        MAIN,
+        defaults.args if defaults else (),
+    )
 
 
 def get_final_output():
