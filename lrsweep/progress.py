@@ -17,7 +17,7 @@ def duration(seconds: float) -> str:
     seconds = max(0, int(round(seconds)))
     if seconds < 90:
         return f"{seconds} s"
-    if seconds < 5400:
+    if seconds < 3600:
         return f"{seconds // 60} min {seconds % 60:02d} s"
     return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
 
@@ -52,6 +52,8 @@ class Progress:
 
     def tick(self) -> None:
         """Print the state if it is time to (also called while waiting, with nothing done)."""
+        if not self.total:
+            return  # a job with nothing to fit (figures only) has no progress to show
         now = self.clock()
         if now - self.last_print >= self.print_every and self.done < self.total:
             self._print()
