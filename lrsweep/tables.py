@@ -336,27 +336,30 @@ def load_correct(metrics: pd.DataFrame, preds: dict, y_tests: dict) -> dict:
 
 
 def leaderboard_markdown(board: pd.DataFrame, not_worse: pd.DataFrame, shown: int = 10) -> str:
+    import textwrap
+
     cv = (board["selected_by"] == "cv").any()
     test = (board["selected_by"] != "cv").any()
-    lines = [
-        "# Leaderboard: the selected fit of each experiment",
-        "",
-        'How a fit is selected (README, "Choosing a model"): only converged fits with status',
-        "ok are candidates; ties within 1e-9 go to the simpler model (stronger penalty, then",
-        "fewer nonzero coefficients).",
+    notes = [
+        'How a fit is selected (README, "Choosing a model"): only converged fits with status ok '
+        "are candidates; ties within 1e-9 go to the simpler model (stronger penalty, then fewer "
+        "nonzero coefficients)."
     ]
     if cv:
-        lines.append(
-            "`selected_by: cv`: best mean cross-validated accuracy on the training rows; the test"
-            " rows are used once, to report it. `one_se_model_id`: the simplest fit within one"
-            " standard error of that mean (ESL 7.10)."
+        notes.append(
+            "`selected_by: cv`: best mean cross-validated accuracy on the training rows; the test "
+            "rows are used once, to report it. `one_se_model_id`: the simplest fit within one "
+            "standard error of that mean (ESL 7.10)."
         )
     if test:
-        lines.append(
-            "`selected_by: test (optimistic)`: chosen on the same test rows it is reported on, so"
-            " its test accuracy is biased upwards (the winner's curse); add `cv:` to the"
-            " experiment to choose on cross-validation instead."
+        notes.append(
+            "`selected_by: test (optimistic)`: chosen on the same test rows it is reported on, so "
+            "its test accuracy is biased upwards (the winner's curse); add `cv:` to the "
+            "experiment to choose on cross-validation instead."
         )
+    lines = ["# Leaderboard: the selected fit of each experiment", ""]
+    for note in notes:
+        lines += [textwrap.fill(note, 95), ""]
     lines += [
         "`accuracy_test_ci_*`: 95 % Clopper-Pearson interval. `n_not_worse`: candidates whose",
         "test accuracy is not significantly below the selected fit's (McNemar's exact test on the",
