@@ -268,8 +268,12 @@ def test_damaged_stored_files_are_recomputed_not_used(tmp_path):
     store = tmp_path / "results/revert/store"
     # an edited prepared array (shape and header kept), a fit's result edited to a wrong but
     # valid value, a truncated array and an emptied coefficients table
-    meta = json.loads((store / "prepared").glob("*/meta.json").__next__().read_text())
-    x_train = next((store / "prepared").glob("*/X_train.npy"))
+    [iris] = [
+        p.parent
+        for p in (store / "prepared").glob("*/meta.json")
+        if json.loads(p.read_text())["n_train"] == 105  # iris's 150 rows, 30 % for testing
+    ]
+    x_train = iris / "X_train.npy"
     raw = bytearray(x_train.read_bytes())
     raw[-8:] = bytes(8)
     x_train.write_bytes(bytes(raw))
@@ -285,4 +289,13 @@ def test_damaged_stored_files_are_recomputed_not_used(tmp_path):
     assert warnings and all("recomputing it" in w for w in warnings)
     again = pd.read_csv(latest(tmp_path, "revert") / "metrics.csv").drop(columns="fit_seconds")
     pd.testing.assert_frame_equal(again, good)
-    assert meta["n_train"] == 105
+    # a new C for iris reads its (damaged) prepared data: prepared again, the new fit right
+    proc = run(tmp_path, config=small([0.1, 1.0, 10.0]))
+    assert any("X_train.npy" in w and "recomputing it" in w for w in proc.stderr.splitlines())
+    run(tmp_path / "clean", config=small([0.1, 1.0, 10.0]))
+    pd.testing.assert_frame_equal(
+        pd.read_csv(latest(tmp_path, "revert") / "metrics.csv").drop(columns="fit_seconds"),
+        pd.read_csv(latest(tmp_path / "clean", "revert") / "metrics.csv").drop(
+            columns="fit_seconds"
+        ),
+    )
