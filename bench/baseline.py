@@ -83,4 +83,10 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    raise SystemExit(main())
+    import sys
+
+    # run as the module baseline, so that joblib's worker processes can import its functions
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    import baseline
+
+    raise SystemExit(baseline.main())

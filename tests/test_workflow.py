@@ -219,6 +219,8 @@ def test_adding_a_C_value_fits_only_that_point_and_keeps_the_old_version(tmp_pat
     first = version_dir(tmp_path, "small")
     snapshot = tmp_path / "snapshot"
     shutil.copytree(first, snapshot, symlinks=True)
+    store = tmp_path / "results/small/store"
+    figures_before = {kind: set(os.listdir(store / kind)) for kind in ("fitfigs", "figures")}
 
     proc = snakemake(tmp_path, config=small_config([1.0, 10.0, 100.0]))
     assert proc.returncode == 0, proc.stderr[-3000:]
@@ -228,14 +230,28 @@ def test_adding_a_C_value_fits_only_that_point_and_keeps_the_old_version(tmp_pat
     assert token["fitted"] == ["sk_liblinear_l2_C100_rs0"]
     # the other points, example2's included, come from the store
     assert len(token["reused"]) == 4
+    # and so do their figures: one new per-fit set, and example1's overview only
+    drawn = {k: set(os.listdir(store / k)) - figures_before[k] for k in figures_before}
+    assert len(drawn["fitfigs"]) == 1 and len(drawn["figures"]) == 1
+    [log] = [
+        p
+        for p in (tmp_path / "results/small/logs/fit").glob("*.log")
+        if p.stat().st_mtime > first.stat().st_mtime
+    ]
+    assert "example1: overview figures drawn" in log.read_text()
+    assert "example2: overview figures drawn" not in log.read_text()
+    for name in ("example2/overview/accuracy_vs_C.png", "example2/fits"):
+        a, b = first / "figures" / name, second / "figures" / name
+        if a.is_file():
+            assert a.read_bytes() == b.read_bytes()  # the same bytes: taken, not drawn again
+        else:
+            assert sorted(os.listdir(a)) == sorted(os.listdir(b))
     # the earlier version is byte for byte as it was
     cmp = filecmp.dircmp(first, snapshot)
     assert not cmp.diff_files and not cmp.left_only and not cmp.right_only
     assert len(pd.read_csv(second / "metrics.csv")) == 5
 
     # the README's commands, as copied: versions, and compare by position
-    import os
-
     from lrsweep.cli import main
 
     os.chdir(tmp_path)  # the only sweep under results/: found without --results
@@ -307,6 +323,10 @@ def test_data_error_is_one_line_and_other_experiments_still_fit(tmp_path):
         ) in proc.stderr
     fits = list((tmp_path / "results/bad/store/fits").iterdir())
     assert len(fits) == 2  # the good experiment's two fits went on and are kept
+    # the terminal gets one line per problem and where the details are, not the traceback
+    assert "Traceback" not in proc.stderr
+    said = [line for line in proc.stderr.splitlines() if line.startswith("lrsweep: experiment")]
+    assert len(said) == 2 and "(details: results/bad/logs/fit/" in said[-1]
 
 
 def test_missing_data_file_is_refused_before_any_job(tmp_path):
