@@ -36,7 +36,7 @@ def prepared_data(store: Store, name: str, spec: dict, log=None):
     store when there and whole, else prepared from the dataset and stored."""
     from lrsweep.preprocess import load_prepared, prepare_experiment, save_prepared
 
-    entry = open_verified(store, "prepared", spec["prepared"], experiment_label(name))
+    entry = open_verified(store, "prepared", spec["prepared"], experiment_label(name), names=())
     if entry is not None:
         try:
             return load_prepared(entry)
@@ -68,15 +68,7 @@ def fit_label(point: dict) -> str:
 
 def stored_fit(store: Store, point: dict):
     """The verified store entry of a grid point, or None."""
-    entry = open_verified(store, "fits", point["key"], fit_label(point))
-    if entry is None:
-        return None
-    try:
-        entry.verify_all()
-    except Exception as exc:
-        store.discard("fits", point["key"], str(exc))
-        return None
-    return entry
+    return open_verified(store, "fits", point["key"], fit_label(point))
 
 
 def compute_fit(store: Store, prepared, point: dict):
@@ -118,11 +110,7 @@ def fitfig_entry(store: Store, prepared, point: dict, entry):
     label = f"{fit_label(point)} figures"
     existing = open_verified(store, "fitfigs", point["figkey"], label)
     if existing is not None:
-        try:
-            existing.verify_all()
-            return existing
-        except Exception as exc:
-            store.discard("fitfigs", point["figkey"], str(exc))
+        return existing
     record = read_record(entry)
     coefs = read_coefficients(entry) if "coefficients.csv" in entry.names() else None
     pngs = draw_fit_figures(record, coefs, prepared)
@@ -144,11 +132,7 @@ def overview_entry(store: Store, name: str, spec: dict, light, settings: dict, e
     label = f"{experiment_label(name)} overview figures"
     existing = open_verified(store, "figures", spec["overview"], label)
     if existing is not None:
-        try:
-            existing.verify_all()
-            return existing
-        except Exception as exc:
-            store.discard("figures", spec["overview"], str(exc))
+        return existing
     entries = entries or {p["model_id"]: stored_fit(store, p) for p in spec["points"]}
     fits = [
         (name, read_record(entries[p["model_id"]]), entries[p["model_id"]]) for p in spec["points"]

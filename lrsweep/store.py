@@ -225,14 +225,14 @@ class Store:
         remove_stale_temps(self.root / kind)
 
 
-def open_verified(store: Store, kind: str, key: str, label: str, names=()) -> Entry | None:
-    """The entry with ``names`` verified now, or None when missing or damaged (removed, with a
-    warning)."""
+def open_verified(store: Store, kind: str, key: str, label: str, names=None) -> Entry | None:
+    """The entry with ``names`` (default: all its files) verified now, or None when missing or
+    damaged (removed, with a warning). The entry's other files are checked as they are read."""
     entry = store.get(kind, key, label)
     if entry is None:
         return None
     try:
-        for name in names:
+        for name in entry.names() if names is None else names:
             entry.path(name)
     except DamagedEntry as exc:
         store.discard(kind, key, str(exc))
