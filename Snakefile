@@ -15,12 +15,14 @@ include: "workflow/rules/publish.smk"
 rule all:
     default_target: True
     input:
-        get_final_output(),
+        get_final_output,
 
 
-# Exit as soon as the work is done (see lrsweep.smk.end_without_waiting).
+# Exit as soon as the work is done (see lrsweep.smk.end_without_waiting), with 1 if the
+# version has failed grid points (printed by the publish job).
 onsuccess:
     end_without_waiting()
+    rerun.exit_if_failed(PLAN)
 
 
 onerror:

@@ -407,6 +407,25 @@ def drop_missing(experiment: str, raw: Raw, dropna: bool, impute: str) -> tuple[
 def check_target(experiment: str, y: np.ndarray) -> None:
     """Refuse a target that is not a set of classes: one mixing numbers and text, or one that
     looks continuous (non-integer numbers, or fewer than two rows per distinct value)."""
+    if y.dtype.kind in "iufb":  # numbers only: the same checks, vectorized (1,000,000 rows)
+        values = y[~np.isnan(y)] if y.dtype.kind == "f" else y
+        fractional = values[np.mod(values, 1) != 0] if y.dtype.kind == "f" else values[:0]
+        if fractional.size:
+            raise err(
+                experiment,
+                "dataset.target",
+                f"the target has non-integer values (such as {fractional[0]:g}): it looks "
+                "continuous; logistic regression needs classes",
+            )
+        distinct = len(np.unique(values))
+        if distinct > 2 and distinct > len(values) / 2:
+            raise err(
+                experiment,
+                "dataset.target",
+                f"the target has {distinct} distinct values in {len(values)} rows: it looks "
+                "continuous, not a set of classes (fewer than two rows per class)",
+            )
+        return
     values = [v for v in y.tolist() if not _missing(v)]
     texts = [v for v in values if isinstance(v, str)]
     if texts:

@@ -119,9 +119,36 @@ def normalized_text(path: str | Path) -> str:
     return "\n".join(lines)
 
 
+def code_digest(path: str | Path) -> str:
+    """SHA-256 of a code file's normalized text (Python: its syntax tree, see above)."""
+    path = Path(path)
+    text = normalized_python(path) if path.suffix == ".py" else normalized_text(path)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+#: Normalizing every module's syntax tree took 0.4 s at every snakemake start; the Snakefile
+#: keeps the digests in a file, remembered by each file's size, times and inode (as data
+#: files' checksums are): see :func:`use_code_cache`.
+_CODE_CACHE = None
+
+
+def use_code_cache(path: str | Path) -> None:
+    global _CODE_CACHE
+    _CODE_CACHE = FileChecksums(path, digest=code_digest)
+
+
+def _code(path: Path) -> str:
+    return _CODE_CACHE(path) if _CODE_CACHE is not None else code_digest(path)
+
+
+def save_code_cache() -> None:
+    if _CODE_CACHE is not None:
+        _CODE_CACHE.save()
+
+
 @cache
 def module_key(name: str) -> str:
-    return hashlib.sha256(normalized_python(PACKAGE_DIR / f"{name}.py").encode()).hexdigest()
+    return _code(PACKAGE_DIR / f"{name}.py")
 
 
 def code_key(modules) -> str:
@@ -143,10 +170,10 @@ def workflow_key() -> str:
     """Every lrsweep module but the tools, rule script and rule file: a version's code."""
     parts = {f"lrsweep/{m}": module_key(m) for m in all_modules() if m not in TOOL_MODULES}
     for path in sorted(WORKFLOW_DIR.glob("scripts/*.py")):
-        parts[f"scripts/{path.name}"] = digest("py", normalized_python(path))
+        parts[f"scripts/{path.name}"] = _code(path)
     for path in sorted([*WORKFLOW_DIR.glob("rules/*.smk"), WORKFLOW_DIR.parent / "Snakefile"]):
         if path.is_file():
-            parts[path.name] = digest("smk", normalized_text(path))
+            parts[path.name] = _code(path)
     return digest("workflow", parts, 16)
 
 
@@ -181,8 +208,9 @@ class FileChecksums:
     symlink is followed to its target, so pointing it elsewhere changes the checksum.
     """
 
-    def __init__(self, cache_file: str | Path | None = None):
+    def __init__(self, cache_file: str | Path | None = None, digest=sha256_file):
         self.cache_file = Path(cache_file) if cache_file else None
+        self.digest = digest
         self.entries: dict = {}
         self.changed = False
         if self.cache_file and self.cache_file.is_file():
@@ -198,7 +226,7 @@ class FileChecksums:
         known = self.entries.get(real)
         if known and known[:4] == stamp:
             return known[4]
-        checksum = sha256_file(real)
+        checksum = self.digest(real)
         self.entries[real] = [*stamp, checksum]
         self.changed = True
         return checksum

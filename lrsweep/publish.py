@@ -29,7 +29,7 @@ from lrsweep.runner import (
     stored_fit,
 )
 from lrsweep.store import Store, open_verified
-from lrsweep.version import install, problems, write_checksums
+from lrsweep.version import install, problems, update_latest, write_checksums
 
 TABLES = (
     "metrics.csv",
@@ -90,10 +90,13 @@ class _Light:
         self.y_test = exp.y_test
 
 
-def run_publish(params: dict, jobs: list[tuple[str, str, str]], outputs, n_jobs: int, log) -> dict:
+def run_publish(
+    params: dict, jobs: list[tuple[str, str, str]], outputs, n_jobs: int, log, point_latest=True
+) -> dict:
     """The publish job (see the module docstring). ``jobs``: (rule, job name, benchmark file)
     of the jobs whose results this version holds; ``outputs``: Snakemake's outputs (the
-    token and the copies of the figures for ``snakemake --report``)."""
+    token and the copies of the figures for ``snakemake --report``). With ``point_latest``
+    (this machine) it points latest at the version and prints its summary."""
     from lrsweep import tables
     from lrsweep.provenance import job_timings, provenance_record, summary_text
 
@@ -181,6 +184,9 @@ def run_publish(params: dict, jobs: list[tuple[str, str, str]], outputs, n_jobs:
         print(f"lrsweep: warning: {target} was damaged: moved aside, made again", file=sys.stderr)
     _report_copies(target, outputs)
     log.info("%s: %s (%d grid points, %d failed)", target, state, len(metrics), failed)
+    if point_latest:
+        update_latest(results, params["version"])
+        print((target / "summary.txt").read_text(encoding="utf-8"), file=sys.stderr, end="")
     return {"version": params["version"], "state": state}
 
 

@@ -21,8 +21,18 @@ from lrsweep.version import looks_complete, read_latest
 class State:
     complete: bool
     latest: str | None
-    latest_job: bool
+    failed: int
     latest_token: str
+    version: str
+
+    def latest_job(self, mode: str) -> bool:
+        """Whether the run needs the local ``latest`` job: to point latest at a version that
+        is complete already, or to print a complete version's failures (and exit 1); and on a
+        cluster (``shard``), where the publish job's printing goes to its log, for every new
+        version. On this machine a new version's publish job points latest and prints."""
+        if self.complete:
+            return self.latest != self.version or bool(self.failed)
+        return mode == "shard"
 
 
 def config_changes(old: dict, new: dict, prefix: str = "") -> list[str]:
@@ -95,8 +105,9 @@ def prepare(plan, announce: bool = True) -> State:
     state = State(
         complete,
         latest,
-        latest != plan.version or bool(failed),
+        failed,
         str(plan.store / "jobs" / "latest" / f"{plan.version}-from-{latest or 'none'}.json"),
+        plan.version,
     )
     if announce:
         for line in _lines(plan, state, failed):
@@ -149,3 +160,14 @@ def _lines(plan, state: State, failed: int) -> list[str]:
         if changes:
             lines.append(f"changed since {state.latest}: {changes}")
     return lines
+
+
+def exit_if_failed(plan) -> None:
+    """At the end of a successful run: exit 1 if the version has failed grid points (the
+    publish job printed them; a complete one's are printed by the latest job, which fails)."""
+    try:
+        failed = json.loads((plan.version_dir / "provenance.json").read_text()).get("failed", 0)
+    except (OSError, ValueError):
+        return
+    if failed:
+        sys.exit(1)

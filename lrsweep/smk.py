@@ -6,6 +6,7 @@ Rule scripts stay thin: they call :func:`run` with a function of the ``snakemake
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 import traceback
@@ -38,6 +39,34 @@ def run(snakemake, main) -> None:
         sys.exit(1)
     finally:
         logging.shutdown()
+    exit_when_done()
+
+
+def exit_when_done() -> None:
+    """End a rule script's process without tearing its modules down.
+
+    With scikit-learn, statsmodels, pandas and matplotlib loaded, Python spent 0.35 s after a
+    script's last line deallocating its modules (measured), on every job: 0.7 s of a 9 s
+    large-data run with its fit and publish jobs (bench/README.md). This does what teardown
+    does that anyone can notice, then leaves: it runs the atexit handlers, flushes every file
+    object still open (a file a script forgot to close keeps its contents), and exits 0; that
+    costs 0.1 s. ``tests/test_smk.py`` checks that nothing is lost. Without it nothing breaks:
+    every job is 0.25 s slower.
+    """
+    import atexit
+    import gc
+    import io
+
+    atexit._run_exitfuncs()
+    for obj in gc.get_objects():
+        if isinstance(obj, io.IOBase) and not obj.closed:
+            try:
+                obj.flush()
+            except (OSError, ValueError):
+                pass
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 def _scheduler_timer(thread: threading.Thread) -> bool:

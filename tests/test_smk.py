@@ -56,3 +56,35 @@ def test_a_real_run_exits_with_its_work_under_a_fast_job_rate_limit(tmp_path):
     h, m, s = elapsed[-1].split(": ")[1].split(":")
     work = int(h) * 3600 + int(m) * 60 + float(s)
     assert total - work < 3.0, (total, work)
+
+
+def test_a_job_that_ends_fast_loses_nothing(tmp_path):
+    """exit_when_done skips the modules' teardown: the log, an output file, a file never
+    closed, stdout and an atexit handler must all be whole."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "job.py"
+    script.write_text(
+        "import atexit\n"
+        "from types import SimpleNamespace\n"
+        "from lrsweep.smk import run\n"
+        "def main(snakemake, log):\n"
+        "    open(snakemake.output[0], 'w').write('done')\n"
+        "    global forgotten\n"
+        f"    forgotten = open({str(tmp_path / 'open.txt')!r}, 'w')\n"
+        "    forgotten.write('y' * 5000)\n"
+        f"    atexit.register(lambda: open({str(tmp_path / 'atexit.txt')!r}, 'w').write('ran'))\n"
+        "    log.info('x' * 100_000)\n"
+        "    print('to stdout', end='')\n"
+        f"run(SimpleNamespace(log=[{str(tmp_path / 'job.log')!r}], "
+        f"output=[{str(tmp_path / 'out.txt')!r}]), main)\n"
+        "raise SystemExit('never reached')\n"
+    )
+    proc = subprocess.run([sys.executable, str(script)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "to stdout"
+    assert (tmp_path / "out.txt").read_text() == "done"
+    assert (tmp_path / "open.txt").read_text() == "y" * 5000
+    assert (tmp_path / "atexit.txt").read_text() == "ran"
+    assert "x" * 100_000 in (tmp_path / "job.log").read_text()

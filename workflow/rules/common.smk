@@ -7,6 +7,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.settings.types import ExecMode
 
 from lrsweep import config as lrconfig
+from lrsweep import keys
 from lrsweep import plan as lrplan
 from lrsweep import rerun
 from lrsweep.errors import LrsweepError
@@ -28,8 +29,10 @@ try:
     try:
         SWEEP = lrconfig.resolve_config(RAW)
         CHECKSUMS = FileChecksums("results/.checksums.json")
+        keys.use_code_cache("results/.code-keys.json")
         PLAN = lrplan.make_plan(SWEEP["config"], SWEEP["grids"], SOURCES, CHECKSUMS)
         CHECKSUMS.save()
+        keys.save_code_cache()
     except LrsweepError as exc:
         raise LrsweepError(f"{LABEL}: {exc}") from None
 except LrsweepError as exc:
@@ -61,9 +64,9 @@ def fit_mode():
     )
 
 
-def get_final_output():
+def get_final_output(wildcards):
     targets = [PLAN.token(PUBLISH)]
-    if STATE.latest_job:
+    if STATE.latest_job(fit_mode()):
         targets.append(STATE.latest_token)
     return targets
 
@@ -92,6 +95,11 @@ def get_fit_threads(wildcards):
 
 def get_prepare_params(wildcards):
     return JOBS.get("prepare", wildcards.job, wildcards.key).params
+
+
+def get_point_latest(wildcards):
+    """On this machine the publish job points latest and prints the summary itself."""
+    return fit_mode() == "pack"
 
 
 def get_job_records(wildcards):

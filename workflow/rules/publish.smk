@@ -53,12 +53,13 @@ rule publish:
     params:
         plan=PUBLISH.params,
         jobs=get_job_records,
+        point_latest=get_point_latest,
     script:
         "../scripts/publish.py"
 
 
-# Point results/<sweep>/latest at this version and print its summary (exit 1 if a grid point
-# failed). Requested only when latest points elsewhere, or the version has failures.
+# Point results/<sweep>/latest at a version that was complete already and print its summary
+# (exit 1 if a grid point failed); on a cluster, for every version (see lrsweep.rerun.State).
 rule latest:
     input:
         PLAN.token(PUBLISH),

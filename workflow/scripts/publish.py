@@ -7,7 +7,14 @@ from lrsweep.smk import run
 
 def main(snakemake, log):
     params = snakemake.params
-    run_publish(params.plan, params.jobs, snakemake.output, usable_cores(snakemake.threads), log)
+    run_publish(
+        params.plan,
+        params.jobs,
+        snakemake.output,
+        usable_cores(snakemake.threads),
+        log,
+        point_latest=params.point_latest,
+    )
 
 
 run(snakemake, main)  # noqa: F821
