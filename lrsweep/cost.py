@@ -113,5 +113,8 @@ def experiment_seconds(exp: dict, points: list[dict], root: str = ".") -> float 
     return fits + scored * test_rows * resamples * classes * BOOTSTRAP_SECONDS
 
 
-def point_seconds(exp_seconds_per_cost: float, point: dict) -> float:
-    return exp_seconds_per_cost * relative_cost(point)
+def point_seconds(exp: dict, point: dict) -> float:
+    """A grid point's estimated seconds of one core: its share of its experiment's (the order
+    in which a fit job starts its points, longest first)."""
+    seconds = experiment_seconds(exp, [point])
+    return relative_cost(point) if seconds is None else seconds

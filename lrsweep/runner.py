@@ -202,9 +202,11 @@ def _task(index: int) -> dict:
 
 
 def _pool_map(n_tasks: int, jobs: int, on_done, on_wait=lambda: None) -> None:
-    """Run :func:`_task` for every task index in ``jobs`` worker processes, slowest first
-    (the tasks are in that order), calling ``on_done`` as each finishes; ``on_done`` returns
-    the names of experiments whose overview figures can now be drawn (:func:`_overview`).
+    """Run :func:`_task` for every task index in ``jobs`` worker processes, in the order given,
+    calling ``on_done`` as each finishes; ``on_done`` returns the names of experiments whose
+    overview figures can now be drawn (:func:`_overview`). Only a few tasks are handed to the
+    pool ahead, so that an experiment's overview is drawn as soon as its last point is done,
+    while the other experiments still fit (not after every task already queued).
 
     Processes, not threads: ``warnings.catch_warnings`` is process-wide, so one thread's
     ConvergenceWarning was recorded by another's fit. Each worker is limited to one BLAS
@@ -225,8 +227,11 @@ def _pool_map(n_tasks: int, jobs: int, on_done, on_wait=lambda: None) -> None:
 
             fork = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(jobs, mp_context=fork) as pool:
-                pending = {pool.submit(_task, i) for i in range(n_tasks)}
-                while pending:
+                queue = list(range(n_tasks))[::-1]
+                pending = set()
+                while queue or pending:
+                    while queue and len(pending) < jobs + 1:
+                        pending.add(pool.submit(_task, queue.pop()))
                     done, pending = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
                     for future in done:
                         for name in on_done(future.result()):
@@ -261,7 +266,7 @@ def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
     A data error stops its experiment only: the others are fitted and kept, then a DataError
     with every experiment's error, one line each, ends the job.
     """
-    from lrsweep.cost import relative_cost
+    from lrsweep.cost import point_seconds
     from lrsweep.preprocess import positive_index
 
     store = Store(params["store"])
@@ -298,7 +303,20 @@ def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
                 )
             if entry is not None:
                 reused.append(point["model_id"])
-    tasks.sort(key=lambda t: -relative_cost(t["point"]) if t["fit"] else 0.0)
+    # longest first (an experiment's size counts: 200,000 rows are not 569)
+    exps = params["experiments"]
+
+    def seconds(task):
+        return point_seconds(exps[task["point"]["experiment"]]["exp"], task["point"]) * task["fit"]
+
+    # Experiments one after another, those of the largest points first, each longest first:
+    # an experiment done early has its overview figures drawn while the next ones fit, and the
+    # last one's small points keep the workers evenly busy to the end.
+    size = {}
+    for task in tasks:
+        size.setdefault(task["point"]["experiment"], []).append(seconds(task))
+    rank = {n: -sum(v) / len(v) for n, v in size.items()}
+    tasks.sort(key=lambda t: (rank[t["point"]["experiment"]], -seconds(t)))
     overviews = {
         n: spec
         for n, spec in params["experiments"].items()
