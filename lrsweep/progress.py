@@ -23,8 +23,15 @@ def duration(seconds: float) -> str:
 
 
 class Progress:
-    def __init__(self, total: int, name: str, log=None, stream=None, clock=time.monotonic):
+    def __init__(
+        self, total: int, name: str, log=None, stream=None, clock=time.monotonic, work=None
+    ):
+        """``work``: the points' estimated work in all (any unit; :meth:`step` is told each
+        point's), so that the time left is the work left at the pace so far. A job runs its
+        longest points first: counting points instead would promise far too long at first."""
         self.total, self.name, self.log = total, name, log
+        self.work = float(total if work is None else work)
+        self.work_done = 0.0
         self.stream = stream or sys.stderr
         self.clock = clock
         self.start = self.last_print = self.last_log = clock()
@@ -38,15 +45,19 @@ class Progress:
         text = f"lrsweep: {self.name}: {self.done}/{self.total} grid points fitted"
         text += f", {self.failed} failed" if self.failed else ""
         if self.done and self.done < self.total:
-            left = elapsed / self.done * (self.total - self.done)
+            if self.work_done > 0 and self.work > self.work_done:
+                left = elapsed / self.work_done * (self.work - self.work_done)
+            else:
+                left = elapsed / self.done * (self.total - self.done)
             text += f", about {duration(left)} left"
         elif self.done == self.total:
             text += f" in {duration(elapsed)}"
         return text
 
-    def step(self, failed: bool = False) -> None:
-        """One more grid point done (or failed)."""
+    def step(self, failed: bool = False, work: float = 1.0) -> None:
+        """One more grid point done (or failed), of estimated ``work``."""
         self.done += 1
+        self.work_done += work
         self.failed += bool(failed)
         self.tick()
 

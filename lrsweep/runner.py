@@ -266,7 +266,7 @@ def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
     A data error stops its experiment only: the others are fitted and kept, then a DataError
     with every experiment's error, one line each, ends the job.
     """
-    from lrsweep.cost import point_seconds
+    from lrsweep.cost import POINT_OVERHEAD_SECONDS, point_seconds
     from lrsweep.preprocess import positive_index
 
     store = Store(params["store"])
@@ -342,7 +342,11 @@ def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
         if params["figures"]:
             import lrsweep.figures  # noqa: F401
     jobs = max(1, min(n_jobs, len(tasks)))
-    progress = Progress(sum(t["fit"] for t in tasks), name, log)
+
+    def work(task):  # for the time left: a point's fit and what every point costs besides
+        return (seconds(task) + POINT_OVERHEAD_SECONDS) * task["fit"]
+
+    progress = Progress(sum(t["fit"] for t in tasks), name, log, work=sum(map(work, tasks)))
     done: list[dict] = []
 
     def on_done(out) -> list[str]:
@@ -354,7 +358,7 @@ def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
         done.append(out)
         experiment = tasks[out["index"]]["point"]["experiment"]
         if tasks[out["index"]]["fit"]:
-            progress.step(out["status"] in ("failed", "error"))
+            progress.step(out["status"] in ("failed", "error"), work(tasks[out["index"]]))
         if out.get("traceback"):
             log.warning(
                 "%s %s %s: %s\n%s",

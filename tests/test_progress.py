@@ -27,6 +27,19 @@ def test_a_line_every_ten_seconds_into_a_file_with_the_time_left(caplog):
     assert lines[-1] == "lrsweep: pack: 100/100 grid points fitted, 10 failed in 50 s"
 
 
+def test_the_time_left_follows_the_estimated_work_not_the_count_of_points():
+    # Longest first, as a fit job runs them: one point of 30 units of work, then ten of 1.
+    clock, out = Clock(), io.StringIO()
+    progress = Progress(11, "big", stream=out, clock=clock, work=40)
+    clock.now += 30
+    progress.step(work=30)
+    assert progress.line() == "lrsweep: big: 1/11 grid points fitted, about 10 s left"
+    for _ in range(5):
+        clock.now += 1
+        progress.step(work=1)
+    assert progress.line() == "lrsweep: big: 6/11 grid points fitted, about 5 s left"
+
+
 def test_a_terminal_gets_a_line_every_two_seconds_even_while_waiting():
     class Tty(io.StringIO):
         def isatty(self):
