@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -114,9 +115,24 @@ def png_shape(path):
     return imread(path).shape
 
 
+def ink(path) -> tuple[float, int]:
+    """What a PNG has drawn: the share of its pixels that are not white, and how many colours
+    it uses (a blank or one-colour image has next to none of either)."""
+    from PIL import Image
+
+    pixels = np.asarray(Image.open(path).convert("RGB")).reshape(-1, 3)
+    return float((pixels < 245).any(axis=1).mean()), len(np.unique(pixels, axis=0))
+
+
 FIGURES = {
-    "iris/overview": ["accuracy_vs_C.png", "heatmap.png", "gap.png", "coef_paths.png"],
-    "example1/overview": ["roc.png", "accuracy_vs_C.png"],
+    "iris/overview": [
+        "accuracy_vs_C.png",
+        "heatmap.png",
+        "gap.png",
+        "coef_paths.png",
+        "calibration.png",
+    ],
+    "example1/overview": ["roc.png", "accuracy_vs_C.png", "precision_recall.png"],
     "example1/fits": [
         "confusion--liblinear--l2--C1--sk_liblinear_l2_C1_rs0.png",
         "tutorial--liblinear--l2--C10--sk_liblinear_l2_C10_rs0.png",
@@ -137,6 +153,10 @@ def test_every_kind_of_figure_is_drawn(smoke_run):
         for name in names:
             h, w, _ = png_shape(figures / folder / name)
             assert 250 <= h <= 2500 and 350 <= w <= 2500, (folder, name, h, w)
+            # drawn, not blank: axes, text and data in more than a few colours (anti-aliased
+            # text alone gives dozens; a figure with lines, fills or cells gives hundreds)
+            inked, colours = ink(figures / folder / name)
+            assert inked >= 0.02 and colours >= 50, (folder, name, inked, colours)
     # a confusion matrix for every fitted grid point, and none for skipped ones
     metrics = pd.read_csv(version_dir(workdir) / "metrics.csv")
     for experiment, group in metrics.groupby("experiment"):
