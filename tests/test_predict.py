@@ -43,6 +43,11 @@ def affairs(tmp_path_factory):
     return workdir, version, test
 
 
+def predict(workdir, new, out, *choice):
+    """``lrsweep predict new -o out --experiment affairs <choice>`` in the workdir."""
+    return cli(workdir, "predict", str(new), "-o", str(out), "--experiment", "affairs", *choice)
+
+
 def cli(workdir, *args):
     import os
 
@@ -60,18 +65,7 @@ def test_predictions_on_the_raw_test_rows_equal_the_stored_ones(affairs, tmp_pat
     metrics = pd.read_csv(version / "metrics.csv")
     for model_id in metrics[metrics.library == "sklearn"].model_id:
         assert (
-            cli(
-                workdir,
-                "predict",
-                str(tmp_path / "new.csv"),
-                "-o",
-                str(tmp_path / "p.csv"),
-                "--experiment",
-                "affairs",
-                "--model-id",
-                model_id,
-            )
-            == 0
+            predict(workdir, tmp_path / "new.csv", tmp_path / "p.csv", "--model-id", model_id) == 0
         )
         out = pd.read_csv(tmp_path / "p.csv")
         fit = version / "fits/affairs" / model_id
@@ -87,19 +81,7 @@ def test_predictions_on_the_raw_test_rows_equal_the_stored_ones(affairs, tmp_pat
 def test_selected_takes_the_leaderboards_choice(affairs, tmp_path, capsys):
     workdir, version, test = affairs
     test.to_csv(tmp_path / "new.csv", index=False)  # the target column may be there
-    assert (
-        cli(
-            workdir,
-            "predict",
-            str(tmp_path / "new.csv"),
-            "-o",
-            str(tmp_path / "p.csv"),
-            "--experiment",
-            "affairs",
-            "--selected",
-        )
-        == 0
-    )
+    assert predict(workdir, tmp_path / "new.csv", tmp_path / "p.csv", "--selected") == 0
     said = capsys.readouterr().out
     board = (version / "leaderboard.md").read_text()
     row = next(line for line in board.splitlines() if line.startswith("| affairs |"))
@@ -117,16 +99,7 @@ def test_selected_takes_the_leaderboards_choice(affairs, tmp_path, capsys):
 def test_columns_that_do_not_match_are_refused_by_name(affairs, tmp_path, capsys, change, fragment):
     workdir, version, test = affairs
     change(test.drop(columns="had_affair")).to_csv(tmp_path / "bad.csv", index=False)
-    code = cli(
-        workdir,
-        "predict",
-        str(tmp_path / "bad.csv"),
-        "-o",
-        str(tmp_path / "p.csv"),
-        "--experiment",
-        "affairs",
-        "--selected",
-    )
+    code = predict(workdir, tmp_path / "bad.csv", tmp_path / "p.csv", "--selected")
     err = capsys.readouterr().err
     assert code == 1 and err.count("\n") == 1
     assert fragment in err and "the model takes: rate_marriage, age" in err
@@ -136,15 +109,8 @@ def test_columns_that_do_not_match_are_refused_by_name(affairs, tmp_path, capsys
 def test_a_statsmodels_fit_or_a_tampered_model_is_refused(affairs, tmp_path, capsys):
     workdir, version, test = affairs
     test.to_csv(tmp_path / "new.csv", index=False)
-    args = [
-        "predict",
-        str(tmp_path / "new.csv"),
-        "-o",
-        str(tmp_path / "p.csv"),
-        "--experiment",
-        "affairs",
-    ]
-    assert cli(workdir, *args, "--model-id", "sm_mle_newton") == 1
+    new, out = tmp_path / "new.csv", tmp_path / "p.csv"
+    assert predict(workdir, new, out, "--model-id", "sm_mle_newton") == 1
     assert (
         "is a statsmodels fit: lrsweep saves scikit-learn pipelines only" in capsys.readouterr().err
     )
@@ -157,6 +123,6 @@ def test_a_statsmodels_fit_or_a_tampered_model_is_refused(affairs, tmp_path, cap
     model = copy / version.name / "fits/affairs/sk_lbfgs_l2_C1_rs0/model.skops"
     model.unlink()  # a hard link to the store: replace it, do not edit it in place
     model.write_bytes(b"PK\x03\x04 not a model")
-    code = cli(workdir, *args, "--model-id", "sk_lbfgs_l2_C1_rs0", "--results", str(copy))
+    code = predict(workdir, new, out, "--model-id", "sk_lbfgs_l2_C1_rs0", "--results", str(copy))
     assert code == 1 and "does not match the version's SHA256SUMS" in capsys.readouterr().err
     assert cli(workdir, "verify", "--results", str(copy)) == 1
