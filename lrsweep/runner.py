@@ -16,7 +16,7 @@ import time
 
 from lrsweep.errors import DataError
 from lrsweep.progress import Progress
-from lrsweep.store import Store, open_verified
+from lrsweep.store import DamagedEntry, Store, open_verified
 
 #: The data and tasks of the running fit job, set before its workers are forked: they inherit
 #: this process's memory, so the prepared arrays are shared without copies or pickling.
@@ -40,7 +40,9 @@ def prepared_data(store: Store, name: str, spec: dict, log=None):
     if entry is not None:
         try:
             return load_prepared(entry)
-        except Exception as exc:  # a damaged file: recompute
+        except DamagedEntry as exc:  # a file that fails its checksum (the message names it)
+            store.discard("prepared", spec["prepared"], str(exc))
+        except Exception as exc:  # a file that passes it but cannot be read: recompute
             store.discard("prepared", spec["prepared"], f"{experiment_label(name)}: {exc}")
     prepared = prepare_experiment(name, spec["exp"], expected_sha256=spec["data_sha256"])
     store.put(

@@ -277,12 +277,18 @@ def test_damaged_stored_files_are_recomputed_not_used(tmp_path):
     raw = bytearray(x_train.read_bytes())
     raw[-8:] = bytes(8)
     x_train.write_bytes(bytes(raw))
-    results = sorted((store / "fits").glob("*/result.json"))
-    record = json.loads(results[0].read_text())
+    # ... all in example2's fits, so that iris's prepared data is first read by the new C
+    # below whatever order the content keys sort in
+    fit, other = [
+        p.parent
+        for p in sorted((store / "fits").glob("*/result.json"))
+        if json.loads(p.read_text())["class_names"] == ["0", "1"]
+    ]
+    record = json.loads((fit / "result.json").read_text())
     record["scores"]["accuracy_test"] = 0.5
-    results[0].write_text(json.dumps(record))
-    next(iter(sorted((store / "fits").glob("*/proba_test.npy")))).write_bytes(b"")
-    next(iter(sorted((store / "fits").glob("*/coefficients.csv")))).write_text("")
+    (fit / "result.json").write_text(json.dumps(record))
+    (other / "proba_test.npy").write_bytes(b"")
+    (other / "coefficients.csv").write_text("")
     shutil.rmtree(v)  # the version too: it is made again from the store
     proc = run(tmp_path)
     warnings = [line for line in proc.stderr.splitlines() if "warning" in line]
@@ -291,7 +297,9 @@ def test_damaged_stored_files_are_recomputed_not_used(tmp_path):
     pd.testing.assert_frame_equal(again, good)
     # a new C for iris reads its (damaged) prepared data: prepared again, the new fit right
     proc = run(tmp_path, config=small([0.1, 1.0, 10.0]))
-    assert any("X_train.npy" in w and "recomputing it" in w for w in proc.stderr.splitlines())
+    [warning] = [line for line in proc.stderr.splitlines() if "warning" in line]
+    assert "experiment 'iris': " in warning and "X_train.npy" in warning
+    assert warning.count("iris") == 1 and warning.endswith("recomputing it")
     run(tmp_path / "clean", config=small([0.1, 1.0, 10.0]))
     pd.testing.assert_frame_equal(
         pd.read_csv(latest(tmp_path, "revert") / "metrics.csv").drop(columns="fit_seconds"),
