@@ -165,11 +165,3 @@ def plot_comparison(table: pd.DataFrame, metric: str, old_name: str, new_name: s
     fig.legend(handles, names, fontsize=8, loc="lower center", ncol=5, frameon=False)
     fig.tight_layout(rect=(0, 0.35 / height, 1, 1 - 0.1 / height))
     return fig
-
-
-def resolve_version(sweep_dir: Path, name: str) -> Path:
-    path = sweep_dir / name
-    if not (path / "metrics.csv").is_file():
-        known = sorted(p.name for p in sweep_dir.glob("v-*"))
-        raise SystemExit(f"lrsweep: no version {name!r} in {sweep_dir} (known: {', '.join(known)})")
-    return path.resolve()

@@ -150,12 +150,12 @@ def version_tags(provenance: dict, experiment: str, model_id: str) -> dict:
 
 
 def resolve(results: Path, version: str) -> Path:
-    """The version folder ``version`` (a name, or ``latest``) of ``results``, checked whole:
-    a damaged version is never exported."""
-    from lrsweep.compare import resolve_version
+    """The version folder ``version`` (``v-...``, ``latest`` or ``latest~N``, as every command
+    names it) of ``results``, checked whole: a damaged version is never exported."""
     from lrsweep.version import problems
+    from lrsweep.version import resolve as resolve_name
 
-    folder = resolve_version(Path(results), version)
+    folder = resolve_name(Path(results), version)
     found = problems(folder)
     if found:
         more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""

@@ -369,6 +369,11 @@ def test_exporting_again_creates_no_runs(exported, tmp_path, monkeypatch):
     args = ["--tracking-uri", uri, "--results", str(workdir / "results" / SWEEP)]
     assert export(*args) == (len(rows), 0)
     assert export(*args, "--version", version.name) == (0, len(rows))
+    assert export(*args, "--version", "latest~0") == (0, len(rows))  # the README's latest~N
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err):
+        assert main(["export", "mlflow", *args, "--version", "latest~1"]) == 1
+    assert err.getvalue().strip().endswith("has only 0 version(s) before the latest")
     client = MlflowClient(tracking_uri=uri)
     experiment_id = client.get_experiment_by_name(SWEEP).experiment_id
     runs = all_runs(client, experiment_id)
