@@ -347,6 +347,11 @@ def test_data_error_is_one_line_and_other_experiments_still_fit(tmp_path):
     assert "Traceback" not in proc.stderr
     said = [line for line in proc.stderr.splitlines() if line.startswith("lrsweep: experiment")]
     assert len(said) == 2 and "(details: results/bad/logs/fit/" in said[-1]
+    assert not list((tmp_path / "results/bad").glob("v-*"))  # no version short of experiments
+    # the bad experiments taken out, the good one's fits come from the store
+    del config["experiments"]["inline"], config["experiments"]["mydata"]
+    proc = snakemake(tmp_path, config=config)
+    assert proc.returncode == 0 and ": 0 of 2 grid points to fit (2 in the store)" in proc.stderr
 
 
 def test_missing_data_file_is_refused_before_any_job(tmp_path):
