@@ -75,22 +75,46 @@ class StrictLoader(SAFE_LOADER):
     """The safe loader, refusing a key given twice in one mapping (PyYAML keeps the last)."""
 
 
+class DuplicateKey(ConfigError):
+    """A key given twice in one mapping; ``path`` is filled in on the way out, so that the
+    message names the experiment and the key as every other config error does."""
+
+    def __init__(self, key, lines: tuple[int, int]):
+        self.path, self.lines = [key], lines
+        super().__init__(str(key))
+
+    def __str__(self) -> str:
+        path, (first, second) = self.path, self.lines
+        if path[:1] == ["experiments"] and len(path) == 2:
+            what = f"experiment {path[1]!r} given twice"
+        else:
+            what = _path_text(path) + " given twice"
+        return f"{what}, at lines {first} and {second} (a key may appear once in a mapping)"
+
+
 def _construct_mapping(loader, node):
     seen: dict = {}
-    for key_node, _ in node.value:
+    for key_node, _ in node.value:  # the keys written here; merged ones (<<) may be overridden
         if key_node.tag == "tag:yaml.org,2002:merge":
             continue
         key = loader.construct_object(key_node, deep=True)
+        line = key_node.start_mark.line + 1
         try:
-            first = seen.setdefault(key, key_node.start_mark.line + 1)
-        except TypeError:
-            continue  # an unhashable key: the base constructor says so
-        if first != key_node.start_mark.line + 1:
-            raise ConfigError(
-                f"duplicate key {key!r} at lines {first} and {key_node.start_mark.line + 1} "
-                "(a key may appear once in a mapping)"
-            )
-    return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep=True)
+            first = seen.setdefault(key, line)
+        except TypeError:  # an unhashable key: the base constructor says so
+            return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep=True)
+        if first != line:
+            raise DuplicateKey(key, (first, line))
+    loader.flatten_mapping(node)  # merged keys first, then this mapping's own: the last wins
+    mapping = {}
+    for key_node, value_node in node.value:
+        key = loader.construct_object(key_node, deep=True)
+        try:
+            mapping[key] = loader.construct_object(value_node, deep=True)
+        except DuplicateKey as exc:  # in a mapping below: say where
+            exc.path.insert(0, key)
+            raise
+    return mapping
 
 
 StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
@@ -309,7 +333,10 @@ def _schema_message(error) -> str:
         return describe(exp, key, f"{value!r} is not allowed ({error.schema['description']})")
     if error.schema.get("description"):
         return describe(exp, key, f"{value!r} is not allowed ({error.schema['description']})")
-    return describe(exp, key, f"{value!r}: {error.message}")
+    message = error.message  # jsonschema's, which often starts with the value already
+    return describe(
+        exp, key, message if message.startswith(repr(value)) else f"{value!r}: {message}"
+    )
 
 
 def _fill_defaults(instance: Any, schema: dict, root: dict) -> Any:

@@ -26,6 +26,10 @@ def config_with(**sklearn):
             "key 'sklearn.l1_ratio': 1.5 is not allowed (l1_ratio must be a number in [0, 1])",
         ),
         ({"C": []}, "key 'sklearn.C': empty list"),
+        (
+            {"fit_intercept": "yes please"},
+            "key 'sklearn.fit_intercept': 'yes please' is not of type 'boolean'",
+        ),
         ({"penalty": "elasticnet", "solver": "saga"}, "penalty elasticnet needs l1_ratio"),
         (
             {"gamma": 1},
@@ -185,13 +189,19 @@ def write(tmp_path, text, name="config.yaml", raw=False):
         (
             "sweep: t\nexperiments:\n  ex:\n    dataset: {source: synthetic}\n"
             "    sklearn: {C: 1}\n    sklearn: {C: 2}\n",
-            "duplicate key 'sklearn' at lines 5 and 6",
+            "experiment 'ex': key 'sklearn' given twice, at lines 5 and 6",
         ),
         (
             "sweep: t\nexperiments:\n  ex:\n    dataset: {source: synthetic}\n"
             "  ex:\n    dataset: {source: synthetic}\n",
-            "duplicate key 'ex' at lines 3 and 5",
+            "experiment 'ex' given twice, at lines 3 and 5",
         ),
+        (
+            "sweep: t\nexperiments:\n  ex:\n    dataset: {source: synthetic}\n"
+            "    sklearn:\n      solver: [lbfgs]\n      solver: saga\n",
+            "experiment 'ex': key 'sklearn.solver' given twice, at lines 6 and 7",
+        ),
+        ("sweep: t\nsweep: u\n", "key 'sweep' given twice, at lines 1 and 2"),
     ],
 )
 def test_duplicate_keys_are_refused_with_their_lines(tmp_path, text, fragment):
