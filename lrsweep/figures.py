@@ -585,23 +585,32 @@ class CAxis:
         return np.where(np.isinf(cs), self.inf_x, cs)
 
     def format(self, ax, label: str = "C (inverse regularization strength, log scale)"):
+        """Log scale, ticks at the decades (at the C values themselves when they span less
+        than two), and limits set here: a log axis left to autoscale a single C drew its
+        point on the frame and no tick label."""
         ax.set_xscale("log")
         ax.set_xlabel(label)
-        if not self.has_inf:
-            return
-        ticks = []
+        ticks: list[float] = []
         if self.finite:
-            ax.axvline(
-                math.sqrt(self.finite[-1] * self.inf_x), color="grey", lw=0.8, ls=(0, (2, 3))
-            )
             low, high = math.log10(self.finite[0]), math.log10(self.finite[-1])
             ticks = [10.0**k for k in range(math.ceil(low - 1e-9), math.floor(high + 1e-9) + 1)]
             if len(ticks) < 2:
-                ticks = self.finite
-        ax.set_xticks([*ticks, self.inf_x], [*(f"{c:g}" for c in ticks), INF_LABEL])
+                step = math.ceil(len(self.finite) / 6)
+                ticks = self.finite[::step]
+        names = [f"{c:g}" for c in ticks]
+        if self.has_inf:
+            if self.finite:
+                ax.axvline(
+                    math.sqrt(self.finite[-1] * self.inf_x), color="grey", lw=0.8, ls=(0, (2, 3))
+                )
+            ticks, names = [*ticks, self.inf_x], [*names, INF_LABEL]
+        if not ticks:
+            return
+        ax.set_xticks(ticks, names)
         ax.xaxis.set_minor_locator(matplotlib.ticker.NullLocator())
         first = self.finite[0] if self.finite else self.inf_x
-        ax.set_xlim(first / 10**0.25, self.inf_x * 10**0.25)
+        last = self.inf_x if self.has_inf else self.finite[-1]
+        ax.set_xlim(first / 10**0.25, last * 10**0.25)
 
 
 def _mark_missing(ax, rows: pd.DataFrame, y: float, color: str, caxis: CAxis):
@@ -766,7 +775,9 @@ def plot_metric_vs_C(sk: pd.DataFrame, metric: str, title: str):
                     [], [], marker="x", color=styles[pair]["color"], label=f"{pair} (not fitted)"
                 )
         # skipped and failed points on the lower edge of the data's own range
-        low_edge, high_edge = ax.get_ylim() if ax.lines else (0.0, 1.0)
+        if not ax.lines:
+            ax.set_ylim(0.0, 1.0)
+        low_edge, high_edge = ax.get_ylim()
         for pair, rows in groups:
             _mark_missing(ax, rows, low_edge, styles[pair]["color"], caxis)
         pairs = coinciding(curves, COINCIDE * (high_edge - low_edge))
@@ -807,12 +818,26 @@ def plot_gap(sk: pd.DataFrame, title: str):
             gap = ok["accuracy_train"] - ok["accuracy_test"]
             _plot_series(ax, caxis.x(ok["C"]), gap, styles[pair], pair)
             curves[pair] = (caxis.x(ok["C"]), gap)
+        else:
+            ax.scatter(
+                [], [], marker="x", color=styles[pair]["color"], label=f"{pair} (not fitted)"
+            )
+    if not curves:
+        ax.set_ylim(-1, 1)
+        ax.text(0.5, 0.6, "no grid point was fitted", transform=ax.transAxes, ha="center")
     ax.axhline(0, color="grey", lw=1)
+    for pair, rows in groups:  # skipped and failed points on the lower edge
+        _mark_missing(ax, rows, ax.get_ylim()[0], styles[pair]["color"], caxis)
     caxis.format(ax, "C (log scale)")
     ax.set_ylabel("train accuracy - test accuracy")
     ax.set_title(title, fontsize=10)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=8, title=series_title(sk), title_fontsize=8)
+    missing = (sk["status"].isin(["skipped", "failed"])).any()
+    ax.legend(
+        fontsize=8,
+        title=series_title(sk) + (" (x: skipped, !: failed)" if missing else ""),
+        title_fontsize=8,
+    )
     low, high = ax.get_ylim()
     pairs = coinciding(curves, COINCIDE * (high - low))
     room = add_note(fig, coinciding_note({"gap": coinciding_groups(pairs, [g for g, _ in groups])}))

@@ -271,6 +271,37 @@ def test_unpenalized_fits_have_a_labelled_place_right_of_the_log_axis():
     plt.close(fig)
 
 
+def test_a_single_C_sits_inside_the_axes_with_its_label():
+    metrics = metrics_table([{"C": 0.05}])
+    sk = figures.grid_table(metrics)
+    for fig in (figures.plot_metric_vs_C(sk, "roc_auc", "t"), figures.plot_gap(sk, "t")):
+        for ax in fig.axes:
+            lo, hi = ax.get_xlim()
+            assert lo < 0.05 / 1.5 and hi > 0.05 * 1.5  # not on the frame
+            assert [t.get_text() for t in ax.get_xticklabels()] == ["0.05"]
+            (x,) = lines_by_label(ax)["lbfgs / l2"].get_xdata()
+            assert x == 0.05
+        plt.close(fig)
+
+
+def test_an_experiment_with_nothing_fitted_says_so(recwarn):
+    metrics = metrics_table(grid(C=[0.1, 1.0]))
+    metrics["status"] = "skipped"
+    metrics[["accuracy_train", "accuracy_test", "roc_auc_test"]] = np.nan
+    sk = figures.grid_table(metrics)
+    fig = figures.plot_metric_vs_C(sk, "roc_auc", "t")
+    for ax in fig.axes:
+        assert ax.get_ylim() == (0.0, 1.0)  # the scale of a score, not of nothing around 0
+        assert sum(len(c.get_offsets()) for c in ax.collections) == 2  # the two skipped
+    plt.close(fig)
+    fig = figures.plot_gap(sk, "t")
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.texts] == ["no grid point was fitted"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["lbfgs / l2 (not fitted)"]
+    plt.close(fig)
+    assert not [w for w in recwarn if "legend" in str(w.message)]
+
+
 # --------------------------------------------------------------------------------------------
 # 4. Lines that coincide stay visible
 
