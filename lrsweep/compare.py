@@ -122,7 +122,12 @@ def plot_comparison(table: pd.DataFrame, metric: str, old_name: str, new_name: s
                 zorder=4,
                 label=f"changed, old value ({counts.get(change, 0)})",
             )
-            ax.scatter(rows[f"{metric}_new"], rows["y"], label="changed, new value", **style)
+            ax.scatter(
+                rows[f"{metric}_new"],
+                rows["y"],
+                label=f"changed, new value ({counts.get(change, 0)})",
+                **style,
+            )
             dax.scatter(rows["delta"], rows["y"], **style)
         else:
             values = old if change == "removed" else new

@@ -144,9 +144,11 @@ def series_title(sk: pd.DataFrame) -> str:
     return ", ".join(["solver / penalty", *varying_keys(sk)])
 
 
-def fit_title(row) -> str:
-    """A one-line description of a fit: library, settings, test accuracy."""
-    return f"{fit_settings(row)} — test accuracy {row['accuracy_test']:.4f}"
+def fit_title(row, part: str = "test") -> str:
+    """A one-line description of a fit: library, settings, accuracy on the ``part`` rows
+    (``all`` for ``split: none``)."""
+    rows = "all rows" if part == "all" else "the test rows"
+    return f"{fit_settings(row)} — accuracy on {rows} {row['accuracy_test']:.4f}"
 
 
 def file_labels(row) -> dict:
@@ -1016,8 +1018,12 @@ def plot_coef_paths(paths: dict[str, pd.DataFrame], title: str, top: int = 10):
         loc="lower center",
         ncol=min(6, len(handles)),
         fontsize=8,
-        title=f"the {len(strongest)} terms of largest |coefficient| in any panel "
-        "(one colour per term in every panel)",
+        title=(
+            f"the {len(strongest)} terms of largest |coefficient| in any panel "
+            "(one colour per term in every panel)"
+            if len(strongest) > 1
+            else "the one term"
+        ),
         title_fontsize=8,
         frameon=False,
     )
@@ -1164,7 +1170,7 @@ def draw_fit_figures(record: dict, coefs, prepared) -> dict[str, bytes]:
                 names,
                 est["intercept"],
                 [est[t] for t in prepared.feature_names],
-                fit_title(row),
+                fit_title(row, part),
                 prepared.feature_names,
                 "training rows (= all rows, split: none)" if part == "all" else "training rows",
             )
@@ -1280,7 +1286,7 @@ def draw_overview(
             plot_roc(
                 curves,
                 f"{experiment}: ROC curves of the {len(curves)} top-ranked fits ({part} rows)\n"
-                f"ranked by the leaderboard's rule: {selection.protocol(metrics)}",
+                f"ranked by the leaderboard's rule: {selection.protocol(metrics, part == 'all')}",
                 classes[positive],
             ),
         )
@@ -1289,7 +1295,7 @@ def draw_overview(
         y = np.asarray(prepared.y_test)
         top = ranked.head(n_calibration).to_dict("records")
         bins = calibration_bins(len(y))
-        rule = f"ranked by the leaderboard's rule: {selection.protocol(metrics)}"
+        rule = f"ranked by the leaderboard's rule: {selection.protocol(metrics, part == 'all')}"
         if len(classes) == 2:
             from sklearn.metrics import average_precision_score, precision_recall_curve
 
@@ -1332,8 +1338,8 @@ def draw_overview(
                 plot_calibration_ovr(
                     [(name, proba[:, c], y == c) for c, name in enumerate(classes)],
                     _wrap(
-                        f"{experiment}: one-vs-rest reliability of the selected fit, "
-                        f"{fit_label(best, varying)} ({part} rows)"
+                        f"{experiment}: one-vs-rest reliability of the selected fit ({part} rows)"
+                        f"\n{fit_label(best, varying)}"
                     ),
                     bins,
                 ),
@@ -1348,7 +1354,7 @@ def draw_overview(
         chosen = _sklearn_counterparts(row, sk_ok, coefs) if len(classes) == 2 else []
         skc = coefs[coefs["model_id"].isin(chosen)].rename(columns={"model_id": "model"})
         first_name = sm["class_name"].iloc[0] if "class_name" in sm else first
-        title = f"{experiment}: {fit_title(row)}" + (
+        title = f"{experiment}: {fit_title(row, part)}" + (
             f" (class {first_name})" if len(classes) > 2 else ""
         )
         out[f"statsmodels--{row['model_id']}.png"] = png_bytes(

@@ -94,10 +94,13 @@ def one_se(group: pd.DataFrame, nonzero: dict | None = None) -> pd.Series | None
     return within.sort_values(["_C", "_nonzero", "model_id"], kind="stable").iloc[0]
 
 
-def protocol(group: pd.DataFrame) -> str:
-    """How an experiment's fit was chosen, in words (leaderboard, summary, report)."""
+def protocol(group: pd.DataFrame, same_rows: bool = False) -> str:
+    """How an experiment's fit was chosen, in words (leaderboard, summary, report, figures).
+    ``same_rows``: the experiment has ``split: none``, its "test" rows are its training rows."""
     if uses_cv(group):
         return "best mean CV accuracy on the training rows (test rows used once, to report)"
+    if same_rows:
+        return "best accuracy (optimistic: split: none, chosen and reported on the fitted rows)"
     return "best test accuracy (optimistic: chosen and reported on the same test rows)"
 
 

@@ -517,6 +517,7 @@ def test_tutorial_figure_says_it_plots_the_training_rows(same_rows, monkeypatch)
     title = ax.get_title()
     assert "20 training rows" in title
     assert ("all rows" in title) == same_rows
+    assert ("accuracy on the test rows" in title) == (not same_rows)  # none without a split
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
     assert "class malignant (training)" in labels and "class benign (training)" in labels
     plt.close(drawn["fig"])
