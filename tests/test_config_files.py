@@ -51,6 +51,6 @@ def test_config_overlays_and_several_configfiles_merge(tmp_path):
     proc = snakemake(tmp_path, "--config", "file=a.yaml", "bootstrap={resamples: -1}")
     assert proc.returncode != 0
     assert (
-        "a.yaml + --config: key 'bootstrap.resamples': -1: -1 is less than the minimum of 0"
+        "lrsweep: a.yaml + --config: key 'bootstrap.resamples': -1 is less than the minimum of 0"
         in proc.stderr
     )

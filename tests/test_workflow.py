@@ -305,6 +305,9 @@ def test_bad_config_is_one_line_and_loses_nothing(tmp_path):
     proc = snakemake(tmp_path, config=bad)
     assert proc.returncode != 0
     assert "experiment 'example1': key 'sklearn.C': -1 is not allowed" in proc.stderr
+    # one line, Snakemake's wrapping ("WorkflowError in file ...", a traceback line) left out
+    said = [line for line in proc.stderr.splitlines() if not line.startswith("Using workflow")]
+    assert len(said) == 1 and said[0].startswith("lrsweep: "), proc.stderr
     after = sorted(p.relative_to(tmp_path) for p in (tmp_path / "results").rglob("*"))
     assert before == after
 

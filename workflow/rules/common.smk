@@ -2,8 +2,8 @@
 # Everything of substance is in the lrsweep package; this file only wires it to Snakemake.
 import os
 import re
+import sys
 
-from snakemake.exceptions import WorkflowError
 from snakemake.settings.types import ExecMode
 
 from lrsweep import config as lrconfig
@@ -36,7 +36,10 @@ try:
     except LrsweepError as exc:
         raise LrsweepError(f"{LABEL}: {exc}") from None
 except LrsweepError as exc:
-    raise WorkflowError(str(exc)) from None
+    # One line and exit 1, as the README promises: a WorkflowError would be wrapped by
+    # Snakemake in "WorkflowError in file ..., line 39:" and a traceback line.
+    print(f"lrsweep: {exc}", file=sys.stderr)
+    raise SystemExit(1) from None
 
 RESULTS = str(PLAN.results)
 STORE = str(PLAN.store)
