@@ -81,9 +81,14 @@ def cmd_predict(args) -> int:
     model_id = selected_model(version, args.experiment) if args.selected else args.model_id
     try:
         frame = pd.read_csv(args.input)
+        # the input's own text, written back as it was (a column with gaps is read as float:
+        # written from ``frame``, an age of 32 came back as 32.0)
+        text = pd.read_csv(args.input, dtype=str, keep_default_na=False)
     except (OSError, ValueError) as exc:
         raise LrsweepError(f"{args.input}: cannot read it ({exc})") from None
     out = predict_table(version, args.experiment, model_id, frame, str(args.input))
+    added = out.drop(columns=frame.columns)
+    out = pd.concat([text, added.set_axis(text.index)], axis=1)
     atomic_write_text(args.output, out.to_csv(index=False))
     print(
         f"lrsweep: {len(out)} rows scored with {args.experiment}/{model_id} of {version.name} "

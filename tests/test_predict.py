@@ -78,6 +78,18 @@ def test_predictions_on_the_raw_test_rows_equal_the_stored_ones(affairs, tmp_pat
     assert list(out.columns[:3]) == ["rate_marriage", "age", "yrs_married"]
 
 
+def test_the_input_comes_back_as_it_was_written(affairs, tmp_path):
+    workdir, _, _ = affairs
+    lines = (REPO / "data/affairs.csv").read_text().splitlines()[:40]  # with gaps (line 16)
+    assert any(",," in line for line in lines)
+    (tmp_path / "new.csv").write_text("\n".join(lines) + "\n")
+    assert predict(workdir, tmp_path / "new.csv", tmp_path / "p.csv", "--selected") == 0
+    written = (tmp_path / "p.csv").read_text().splitlines()
+    assert written[0] == lines[0] + ",predicted,p_no,p_yes"
+    for old, new in zip(lines[1:], written[1:], strict=True):
+        assert new.startswith(old + ",")  # 32 stays 32, a gap stays a gap
+
+
 def test_selected_takes_the_leaderboards_choice(affairs, tmp_path, capsys):
     workdir, version, test = affairs
     test.to_csv(tmp_path / "new.csv", index=False)  # the target column may be there
