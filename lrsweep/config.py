@@ -131,6 +131,10 @@ def parse_yaml(text: str, source: str) -> Any:
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         context = getattr(exc, "context", None)
+        started = getattr(exc, "context_mark", None)
+        if context and started and (not mark or started.line != mark.line):
+            # where the unclosed bracket or block began: often the line to fix
+            context += f" started at line {started.line + 1}, column {started.column + 1}"
         reason = f"{problem} ({context})" if context else problem
         raise ConfigError(f"{source}: malformed YAML{where}: {reason}") from None
     check_structure(data, source)

@@ -254,6 +254,15 @@ def test_yaml_syntax_errors_give_file_line_column_and_reason(tmp_path):
     assert "expected ',' or '}'" in message and "\n" not in message
 
 
+def test_an_unclosed_bracket_names_the_line_it_was_opened_on(tmp_path):
+    text = "sweep: t\nexperiments:\n  ex:\n    sklearn: {C: 0.05, solver: lbfgs\n    split: none\n"
+    with pytest.raises(ConfigError) as err:
+        load_yaml(write(tmp_path, text))
+    message = str(err.value)
+    assert "malformed YAML at line 5" in message  # where the parser noticed
+    assert "flow mapping started at line 4, column 14" in message  # where the fix goes
+
+
 def test_a_config_that_is_not_utf8_is_one_line(tmp_path):
     path = write(tmp_path, b"sweep: t\nexperiments: {}\n# caf\xe9\n", raw=True)
     with pytest.raises(ConfigError) as err:
