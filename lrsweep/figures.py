@@ -1150,9 +1150,10 @@ def _record_row(record: dict) -> dict:
     return row
 
 
-def draw_fit_figures(record: dict, coefs, prepared) -> dict[str, bytes]:
-    """The figures of one fit, as PNG bytes: its confusion matrix (test rows; all rows for
-    ``split: none``) and, for two classes and one or two features, the tutorial's figure."""
+def draw_fit_figures(record: dict, coefs, prepared, experiment: str) -> dict[str, bytes]:
+    """The figures of one fit of ``experiment``, as PNG bytes: its confusion matrix (test rows;
+    all rows for ``split: none``) and, for two classes and one or two features, the tutorial's
+    figure."""
     row = _record_row(record)
     names = [str(n) for n in (record.get("class_names") or prepared.class_names)]
     part = "all" if prepared.meta.get("same_rows") else "test"
@@ -1160,7 +1161,11 @@ def draw_fit_figures(record: dict, coefs, prepared) -> dict[str, bytes]:
     accuracy = row["accuracy_test"]
     if accuracy is not None and not math.isnan(accuracy):
         last += f", accuracy {accuracy:.4f}"
-    out = {"confusion.png": confusion_png(record["confusion_test"], names, fit_settings(row), last)}
+    out = {
+        "confusion.png": confusion_png(
+            record["confusion_test"], names, f"{experiment}: {fit_settings(row)}", last
+        )
+    }
     if len(names) == 2 and prepared.X_train.shape[1] <= 2 and coefs is not None:
         est = coefs.set_index("term")["estimate"]
         out["tutorial.png"] = png_bytes(
@@ -1170,7 +1175,7 @@ def draw_fit_figures(record: dict, coefs, prepared) -> dict[str, bytes]:
                 names,
                 est["intercept"],
                 [est[t] for t in prepared.feature_names],
-                fit_title(row, part),
+                f"{experiment}: {fit_title(row, part)}",
                 prepared.feature_names,
                 "training rows (= all rows, split: none)" if part == "all" else "training rows",
             )

@@ -131,10 +131,10 @@ def figure_code() -> dict:
     }
 
 
-def fitfig_key(fit: str, fig_code: dict) -> str:
-    """The key of one fit's figures: the fit and the plotting code (not the experiment's
-    name: per-fit figures do not show it)."""
-    return keys.digest("fitfig", {"fit": fit, **fig_code})
+def fitfig_key(fit: str, name: str, fig_code: dict) -> str:
+    """The key of one fit's figures: the fit, the experiment's name (in their titles, so that
+    a figure copied out of its folder still says what it shows) and the plotting code."""
+    return keys.digest("fitfig", {"fit": fit, "experiment": name, **fig_code})
 
 
 def overview_key(name: str, points: list[dict], settings: dict, fig_code: dict) -> str:
@@ -204,7 +204,7 @@ def make_plan(
         for p in grids[name]:
             p = {**p, "key": fit_key(pkey, p, fit_code, libraries)}
             if filled["figures"]:
-                p["figkey"] = fitfig_key(p["key"], fig_code)
+                p["figkey"] = fitfig_key(p["key"], name, fig_code)
             points.append(p)
         experiments[name] = {
             "exp": exp,

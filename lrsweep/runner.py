@@ -115,7 +115,7 @@ def fitfig_entry(store: Store, prepared, point: dict, entry):
         return existing
     record = read_record(entry)
     coefs = read_coefficients(entry) if "coefficients.csv" in entry.names() else None
-    pngs = draw_fit_figures(record, coefs, prepared)
+    pngs = draw_fit_figures(record, coefs, prepared, point["experiment"])
     return store.put(
         "fitfigs",
         point["figkey"],

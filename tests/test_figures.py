@@ -103,8 +103,9 @@ def test_fit_figures_use_the_record_class_names_and_settings(monkeypatch):
         return b"png"
 
     monkeypatch.setattr(figures, "confusion_png", spy)
-    out = figures.draw_fit_figures(sk_record(), None, prepared_two_classes())
+    out = figures.draw_fit_figures(sk_record(), None, prepared_two_classes(), "bc")
     assert set(out) == {"confusion.png"}
+    assert seen["title"].startswith("bc: ")  # a figure copied elsewhere says what it shows
     assert seen["names"] == ["malignant", "benign"]
     assert "class_weight=balanced" in seen["title"] and "max_iter=1000" in seen["title"]
     assert seen["last"].startswith("confusion matrix of the test rows, accuracy ")
@@ -511,11 +512,11 @@ def test_tutorial_figure_says_it_plots_the_training_rows(same_rows, monkeypatch)
     monkeypatch.setattr(figures, "png_bytes", lambda fig, close=True: b"png")
     prepared = prepared_two_classes(n_features=2, same_rows=same_rows)
     coefs = pd.DataFrame({"term": ["intercept", "x0", "x1"], "estimate": [0.1, 1.0, -1.0]})
-    out = figures.draw_fit_figures(sk_record(), coefs, prepared)
+    out = figures.draw_fit_figures(sk_record(), coefs, prepared, "bc")
     assert set(out) == {"confusion.png", "tutorial.png"}
     ax = drawn["fig"].axes[0]
     title = ax.get_title()
-    assert "20 training rows" in title
+    assert title.startswith("bc: ") and "20 training rows" in title
     assert ("all rows" in title) == same_rows
     assert ("accuracy on the test rows" in title) == (not same_rows)  # none without a split
     labels = [t.get_text() for t in ax.get_legend().get_texts()]
