@@ -14,7 +14,7 @@ from pathlib import Path
 
 import yaml
 
-from lrsweep.version import looks_complete, read_latest
+from lrsweep.version import looks_complete, problems, read_latest
 
 
 @dataclass
@@ -87,10 +87,15 @@ def describe_changes(plan, latest_dir: Path) -> str | None:
     return "; ".join(parts)
 
 
-def prepare(plan, announce: bool = True) -> State:
-    """Decide what the run does about the version (see the module docstring)."""
+def prepare(plan, announce: bool = True, digest=None) -> State:
+    """Decide what the run does about the version (see the module docstring). With
+    ``digest`` (a :class:`lrsweep.keys.FileChecksums`) a version is complete only when every
+    file matches ``SHA256SUMS``: a file changed in place (the version's files are hard links
+    into the store, so a write into a store file reaches them) makes it damaged, and the run
+    makes it again."""
     target = plan.version_dir
-    complete = looks_complete(target)
+    damage = problems(target, digest, first_only=True) if digest and target.exists() else []
+    complete = not damage and looks_complete(target)
     if not complete:
         # a token left by a version that was deleted (or damaged) by hand: publish again
         for token in (plan.store / "jobs" / "publish").glob(f"{plan.version}-*.json"):
@@ -110,7 +115,7 @@ def prepare(plan, announce: bool = True) -> State:
         plan.version,
     )
     if announce:
-        for line in _lines(plan, state, failed):
+        for line in _lines(plan, state, failed, damage):
             print(f"lrsweep: {line}", file=sys.stderr, flush=True)
     return state
 
@@ -134,7 +139,7 @@ def _estimate(plan, todo: list[dict]) -> str:
     )
 
 
-def _lines(plan, state: State, failed: int) -> list[str]:
+def _lines(plan, state: State, failed: int, damage: list[str] = ()) -> list[str]:
     target = plan.version_dir
     if state.complete:
         note = f" ({failed} grid point(s) failed: see {target}/summary.txt)" if failed else ""
@@ -143,8 +148,12 @@ def _lines(plan, state: State, failed: int) -> list[str]:
         return [f"{target} is complete already: nothing is recomputed; latest -> it{note}"]
     points = [p for e in plan.experiments.values() for p in e["points"]]
     todo = [p for p in points if not (plan.store / "fits" / p["key"] / "MANIFEST.json").is_file()]
+    head = f"new version {target}"
+    if target.exists():
+        why = damage[0] if damage else "a file is missing"
+        head = f"{target} is damaged ({why}): it is moved aside and made again"
     lines = [
-        f"new version {target}: {len(todo)} of {len(points)} grid points to fit"
+        f"{head}: {len(todo)} of {len(points)} grid points to fit"
         + (f" ({len(points) - len(todo)} in the store)" if len(todo) < len(points) else "")
         + _estimate(plan, todo)
     ]
@@ -155,7 +164,7 @@ def _lines(plan, state: State, failed: int) -> list[str]:
             if not (plan.store / "figures" / e["overview"] / "MANIFEST.json").is_file()
         ]
         lines[0] += f"; figures of {len(draw)} of {len(plan.experiments)} experiments to draw"
-    if state.latest:
+    if state.latest and state.latest != plan.version:
         changes = describe_changes(plan, plan.results / state.latest)
         if changes:
             lines.append(f"changed since {state.latest}: {changes}")

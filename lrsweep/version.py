@@ -31,30 +31,53 @@ def write_checksums(folder: Path) -> None:
 
 
 def listed_files(folder: Path) -> list[tuple[str, str]]:
-    text = (folder / SUMS).read_text(encoding="utf-8")
-    return [tuple(line.split("  ", 1)) for line in text.splitlines() if line.strip()]
-
-
-def looks_complete(folder: Path) -> bool:
-    """Cheap (parse-time) check: the checksum list is there and every file it lists exists."""
-    try:
-        return all((folder / name).is_file() for _, name in listed_files(folder))
-    except (OSError, ValueError):
-        return False
-
-
-def problems(folder: Path) -> list[str]:
-    """Every file of a version that is missing or differs from its recorded checksum."""
-    if not (folder / SUMS).is_file():
-        return [f"{folder / SUMS} is missing"]
+    """(checksum, relative path) of every line of ``SHA256SUMS``; ValueError naming the first
+    line that is not ``<64 hex digits>  <path>``."""
     out = []
-    for checksum, name in listed_files(folder):
+    text = (folder / SUMS).read_text(encoding="utf-8")
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        checksum, _, name = line.partition("  ")
+        if len(checksum) != 64 or not name or any(c not in "0123456789abcdef" for c in checksum):
+            raise ValueError(f"{folder / SUMS} line {number} is not '<sha256>  <path>'")
+        out.append((checksum, name))
+    return out
+
+
+def problems(folder: Path, digest=sha256_file, first_only: bool = False) -> list[str]:
+    """Every file of a version that is missing or differs from its recorded checksum (a
+    damaged ``SHA256SUMS`` counts as one problem). ``digest``: a function of a path, for
+    example a :class:`lrsweep.keys.FileChecksums`, which hashes only files whose size, times
+    or inode changed since it last did."""
+    try:
+        listed = listed_files(folder)
+    except FileNotFoundError:
+        return [f"{folder / SUMS} is missing"]
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        return [str(exc)]
+    out = []
+    for checksum, name in listed:
         path = folder / name
         if not path.is_file():
             out.append(f"{path} is missing")
-        elif sha256_file(path) != checksum:
+        elif digest(path) != checksum:
             out.append(f"{path} does not match its recorded checksum")
+        if out and first_only:
+            break
     return out
+
+
+def looks_complete(folder: Path, digest=None) -> bool:
+    """Parse-time check: the checksum list is there and every file it lists exists; with
+    ``digest`` (a :class:`lrsweep.keys.FileChecksums`) every file also matches it, which
+    costs a hash only for files changed since the last check."""
+    if digest is None:
+        try:
+            return all((folder / name).is_file() for _, name in listed_files(folder))
+        except (OSError, ValueError):
+            return False
+    return not problems(folder, digest, first_only=True)
 
 
 def install(staging: Path, target: Path) -> str:
@@ -158,7 +181,10 @@ def list_versions(sweep_dir: str | Path) -> list[dict]:
         prov = d / "provenance.json"
         if "." in d.name or not prov.is_file():
             continue
-        info = json.loads(prov.read_text())
+        try:
+            info = json.loads(prov.read_text())
+        except (OSError, ValueError):  # damaged: still listed, so that verify can name it
+            info = {"experiments": ["(provenance.json unreadable: run lrsweep verify)"]}
         rows.append(
             {
                 "version": d.name,

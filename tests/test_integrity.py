@@ -15,6 +15,8 @@ import pytest
 import yaml
 from conftest import EXAMPLE2, snakemake, snakemake_cmd
 
+from lrsweep.version import SUMS
+
 pytestmark = pytest.mark.slow
 
 IRIS = {
@@ -307,3 +309,63 @@ def test_damaged_stored_files_are_recomputed_not_used(tmp_path):
             columns="fit_seconds"
         ),
     )
+
+
+def lrsweep_cli(workdir, *args) -> tuple[int, str]:
+    """``lrsweep <args> --results results/revert`` in this process: (exit code, output)."""
+    import contextlib
+    import io
+
+    from lrsweep.cli import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):
+        code = main([*args, "--results", str(workdir / "results/revert")])
+    return code, out.getvalue()
+
+
+def test_a_version_changed_in_place_is_found_and_made_again(tmp_path):
+    run(tmp_path, config=small([0.1, 1.0]))
+    v = latest(tmp_path, "revert")
+    before = tree(v)
+    good = pd.read_csv(v / "metrics.csv").drop(columns="fit_seconds")
+
+    def results(version):  # every file but the record of the run that made it
+        return {k: h for k, h in tree(version).items() if k not in ("provenance.json", SUMS)}
+
+    def repaired(proc, why):
+        said = [line for line in proc.stderr.splitlines() if "is damaged" in line]
+        assert len(said) == 1 and why in said[0], proc.stderr[-3000:]
+        assert results(v) == results_before and lrsweep_cli(tmp_path, "verify")[0] == 0
+        assert len(list(v.parent.glob(f"{v.name}.damaged-*"))) == repaired.count + 1
+        repaired.count += 1
+
+    repaired.count = 0
+    results_before = results(v)
+    # 1. a byte written in place into a store file: a version's file is a hard link to it
+    figure = next((tmp_path / "results/revert/store/figures").glob("*/accuracy_vs_C.png"))
+    with open(figure, "r+b") as fh:
+        fh.seek(100)
+        fh.write(b"X")
+    assert tree(v) != before  # the version's copy changed with it
+    assert lrsweep_cli(tmp_path, "verify")[0] == 1
+    repaired(run(tmp_path), "accuracy_vs_C.png does not match its recorded checksum")
+    assert run(tmp_path).stderr.count("nothing to do") == 1  # and then it is whole again
+
+    # 2. a line of SHA256SUMS that is not a checksum line: one line from verify, then repaired
+    with open(v / "SHA256SUMS", "a") as fh:
+        fh.write("garbage\n")
+    code, said = lrsweep_cli(tmp_path, "verify")
+    assert code == 1 and said.strip().endswith("is not '<sha256>  <path>'"), said
+    repaired(run(tmp_path), "SHA256SUMS line")
+
+    # 3. a damaged provenance.json: versions still lists, verify names it, a rerun repairs it
+    with open(v / "provenance.json", "a") as fh:
+        fh.write("x")
+    code, said = lrsweep_cli(tmp_path, "versions")
+    assert code == 0 and "unreadable" in said
+    code, said = lrsweep_cli(tmp_path, "verify", "--version", v.name)
+    assert code == 1 and "provenance.json does not match" in said
+    repaired(run(tmp_path), "provenance.json does not match")
+    again = pd.read_csv(v / "metrics.csv").drop(columns="fit_seconds")
+    pd.testing.assert_frame_equal(again, good)

@@ -31,7 +31,6 @@ try:
         CHECKSUMS = FileChecksums("results/.checksums.json")
         keys.use_code_cache("results/.code-keys.json")
         PLAN = lrplan.make_plan(SWEEP["config"], SWEEP["grids"], SOURCES, CHECKSUMS)
-        CHECKSUMS.save()
         keys.save_code_cache()
     except LrsweepError as exc:
         raise LrsweepError(f"{LABEL}: {exc}") from None
@@ -44,7 +43,8 @@ except LrsweepError as exc:
 RESULTS = str(PLAN.results)
 STORE = str(PLAN.store)
 # Is the version complete already? Where does latest point? (said in a line or two)
-STATE = rerun.prepare(PLAN, announce=MAIN)
+STATE = rerun.prepare(PLAN, announce=MAIN, digest=CHECKSUMS if MAIN else None)
+CHECKSUMS.save()
 if MAIN:
     Store(STORE).mark()  # jobs on other machines check that they see it
 JOBS = lrplan.Jobs(PLAN)
