@@ -196,7 +196,8 @@ _DRAW: dict = {}
 
 def _draw_overview(name: str):
     store, spec, light, settings, entries = _DRAW[name]
-    return name, overview_entry(store, name, spec, light, settings, entries).folder
+    entry = overview_entry(store, name, spec, light, settings, entries)
+    return name, (entry.folder, entry.names())  # the files its manifest lists, checked
 
 
 def _figures(params, store, experiments, entries, metrics, staging, n_jobs, log):
@@ -223,10 +224,8 @@ def _figures(params, store, experiments, entries, metrics, staging, n_jobs, log)
     folders = dict(_map(_draw_overview, missing, n_jobs))  # drawn in parallel
     folders.update(_draw_overview(n) for n in _DRAW if n not in folders)  # from the store
     _DRAW.clear()
-    for name, folder in folders.items():
-        for path in sorted(folder.iterdir()):
-            if path.name == "MANIFEST.json":
-                continue
+    for name, (folder, names) in folders.items():
+        for path in (folder / n for n in names):  # never a file the manifest does not list
             if path.name.startswith("statsmodels--"):
                 model_id = path.name[len("statsmodels--") : -len(".png")]
                 row = metrics[

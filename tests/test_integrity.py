@@ -291,8 +291,14 @@ def test_damaged_stored_files_are_recomputed_not_used(tmp_path):
     (fit / "result.json").write_text(json.dumps(record))
     (other / "proba_test.npy").write_bytes(b"")
     (other / "coefficients.csv").write_text("")
+    # files that no manifest lists, planted in an overview figures entry, are never copied
+    for overview in (store / "figures").iterdir():
+        (overview / "notes.txt").write_text("not in any MANIFEST")
+        shutil.copy(overview / "gap.png", overview / "statsmodels--gap.png")
     shutil.rmtree(v)  # the version too: it is made again from the store
     proc = run(tmp_path)
+    remade = latest(tmp_path, "revert")
+    assert not [p for p in remade.rglob("*") if p.name in ("notes.txt", "statsmodels--gap.png")]
     warnings = [line for line in proc.stderr.splitlines() if "warning" in line]
     assert warnings and all("recomputing it" in w for w in warnings)
     again = pd.read_csv(latest(tmp_path, "revert") / "metrics.csv").drop(columns="fit_seconds")
