@@ -116,6 +116,15 @@ def _synthetic(experiment: str, spec: dict) -> Raw:
 
 
 def _inline(experiment: str, spec: dict) -> Raw:
+    widths = [len(row) if isinstance(row, list) else -1 for row in spec["x"]]
+    for number, width in enumerate(widths, 1):
+        if width != widths[0]:  # before numpy, whose message names neither row nor key
+            raise err(
+                experiment,
+                "dataset.x",
+                f"row {number} of x has {width} value(s), row 1 has {widths[0]}: every row "
+                "must be a list of the same number of values",
+            )
     X = np.asarray(spec["x"], dtype=float)
     y = np.asarray(spec["y"])
     if X.ndim != 2:

@@ -117,6 +117,25 @@ def _take(X, rows):
     return X[rows] if isinstance(X, np.ndarray) else X.iloc[rows].reset_index(drop=True)
 
 
+def check_imputable(experiment: str, raw: Raw, raw_train, impute: str) -> None:
+    """An imputer learns a column's fill value from its training rows: a numeric column with
+    none there cannot be filled (scikit-learn drops it, and the names no longer match)."""
+    if impute == "none":
+        return
+    numeric = [c for c in raw.columns if c not in raw.categorical]
+    if isinstance(raw_train, np.ndarray):
+        empty = [raw.columns[i] for i in np.flatnonzero(np.isnan(raw_train).all(axis=0))]
+    else:
+        empty = [c for c in numeric if raw_train[c].isna().all()]
+    if empty:
+        raise err(
+            experiment,
+            "impute",
+            f"column(s) {', '.join(map(repr, empty))} have no value in the training rows: "
+            "nothing to fill them with; drop them from the data",
+        )
+
+
 def prepare_experiment(
     experiment: str, exp: dict, root: str | Path = ".", expected_sha256: str | None = None
 ) -> Prepared:
@@ -131,6 +150,7 @@ def prepare_experiment(
     same_rows = spec["split"] == "none"
     preprocessor = build_preprocessor(raw, spec["standardize"], spec["impute"])
     raw_train = _take(raw.X, train) if not same_rows else raw.X
+    check_imputable(experiment, raw, raw_train, spec["impute"])
     raw_test = raw_train if same_rows else _take(raw.X, test)
     n_rows, n_raw = len(codes), len(raw.columns)
     keep = raw_train if spec["keep_raw"] and preprocessor is not None else None
@@ -313,3 +333,20 @@ def positive_index(experiment: str, prepared: Prepared, positive_class) -> int:
         for label, name in zip(prepared.classes, prepared.class_names, strict=True)
     )
     raise err(experiment, "positive_class", f"{positive_class!r} is not a class (classes: {shown})")
+
+
+def check_cv_folds(experiment: str, prepared: Prepared, cv: dict | None) -> None:
+    """Stratified folds put every class in every fold: refuse more folds than the training
+    rows of the smallest class (scikit-learn fails per grid point, or fits folds without a
+    class). Checked per run, since the prepared data's key does not hold the folds."""
+    if not cv:
+        return
+    counts = np.bincount(np.asarray(prepared.y_train, dtype=int), minlength=prepared.n_classes)
+    smallest = int(np.argmin(counts))
+    if cv["folds"] > counts[smallest]:
+        raise err(
+            experiment,
+            "cv.folds",
+            f"{cv['folds']} folds need at least {cv['folds']} training rows of each class; "
+            f"class {prepared.class_names[smallest]!r} has {counts[smallest]}",
+        )

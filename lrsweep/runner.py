@@ -203,6 +203,22 @@ def _task(index: int) -> dict:
     return out
 
 
+def unexpected_lines(bugs: list[dict], tasks: list[dict], shown: int = 3) -> list[str]:
+    """One line per grid point that ended in an unexpected error (the first ``shown``): its
+    experiment, model_id and the exception's last line; the tracebacks are in the log."""
+    lines = []
+    for bug in bugs[:shown]:
+        experiment = tasks[bug["index"]]["point"]["experiment"]
+        last = (bug.get("traceback") or "").strip().splitlines()[-1:] or ["?"]
+        lines.append(
+            f"experiment '{experiment}' ({bug['model_id']}): unexpected error: {last[0]} "
+            "(traceback in the log)"
+        )
+    if len(bugs) > shown:
+        lines.append(f"... and {len(bugs) - shown} more grid point(s) with unexpected errors")
+    return lines
+
+
 def _pool_map(n_tasks: int, jobs: int, on_done, on_wait=lambda: None) -> None:
     """Run :func:`_task` for every task index in ``jobs`` worker processes, in the order given,
     calling ``on_done`` as each finishes; ``on_done`` returns the names of experiments whose
@@ -269,7 +285,7 @@ def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
     with every experiment's error, one line each, ends the job.
     """
     from lrsweep.cost import POINT_OVERHEAD_SECONDS, point_seconds
-    from lrsweep.preprocess import positive_index
+    from lrsweep.preprocess import check_cv_folds, positive_index
 
     store = Store(params["store"])
     store.check_shared()
@@ -281,6 +297,7 @@ def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
         try:
             data = prepared_data(store, exp_name, spec, log)
             positive_index(exp_name, data, spec["exp"].get("positive_class"))
+            check_cv_folds(exp_name, data, spec["exp"].get("cv"))
         except DataError as exc:
             log.error("%s", exc)
             errors.append(str(exc))
@@ -384,13 +401,9 @@ def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
     progress.finish()
     _JOB.clear()
     bugs = [d for d in done if d["status"] == "error"]
-    if bugs:
-        raise RuntimeError(
-            f"{len(bugs)} grid point(s) ended in an unexpected error (tracebacks in the log)"
-        )
-    if errors:
-        # one line each; lrsweep.smk.run prints the first with "lrsweep: " in front
-        raise DataError("\nlrsweep: ".join(errors))
+    if errors or bugs:
+        # one line each, the data errors first; lrsweep.smk.run prints "lrsweep: " in front
+        raise DataError("\nlrsweep: ".join(errors + unexpected_lines(bugs, tasks)))
     return {
         "job": name,
         "experiments": {

@@ -342,3 +342,32 @@ def test_bad_categorical_settings(csv, table, setting, fragment):
     with pytest.raises(DataError) as err:
         prepare({"source": "csv", "path": "d.csv", "target": "y"}, root=root, categorical=setting)
     assert f"experiment 'ex': {fragment}" in str(err.value)
+
+
+def test_ragged_inline_rows_name_the_row_and_the_key():
+    with pytest.raises(DataError) as err:
+        prepare({"source": "inline", "x": [[0.0], [1.0, 2.0], [2.0], [3.0]], "y": [0, 1, 0, 1]})
+    assert str(err.value) == (
+        "experiment 'ex': key 'dataset.x': row 2 of x has 2 value(s), row 1 has 1: every row "
+        "must be a list of the same number of values"
+    )
+
+
+def test_a_column_with_no_training_value_cannot_be_imputed(csv):
+    root = csv(frame(a=[1.0, 2, 3, 4, 5, 6], z=[np.nan] * 6, y=[0, 1, 0, 1, 0, 1]))
+    with pytest.raises(DataError, match=r"key 'impute': column\(s\) 'z' have no value in the"):
+        prepare({"source": "csv", "path": "d.csv", "target": "y"}, root=root, impute="median")
+
+
+def test_more_folds_than_rows_of_a_class_is_refused(csv):
+    from lrsweep.preprocess import check_cv_folds
+
+    root = csv(frame(a=np.arange(12.0), y=[0] * 8 + [1] * 4))
+    p = prepare({"source": "csv", "path": "d.csv", "target": "y"}, root=root)
+    check_cv_folds("ex", p, {"folds": 4, "repeats": 1, "random_state": 0})  # 4 rows of class 1
+    with pytest.raises(DataError) as err:
+        check_cv_folds("ex", p, {"folds": 5, "repeats": 1, "random_state": 0})
+    assert str(err.value) == (
+        "experiment 'ex': key 'cv.folds': 5 folds need at least 5 training rows of each class; "
+        "class '1' has 4"
+    )

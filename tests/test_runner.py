@@ -91,6 +91,31 @@ def test_a_data_error_stops_only_its_experiment(tmp_path, monkeypatch):
         assert (tmp_path / "results/t/store/fits" / p["key"] / "MANIFEST.json").is_file()
 
 
+def test_an_unexpected_error_is_one_line_beside_the_data_errors(tmp_path, monkeypatch):
+    import lrsweep.runner
+
+    monkeypatch.chdir(tmp_path)
+    one_class = {"source": "inline", "x": [[1.0], [2.0], [3.0]], "y": ["x", "x", "x"]}
+    good = {"dataset": {"source": "sklearn", "name": "iris"}, "sklearn": {"C": [0.1, 1.0]}}
+    params = fit_params({"bad": {"dataset": one_class, "split": "none"}, "good": good})
+    compute_fit = lrsweep.runner.compute_fit
+
+    def broken(store, prepared, point):  # a bug hit by one grid point
+        if point["C"] == 1.0:
+            raise IndexError("single positional indexer is out-of-bounds")
+        return compute_fit(store, prepared, point)
+
+    monkeypatch.setattr(lrsweep.runner, "compute_fit", broken)
+    with pytest.raises(DataError) as raised:
+        run_fit_job(params, 1, LOG)
+    first, second = str(raised.value).split("\nlrsweep: ")
+    assert first.startswith("experiment 'bad': key 'dataset.target'")  # not hidden by the bug
+    assert second == (
+        "experiment 'good' (sk_lbfgs_l2_C1_rs0): unexpected error: IndexError: single "
+        "positional indexer is out-of-bounds (traceback in the log)"
+    )
+
+
 @pytest.mark.parametrize(
     ("target", "damage"),
     [
