@@ -145,7 +145,8 @@ def run_publish(
             "cv_selection.csv": tables.cv_selection(metrics),
         }.items():
             (staging / name).write_text(table.to_csv(index=False), encoding="utf-8")
-        board = tables.leaderboard(metrics, coefficients, comparisons)
+        same_rows = frozenset(n for n, e in experiments.items() if e.meta.get("same_rows"))
+        board = tables.leaderboard(metrics, coefficients, comparisons, same_rows)
         (staging / "leaderboard.md").write_text(
             tables.leaderboard_markdown(board, tables.not_worse_table(board, comparisons))
         )

@@ -96,13 +96,19 @@ def collect(fits: list[tuple[str, dict, object]]) -> tuple[pd.DataFrame, pd.Data
     return metrics, coefficients
 
 
+#: ``selected_by`` of an experiment without ``cv:``, by whether it has test rows of its own.
+SELECTED_ON = {False: "test (optimistic)", True: "all rows (optimistic)"}
+
+
 def leaderboard(
     metrics: pd.DataFrame,
     coefficients: pd.DataFrame,
     comparisons: pd.DataFrame | None = None,
+    same_rows: frozenset = frozenset(),
 ) -> pd.DataFrame:
     """Per experiment: the fit chosen by :mod:`lrsweep.selection`, how it was chosen, its test
-    scores (reported once), and with CV the one-standard-error choice."""
+    scores (reported once), and with CV the one-standard-error choice. ``same_rows``: the
+    experiments with ``split: none``, whose "test" rows are the rows the fits learned from."""
     from lrsweep import selection
 
     counts = metrics.groupby("experiment")["status"].value_counts().unstack(fill_value=0)
@@ -111,7 +117,8 @@ def leaderboard(
         nonzero = selection.nonzero_counts(coefficients[coefficients["experiment"] == experiment])
         best = selection.selected(group, nonzero)
         cv = selection.uses_cv(group)
-        row = {"experiment": experiment, "selected_by": "cv" if cv else "test (optimistic)"}
+        selected_by = "cv" if cv else SELECTED_ON[experiment in same_rows]
+        row = {"experiment": experiment, "selected_by": selected_by}
         if best is not None:
             for c in ("model_id", "library", "solver", "penalty", "C"):
                 row[c] = best[c]
@@ -339,7 +346,8 @@ def leaderboard_markdown(board: pd.DataFrame, not_worse: pd.DataFrame, shown: in
     import textwrap
 
     cv = (board["selected_by"] == "cv").any()
-    test = (board["selected_by"] != "cv").any()
+    test = (board["selected_by"] == SELECTED_ON[False]).any()
+    same = (board["selected_by"] == SELECTED_ON[True]).any()
     notes = [
         'How a fit is selected (README, "Choosing a model"): only converged fits with status ok '
         "are candidates; ties within 1e-9 go to the simpler model (stronger penalty, then fewer "
@@ -356,6 +364,11 @@ def leaderboard_markdown(board: pd.DataFrame, not_worse: pd.DataFrame, shown: in
             "`selected_by: test (optimistic)`: chosen on the same test rows it is reported on, so "
             "its test accuracy is biased upwards (the winner's curse); add `cv:` to the "
             "experiment to choose on cross-validation instead."
+        )
+    if same:
+        notes.append(
+            "`selected_by: all rows (optimistic)`: `split: none`, so the fit is chosen and scored "
+            "on the rows it learned from; its accuracy is no estimate of how it does on new rows."
         )
     lines = ["# Leaderboard: the selected fit of each experiment", ""]
     for note in notes:

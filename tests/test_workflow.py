@@ -100,6 +100,8 @@ def test_smoke_run_tables_and_files(smoke_run):
         assert (fit / name).is_file(), name
     board = (out / "leaderboard.md").read_text()
     assert "| digits | test (optimistic) | sk_liblinear_l2_C0.05_mc-ovr_rs0 |" in board
+    assert "| example1 | all rows (optimistic) |" in board  # split: none has no test rows
+    assert "`selected_by: all rows (optimistic)`: `split: none`" in board
     assert "Leaderboard" in proc.stderr  # printed at the end of the run
     prov = json.loads((out / "provenance.json").read_text())
     assert prov["packages"]["scikit-learn"].startswith("1.9")
