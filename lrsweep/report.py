@@ -130,6 +130,7 @@ def experiment_section(version_dir: Path, name: str, metrics: pd.DataFrame, best
 def write_report(version_dir: Path, version: str, sweep: str, metrics, coefficients, board):
     """Write ``report.html`` into a version folder being assembled (after its figures)."""
     from lrsweep import selection
+    from lrsweep.tables import SELECTED_ON
 
     sections, nav = [], []
     for name, group in metrics.groupby("experiment", sort=False):
@@ -138,7 +139,13 @@ def write_report(version_dir: Path, version: str, sweep: str, metrics, coefficie
         sections.append(experiment_section(version_dir, str(name), group, best))
         nav.append(f'<a href="#{html.escape(str(name))}">{html.escape(str(name))}</a>')
     counts = metrics["status"].value_counts().to_dict()
-    rules = sorted({selection.protocol(g) for _, g in metrics.groupby("experiment")})
+    selected_by = dict(zip(board["experiment"], board["selected_by"], strict=True))
+    rules = sorted(
+        {
+            selection.protocol(g, selected_by.get(name) == SELECTED_ON[True])
+            for name, g in metrics.groupby("experiment")
+        }
+    )
     page = [
         "<!doctype html>",
         '<html lang="en"><head><meta charset="utf-8">',
