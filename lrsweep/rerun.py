@@ -94,8 +94,11 @@ def prepare(plan, announce: bool = True, digest=None) -> State:
     into the store, so a write into a store file reaches them) makes it damaged, and the run
     makes it again."""
     target = plan.version_dir
-    damage = problems(target, digest, first_only=True) if digest and target.exists() else []
-    complete = not damage and looks_complete(target)
+    if digest and target.exists():
+        damage = problems(target, digest, first_only=True)
+        complete = not damage
+    else:  # no version yet, or inside a job: only whether it is there whole
+        damage, complete = [], looks_complete(target)
     if not complete:
         # a token left by a version that was deleted (or damaged) by hand: publish again
         for token in (plan.store / "jobs" / "publish").glob(f"{plan.version}-*.json"):
