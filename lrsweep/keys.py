@@ -212,6 +212,7 @@ class FileChecksums:
         self.cache_file = Path(cache_file) if cache_file else None
         self.digest = digest
         self.entries: dict = {}
+        self.used: set[str] = set()
         self.changed = False
         if self.cache_file and self.cache_file.is_file():
             try:
@@ -224,6 +225,7 @@ class FileChecksums:
         st = os.stat(real)
         stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
         known = self.entries.get(real)
+        self.used.add(real)
         if known and known[:4] == stamp:
             return known[4]
         checksum = self.digest(real)
@@ -231,7 +233,13 @@ class FileChecksums:
         self.changed = True
         return checksum
 
-    def save(self) -> None:
+    def save(self, only_used: bool = False) -> None:
+        """Write the cache if it changed; ``only_used``: keep only the files asked about in
+        this process (a cache of files that come and go, such as version folders', would
+        otherwise grow with every one)."""
+        if only_used and set(self.entries) - self.used:
+            self.entries = {k: v for k, v in self.entries.items() if k in self.used}
+            self.changed = True
         if self.cache_file and self.changed:
             try:
                 atomic_write_text(self.cache_file, json.dumps(self.entries))

@@ -1,6 +1,7 @@
 """Content keys: code keyed by what can change results, data files by their bytes, and every
 module a stage runs inside its key."""
 
+import json
 import os
 import subprocess
 import sys
@@ -50,6 +51,21 @@ def test_file_checksums_follow_the_bytes_and_the_link(tmp_path):
     link.unlink()
     link.symlink_to(other)  # the link now points elsewhere
     assert FileChecksums(cache)(link) != before
+
+
+def test_a_cache_of_passing_files_keeps_only_those_asked_about(tmp_path):
+    cache = tmp_path / "cache.json"
+    old, new = tmp_path / "old.png", tmp_path / "new.png"
+    old.write_bytes(b"old")
+    new.write_bytes(b"new")
+    both = FileChecksums(cache)
+    both(old), both(new)
+    both.save()
+    assert len(json.loads(cache.read_text())) == 2
+    one = FileChecksums(cache)
+    one(new)
+    one.save(only_used=True)  # a version folder's files: the old version's are forgotten
+    assert list(json.loads(cache.read_text())) == [str(new.resolve())]
 
 
 def loaded_modules(script: str) -> set[str]:

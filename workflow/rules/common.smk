@@ -31,6 +31,7 @@ try:
         CHECKSUMS = FileChecksums("results/.checksums.json")
         keys.use_code_cache("results/.code-keys.json")
         PLAN = lrplan.make_plan(SWEEP["config"], SWEEP["grids"], SOURCES, CHECKSUMS)
+        CHECKSUMS.save()
         keys.save_code_cache()
     except LrsweepError as exc:
         raise LrsweepError(f"{LABEL}: {exc}") from None
@@ -43,8 +44,11 @@ except LrsweepError as exc:
 RESULTS = str(PLAN.results)
 STORE = str(PLAN.store)
 # Is the version complete already? Where does latest point? (said in a line or two)
-STATE = rerun.prepare(PLAN, announce=MAIN, digest=CHECKSUMS if MAIN else None)
-CHECKSUMS.save()
+# the version's files, remembered for the version this run maps onto only
+VERSION_SUMS = FileChecksums("results/.version-checksums.json") if MAIN else None
+STATE = rerun.prepare(PLAN, announce=MAIN, digest=VERSION_SUMS)
+if MAIN:
+    VERSION_SUMS.save(only_used=True)
 if MAIN:
     Store(STORE).mark()  # jobs on other machines check that they see it
 JOBS = lrplan.Jobs(PLAN)
