@@ -14,6 +14,7 @@ from pathlib import Path
 
 import yaml
 
+from lrsweep.store import Store
 from lrsweep.version import looks_complete, problems, read_latest
 
 
@@ -73,13 +74,10 @@ def describe_changes(plan, latest_dir: Path) -> str | None:
                 changed.append("the data file's content")
             if changed:
                 parts.append(f"'{name}': {', '.join(changed)}")
-    top = [
-        k
-        for k in config_changes(
-            {k: v for k, v in old.items() if k != "experiments"},
-            {k: v for k, v in new.items() if k != "experiments"},
-        )
-    ]
+    top = config_changes(
+        {k: v for k, v in old.items() if k != "experiments"},
+        {k: v for k, v in new.items() if k != "experiments"},
+    )
     if top:
         parts.append(", ".join(top))
     if not parts:
@@ -149,8 +147,9 @@ def _lines(plan, state: State, failed: int, damage: list[str] = ()) -> list[str]
         if state.latest == plan.version:
             return [f"{target} is complete and is the latest version: nothing to do{note}"]
         return [f"{target} is complete already: nothing is recomputed; latest -> it{note}"]
+    store = Store(plan.store)
     points = [p for e in plan.experiments.values() for p in e["points"]]
-    todo = [p for p in points if not (plan.store / "fits" / p["key"] / "MANIFEST.json").is_file()]
+    todo = [p for p in points if not store.has("fits", p["key"])]
     head = f"new version {target}"
     if target.exists():
         why = damage[0] if damage else "a file is missing"
@@ -161,11 +160,7 @@ def _lines(plan, state: State, failed: int, damage: list[str] = ()) -> list[str]
         + _estimate(plan, todo)
     ]
     if plan.filled["figures"]:
-        draw = [
-            n
-            for n, e in plan.experiments.items()
-            if not (plan.store / "figures" / e["overview"] / "MANIFEST.json").is_file()
-        ]
+        draw = [n for n, e in plan.experiments.items() if not store.has("figures", e["overview"])]
         lines[0] += f"; figures of {len(draw)} of {len(plan.experiments)} experiments to draw"
     if state.latest and state.latest != plan.version:
         changes = describe_changes(plan, plan.results / state.latest)
