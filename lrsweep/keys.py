@@ -181,19 +181,28 @@ def workflow_key() -> str:
 # Libraries
 
 
-@cache
-def library_versions(names: tuple[str, ...] = RESULT_LIBRARIES) -> dict:
-    """Versions of the given distributions, Python's, and the machine type (floating-point
-    results can differ between them)."""
+def distribution_versions(names) -> dict:
+    """The installed version of each named distribution (None when it is not installed)."""
     from importlib.metadata import PackageNotFoundError, version
 
-    out = {"python": sys.version.split()[0], "machine": platform.machine()}
+    out = {}
     for name in names:
         try:
             out[name] = version(name)
         except PackageNotFoundError:
             out[name] = None
     return out
+
+
+@cache
+def library_versions(names: tuple[str, ...] = RESULT_LIBRARIES) -> dict:
+    """Versions of the given distributions, Python's, and the machine type (floating-point
+    results can differ between them)."""
+    return {
+        "python": sys.version.split()[0],
+        "machine": platform.machine(),
+        **distribution_versions(names),
+    }
 
 
 # --------------------------------------------------------------------------------------------

@@ -145,17 +145,14 @@ PACKAGES = (
 
 
 def package_versions() -> dict:
-    from importlib.metadata import PackageNotFoundError, version
-
     import lrsweep
+    from lrsweep.keys import distribution_versions
 
-    out = {"python": sys.version.split()[0], "lrsweep": lrsweep.__version__}
-    for name in PACKAGES:
-        try:
-            out[name] = version(name)
-        except PackageNotFoundError:
-            out[name] = None
-    return out
+    return {
+        "python": sys.version.split()[0],
+        "lrsweep": lrsweep.__version__,
+        **distribution_versions(PACKAGES),
+    }
 
 
 def platform_info() -> dict:
