@@ -79,12 +79,8 @@ def compute_fit(store: Store, prepared, point: dict):
 
     fitted = fit_and_score(prepared, point)
     files = entry_files(fitted, prepared)
-    entry = store.put(
-        "fits",
-        point["key"],
-        lambda w: [w.write_bytes(n, b) for n, b in files.items()],
-        info={"libraries": _libraries()},
-        label=fit_label(point),
+    entry = store.put_files(
+        "fits", point["key"], files, info={"libraries": _libraries()}, label=fit_label(point)
     )
     return entry, fitted
 
@@ -116,12 +112,7 @@ def fitfig_entry(store: Store, prepared, point: dict, entry):
     record = read_record(entry)
     coefs = read_coefficients(entry) if "coefficients.csv" in entry.names() else None
     pngs = draw_fit_figures(record, coefs, prepared, point["experiment"])
-    return store.put(
-        "fitfigs",
-        point["figkey"],
-        lambda w: [w.write_bytes(n, b) for n, b in pngs.items()],
-        label=label,
-    )
+    return store.put_files("fitfigs", point["figkey"], pngs, label=label)
 
 
 def overview_entry(store: Store, name: str, spec: dict, light, settings: dict, entries=None):
@@ -149,12 +140,7 @@ def overview_entry(store: Store, name: str, spec: dict, light, settings: dict, e
         settings["metric"],
         svg=settings["svg"],
     )
-    return store.put(
-        "figures",
-        spec["overview"],
-        lambda w: [w.write_bytes(n, b) for n, b in files.items()],
-        label=label,
-    )
+    return store.put_files("figures", spec["overview"], files, label=label)
 
 
 def _overview(name: str) -> dict:

@@ -234,6 +234,17 @@ class Store:
             raise
         return Entry(folder, manifest, label)
 
+    def put_files(
+        self, kind: str, key: str, files: dict[str, bytes], info=None, label: str = ""
+    ) -> Entry:
+        """:meth:`put` of files already in memory (name -> bytes)."""
+
+        def fill(writer):
+            for name, data in files.items():
+                writer.write_bytes(name, data)
+
+        return self.put(kind, key, fill, info=info, label=label)
+
     def clean(self, kind: str) -> None:
         """Remove the temporary folders of killed jobs (never those of running ones)."""
         remove_stale_temps(self.root / kind)
