@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from lrsweep import markdown
-from lrsweep.grid import SETTING_KEYS
+from lrsweep.grid import SETTING_KEYS, SKLEARN_DEFAULTS
 
 #: The leading columns of metrics.csv, in this order (the issue's contract).
 METRIC_COLUMNS = [
@@ -296,18 +296,9 @@ def not_worse_table(board: pd.DataFrame, comparisons: pd.DataFrame) -> pd.DataFr
     return pd.DataFrame(rows, columns=["experiment", "model_id", "accuracy_test", "p_holm", "note"])
 
 
-#: The grid keys that, with the experiment, make one model family along C.
-FAMILY_KEYS = [
-    "solver",
-    "penalty",
-    "l1_ratio",
-    "multi_class",
-    "class_weight",
-    "fit_intercept",
-    "max_iter",
-    "tol",
-    "random_state",
-]
+#: The grid keys that, with the experiment, make one model family along C: every
+#: scikit-learn grid key but C, so a key added to the grid splits families too.
+FAMILY_KEYS = [k for k in SKLEARN_DEFAULTS if k != "C"]
 
 
 def cv_selection(metrics: pd.DataFrame) -> pd.DataFrame:
