@@ -145,6 +145,16 @@ def resolve_path(path: str, root: str | Path = ".") -> Path:
     return p if p.is_absolute() else Path(root) / p
 
 
+def _refuse_duplicate_columns(experiment: str, path: Path, names: list[str]) -> None:
+    dups = sorted({c for c in names if names.count(c) > 1})
+    if dups:
+        raise err(
+            experiment,
+            "dataset.path",
+            f"{path.name} has duplicated column names ({', '.join(map(repr, dups))}): rename them",
+        )
+
+
 def read_data_file(
     experiment: str, spec: dict, root: str | Path = ".", expected_sha256: str | None = None
 ):
@@ -166,16 +176,9 @@ def read_data_file(
             "dataset.path",
             f"{path} changed since this run was planned; run snakemake again",
         )
-    if spec["source"] == "csv":
+    if spec["source"] == "csv":  # read the header first: pandas renames a second 'a' 'a.1'
         header = next(csv.reader(io.StringIO(data[: 1 << 20].decode("utf-8", "replace"))), [])
-        dups = sorted({c for c in header if header.count(c) > 1})
-        if dups:
-            raise err(
-                experiment,
-                "dataset.path",
-                f"{path.name} has duplicated column names ({', '.join(map(repr, dups))}): "
-                "rename them",
-            )
+        _refuse_duplicate_columns(experiment, path, header)
     try:
         if spec["source"] == "csv":
             frame = pd.read_csv(io.BytesIO(data))
@@ -186,13 +189,7 @@ def read_data_file(
         if "No columns to parse" in message:
             message = "the file is empty"
         raise err(experiment, "dataset.path", f"cannot read {path.name}: {message}") from None
-    dups = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
-    if dups:
-        raise err(
-            experiment,
-            "dataset.path",
-            f"{path.name} has duplicated column names ({', '.join(map(repr, dups))}): rename them",
-        )
+    _refuse_duplicate_columns(experiment, path, [str(c) for c in frame.columns])
     if len(frame) == 0:
         raise err(experiment, "dataset.path", f"{path.name} has a header but no rows")
     return frame, path
