@@ -43,13 +43,12 @@ except LrsweepError as exc:
 
 RESULTS = str(PLAN.results)
 STORE = str(PLAN.store)
-# Is the version complete already? Where does latest point? (said in a line or two)
-# the version's files, remembered for the version this run maps onto only
+# Is the version complete already (every file checked against SHA256SUMS, the checksums
+# remembered for this version only)? Where does latest point? (said in a line or two)
 VERSION_SUMS = FileChecksums("results/.version-checksums.json") if MAIN else None
 STATE = rerun.prepare(PLAN, announce=MAIN, digest=VERSION_SUMS)
 if MAIN:
     VERSION_SUMS.save(only_used=True)
-if MAIN:
     Store(STORE).mark()  # jobs on other machines check that they see it
 JOBS = lrplan.Jobs(PLAN)
 PUBLISH = JOBS.publish
