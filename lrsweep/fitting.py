@@ -15,9 +15,10 @@ import json
 
 import numpy as np
 
+from lrsweep import modelfile
 from lrsweep.grid import settings
 from lrsweep.keys import dumps
-from lrsweep.preprocess import positive_index, skops_bytes
+from lrsweep.preprocess import positive_index
 
 #: Statuses whose fits have scores (a ``separated`` fit predicts, but its estimates do not
 #: exist: it is reported and never selected).
@@ -139,7 +140,7 @@ def entry_files(fitted: dict, prepared) -> dict[str, bytes]:
     if "pred_table" in result:
         files["pred_table.csv"] = pd.DataFrame(result["pred_table"]).to_csv(index=False).encode()
     if fitted.get("model") is not None:
-        files["model.skops"] = skops_bytes(fitted["model"])
+        files["model.skops"] = modelfile.dumps(fitted["model"])
     return files
 
 

@@ -42,7 +42,7 @@ def selected_model(version_dir: Path, experiment: str) -> str:
 
 
 def load_model(version_dir: Path, experiment: str, model_id: str):
-    from lrsweep.preprocess import skops_load
+    from lrsweep import modelfile
     from lrsweep.version import listed_files
 
     relative = f"fits/{experiment}/{model_id}/model.skops"
@@ -63,7 +63,7 @@ def load_model(version_dir: Path, experiment: str, model_id: str):
     recorded = dict((name, checksum) for checksum, name in listed_files(version_dir))
     if recorded.get(relative) != sha256_file(path):
         raise LrsweepError(f"{path} does not match the version's SHA256SUMS; not loaded")
-    return skops_load(path.read_bytes(), str(path))
+    return modelfile.load(path.read_bytes(), str(path))
 
 
 def check_columns(frame: pd.DataFrame, features: list[str], target: str | None, source: str):

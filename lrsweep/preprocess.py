@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from lrsweep import modelfile
 from lrsweep.data import Raw, drop_missing, encode_labels, err, load_dataset, split_rows
 
 MISSING_LEVEL = "(missing)"
@@ -238,29 +239,6 @@ def fold_design(prepared: Prepared, train: np.ndarray, valid: np.ndarray) -> Pre
 # Storage (an entry of lrsweep.store)
 
 ARRAYS = ("X_train", "X_test", "y_train", "y_test")
-#: The types a stored preprocessor or model may hold (checked before loading: skops never
-#: builds an object of another type).
-TRUSTED_PREFIXES = ("sklearn.", "numpy.", "lrsweep.")
-
-
-def skops_bytes(obj) -> bytes:
-    import zipfile
-
-    import skops.io as sio
-
-    return sio.dumps(obj, compression=zipfile.ZIP_DEFLATED)
-
-
-def skops_load(data: bytes, what: str):
-    import skops.io as sio
-
-    untrusted = sio.get_untrusted_types(data=data)
-    unexpected = [t for t in untrusted if not t.startswith(TRUSTED_PREFIXES)]
-    if unexpected:
-        from lrsweep.errors import LrsweepError
-
-        raise LrsweepError(f"{what} holds unexpected types ({', '.join(unexpected)}); not loaded")
-    return sio.loads(data, trusted=untrusted)
 
 
 def save_prepared(prepared: Prepared, writer) -> dict:
@@ -272,7 +250,7 @@ def save_prepared(prepared: Prepared, writer) -> dict:
             continue  # the same rows as X_train
         writer.save_npy(f"{name}.npy", getattr(prepared, name))
     if prepared.preprocessor is not None:
-        writer.write_bytes("preprocessor.skops", skops_bytes(prepared.preprocessor))
+        writer.write_bytes("preprocessor.skops", modelfile.dumps(prepared.preprocessor))
     if prepared.raw_train is not None:
         if isinstance(prepared.raw_train, np.ndarray):
             writer.save_npy("raw_train.npy", prepared.raw_train)
@@ -298,7 +276,7 @@ def load_prepared(entry, mmap: bool = True, with_raw: bool = True) -> Prepared:
     if "X_test" not in arrays:
         arrays["X_test"] = arrays["X_train"]
     preprocessor = (
-        skops_load(entry.read_bytes("preprocessor.skops"), f"{entry.label} preprocessor")
+        modelfile.load(entry.read_bytes("preprocessor.skops"), f"{entry.label} preprocessor")
         if "preprocessor.skops" in names
         else None
     )

@@ -163,7 +163,7 @@ def test_the_saved_pipeline_reproduces_the_stored_predictions(tmp_path, monkeypa
     import pandas as pd
     from sklearn.model_selection import train_test_split
 
-    from lrsweep.preprocess import skops_load
+    from lrsweep.modelfile import load as skops_load
 
     monkeypatch.chdir(tmp_path)
     rng = np.random.default_rng(0)
