@@ -75,9 +75,13 @@ def cmd_compare(args) -> int:
 
 def cmd_predict(args) -> int:
     from lrsweep.files import atomic_write_text
-    from lrsweep.predict import predict_table, selected_model
+    from lrsweep.predict import experiment_info, output_problem, predict_table, selected_model
 
+    refused = output_problem(Path(args.output))
+    if refused:
+        raise LrsweepError(f"-o {refused}: write the predictions elsewhere")
     version = _version(args)
+    experiment_info(version, args.experiment)  # an unknown experiment: say so, list them
     model_id = selected_model(version, args.experiment) if args.selected else args.model_id
     try:
         frame = pd.read_csv(args.input)
@@ -89,7 +93,10 @@ def cmd_predict(args) -> int:
     out = predict_table(version, args.experiment, model_id, frame, str(args.input))
     added = out.drop(columns=frame.columns)
     out = pd.concat([text, added.set_axis(text.index)], axis=1)
-    atomic_write_text(args.output, out.to_csv(index=False))
+    try:
+        atomic_write_text(args.output, out.to_csv(index=False))
+    except OSError as exc:
+        raise LrsweepError(f"-o {args.output}: cannot write it ({exc.strerror})") from None
     print(
         f"lrsweep: {len(out)} rows scored with {args.experiment}/{model_id} of {version.name} "
         f"-> {args.output}"

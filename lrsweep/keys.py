@@ -35,7 +35,7 @@ WORKFLOW_DIR = PACKAGE_DIR.parent / "workflow"
 STORE_FORMAT = 2
 
 #: lrsweep modules whose statements can change each kind of stored result.
-PREPARE_MODULES = ("data", "preprocess")
+PREPARE_MODULES = ("data", "preprocess", "modelfile")
 FIT_MODULES = ("fitting", "grid", "models", "statsmodels_fit", "metrics", "inference")
 FIGURE_MODULES = ("figures", "selection", "tables")
 #: Modules a stage may import that cannot change what it computes: errors, file moves, keys,

@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from lrsweep.grid import SETTING_KEYS
+from lrsweep.version import listed_files
 
 #: The columns of metrics.csv that are settings of a grid point: MLflow parameters.
 SETTINGS = (*SETTING_KEYS, "positive_class")
@@ -112,27 +113,27 @@ def read_metrics(path: Path) -> list[dict]:
     return table.to_dict("records")
 
 
-def artifacts(version_dir: Path, experiment: str, model_id: str) -> list[tuple[Path, str]]:
-    """(file, artifact folder) of one grid point: its per-fit figures (the confusion matrix,
-    and the tutorial's or statsmodels' figure where drawn) into ``figures``, its saved model
-    into ``model`` and the other files of its fit folder (result.json, coefficients.csv, the
+def artifacts(listed: list[str], experiment: str, model_id: str) -> list[tuple[str, str]]:
+    """(relative path, artifact folder) of one grid point, from the version's ``SHA256SUMS``
+    (``listed``), never from a folder listing: its per-fit figures (the confusion matrix, and
+    the tutorial's or statsmodels' figure where drawn) into ``figures``, its saved model into
+    ``model`` and the other files of its fit folder (result.json, coefficients.csv, the
     classification reports, a failed fit's traceback) into ``fit``.
 
     A per-fit figure is ``<figure>--<solver>--<penalty>--C<C>--<model_id>.png``
     (:func:`lrsweep.figures.fit_file`): it is matched on its last part, whole, so that
     ``sk_C1`` does not take ``x_sk_C1``'s figures."""
+    figures, fit = f"figures/{experiment}/fits/", f"fits/{experiment}/{model_id}/"
     out = []
-    figures = version_dir / "figures" / experiment / "fits"
-    if figures.is_dir():
-        for path in sorted(figures.glob("*.png")):
-            if path.name.rsplit("--", 1)[-1] == f"{model_id}.png":
-                out.append((path, "figures"))
-    fit = version_dir / "fits" / experiment / model_id
-    if fit.is_dir():
-        for path in sorted(p for p in fit.iterdir() if p.is_file()):
-            if path.suffix in SKIPPED_FIT_FILES:
+    for name in sorted(listed):
+        if name.startswith(figures) and name.endswith(".png") and "/" not in name[len(figures) :]:
+            if name.rsplit("--", 1)[-1] == f"{model_id}.png":
+                out.append((name, "figures"))
+    for name in sorted(listed):
+        if name.startswith(fit) and "/" not in name[len(fit) :]:
+            if Path(name).suffix in SKIPPED_FIT_FILES:
                 continue
-            out.append((path, "model" if path.name == "model.skops" else "fit"))
+            out.append((name, "model" if name.endswith("/model.skops") else "fit"))
     return out
 
 
@@ -268,6 +269,7 @@ def export_version(version_dir: Path, tracking_uri: str | None = None) -> dict:
     sweep, version = provenance["sweep"], version_dir.name
     experiment = _experiment(client, sweep)
     existing = _existing_runs(client, experiment.experiment_id, version)
+    listed = [name for _, name in listed_files(version_dir)]
     done = {"created": 0, "existed": 0, "redone": 0}
     for row in read_metrics(version_dir / "metrics.csv"):
         exp, model_id = str(row["experiment"]), str(row["model_id"])
@@ -287,7 +289,7 @@ def export_version(version_dir: Path, tracking_uri: str | None = None) -> dict:
             params,
             metrics,
             tags,
-            artifacts(version_dir, exp, model_id),
+            [(version_dir / name, folder) for name, folder in artifacts(listed, exp, model_id)],
         )
         done["created"] += 1
     return {

@@ -373,7 +373,9 @@ def publish_params(plan: Plan) -> dict:
         "sweep": plan.sweep,
         "figures": plan.filled["figures"],
         "figure_settings": figure_settings(plan.filled),
-        "effective": plan.filled,
+        # how the jobs were cut (fit_jobs, shard_minutes) is not part of the version: its
+        # config.yaml must be the same bytes whichever way it was run
+        "effective": version_settings(plan.filled),
         "sources": plan.sources,
         "experiments": plan.experiments,
     }

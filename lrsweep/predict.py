@@ -9,6 +9,7 @@ against an allow-list before it is loaded (skops never runs arbitrary code, as p
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,7 @@ import pandas as pd
 
 from lrsweep.errors import LrsweepError
 from lrsweep.files import sha256_file
+from lrsweep.version import SUMS
 
 
 def experiment_info(version_dir: Path, experiment: str) -> dict:
@@ -66,6 +68,36 @@ def load_model(version_dir: Path, experiment: str, model_id: str):
     return modelfile.load(path.read_bytes(), str(path))
 
 
+def check_numbers(frame: pd.DataFrame, numeric: list[str], source: str) -> None:
+    """Every value of a numeric column is a number or a gap: else one line naming the column,
+    the row (its line in the file) and a short quote of the value."""
+    for column in numeric:
+        values = frame[column]
+        if pd.api.types.is_numeric_dtype(values):
+            continue
+        bad = values.notna() & pd.to_numeric(values, errors="coerce").isna()
+        if bad.any():
+            row = int(bad.to_numpy().argmax())
+            text = str(values.iloc[row])
+            shown = repr(text[:30]) + ("..." if len(text) > 30 else "")
+            raise LrsweepError(
+                f"{source}: column {column[:60]!r}, row {row + 1} (line {row + 2} of the file): "
+                f"{shown} is not a number; the model takes numbers in this column"
+            )
+
+
+def output_problem(output: Path) -> str | None:
+    """Why ``lrsweep predict`` must not write to ``output``: a path inside a version folder
+    (its files are the version's record) or a store; None where it may."""
+    here = Path(os.path.realpath(output)).parent
+    for folder in (here, *here.parents):
+        if (folder / SUMS).is_file() and (folder / "provenance.json").is_file():
+            return f"{output} is inside the version folder {folder}, which is never written"
+        if folder.name == "store" and (folder / "README").is_file():
+            return f"{output} is inside lrsweep's store {folder}, which only runs write"
+    return None
+
+
 def check_columns(frame: pd.DataFrame, features: list[str], target: str | None, source: str):
     columns = [str(c) for c in frame.columns]
     missing = [c for c in features if c not in columns]
@@ -91,8 +123,10 @@ def predict_table(
     info = experiment_info(version_dir, experiment)
     features = info["features"]
     check_columns(frame, features, info.get("target"), source)
+    categorical = info.get("categorical") or []
+    check_numbers(frame, [c for c in features if c not in categorical], source)
     model = load_model(version_dir, experiment, model_id)
-    X = model_input(frame, features, info.get("categorical") or [])
+    X = model_input(frame, features, categorical)
     try:
         codes, proba = model.predict(X), model.predict_proba(X)
     except ValueError as exc:

@@ -29,7 +29,7 @@ from lrsweep.runner import (
     stored_fit,
 )
 from lrsweep.store import Store, open_verified
-from lrsweep.version import install, problems, update_latest, write_checksums
+from lrsweep.version import install, listed_files, problems, update_latest, write_checksums
 
 TABLES = (
     "metrics.csv",
@@ -271,10 +271,13 @@ def _report_copies(target: Path, outputs) -> None:
     for folder in (overview, fits):
         shutil.rmtree(folder, ignore_errors=True)
         folder.mkdir(parents=True)
-    for path in sorted((target / "figures").glob("*/overview/*.png")):
-        link_or_copy(path, overview / f"{path.parent.parent.name}+{path.stem}.png")
-    for path in sorted((target / "figures").glob("*/fits/*.png")):
-        name = path.name.replace("--", "+")
-        link_or_copy(path, fits / f"{path.parent.parent.name}+{name}")
+    for name in sorted(name for _, name in listed_files(target)):  # never a folder listing
+        parts = name.split("/")
+        if len(parts) == 4 and parts[0] == "figures" and parts[3].endswith(".png"):
+            experiment, kind, file = parts[1:]
+            if kind == "overview":
+                link_or_copy(target / name, overview / f"{experiment}+{file}")
+            elif kind == "fits":
+                link_or_copy(target / name, fits / f"{experiment}+{file.replace('--', '+')}")
     shutil.copyfile(target / "metrics.csv", outputs.metrics)
     atomic_write_text(outputs.token, json.dumps({"version": target.name}))

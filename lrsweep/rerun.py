@@ -57,7 +57,9 @@ def describe_changes(plan, latest_dir: Path) -> str | None:
         old_data = json.loads((latest_dir / "provenance.json").read_text()).get("datasets", {})
     except (OSError, ValueError):
         return None
-    new = plan.filled
+    from lrsweep.config import version_settings
+
+    old, new = version_settings(old), version_settings(plan.filled)
     parts = []
     old_exps, new_exps = old.get("experiments", {}), new["experiments"]
     added = [n for n in new_exps if n not in old_exps]

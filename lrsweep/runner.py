@@ -216,16 +216,17 @@ def _pool_map(n_tasks: int, jobs: int, on_done, on_wait=lambda: None) -> None:
     ConvergenceWarning was recorded by another's fit. Each worker is limited to one BLAS
     thread (Snakemake exports OMP_NUM_THREADS=<threads> and workers inheriting it
     oversubscribed the cores). On Linux the workers are forked, so they start with this
-    process's imports and data; elsewhere joblib's loky workers are used.
+    process's imports, data and BLAS limit; elsewhere joblib's loky workers are used, limited
+    to one BLAS thread too.
     """
-    if jobs <= 1 or n_tasks <= 1:
+    if jobs <= 1 or n_tasks <= 1:  # in this process, which runs with one BLAS thread too
         for i in range(n_tasks):
             for name in on_done(_task(i)):
                 on_done(_overview(name))
         return
-    from threadpoolctl import threadpool_limits
+    from joblib import parallel_config
 
-    with threadpool_limits(limits=1):
+    with parallel_config(backend="loky", inner_max_num_threads=ONE_BLAS_THREAD):
         if sys.platform == "linux":
             from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 
@@ -262,6 +263,28 @@ def usable_cores(threads: int) -> int:
     return max(1, min(int(threads), available))
 
 
+#: Every fit, and the preparation of its data, runs with one BLAS thread, whatever the job's
+#: cores, size or packing: a matrix product summed by two threads rounds differently (4e-16
+#: in coefficients.csv between ``--cores 1`` and ``--cores 2``), and one version name must
+#: mean one set of bytes. Parallelism comes from the worker processes instead.
+ONE_BLAS_THREAD = 1
+
+
+def one_blas_thread(function):
+    """Run ``function`` with BLAS (and OpenMP) limited to :data:`ONE_BLAS_THREAD`."""
+    import functools
+
+    @functools.wraps(function)
+    def limited(*args, **kwargs):
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=ONE_BLAS_THREAD):
+            return function(*args, **kwargs)
+
+    return limited
+
+
+@one_blas_thread
 def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
     """The fit job: prepare (or read) each experiment's data, then fit and draw what the store
     lacks in one pool of ``n_jobs`` workers. Returns the job's token (what it computed and what
@@ -413,6 +436,7 @@ def _stored_status(entry) -> str:
     return read_record(entry)["status"]
 
 
+@one_blas_thread
 def run_prepare_job(params: dict, log) -> dict:
     """The prepare job of the shard mode: one experiment's prepared data, into the store."""
     store = Store(params["store"])

@@ -24,9 +24,7 @@ SUMS = "SHA256SUMS"
 
 def write_checksums(folder: Path) -> None:
     """``SHA256SUMS`` of every file under ``folder`` (sorted, relative paths)."""
-    lines = []
-    for path in sorted(p for p in folder.rglob("*") if p.is_file() and p.name != SUMS):
-        lines.append(f"{sha256_file(path)}  {path.relative_to(folder).as_posix()}")
+    lines = [f"{sha256_file(folder / name)}  {name}" for name in present_files(folder)]
     (folder / SUMS).write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
@@ -41,13 +39,30 @@ def listed_files(folder: Path) -> list[tuple[str, str]]:
         checksum, _, name = line.partition("  ")
         if len(checksum) != 64 or not name or any(c not in "0123456789abcdef" for c in checksum):
             raise ValueError(f"{folder / SUMS} line {number} is not '<sha256>  <path>'")
+        if name.startswith("/") or ".." in name.split("/") or "\\" in name:
+            raise ValueError(f"{folder / SUMS} line {number} names a path outside the version")
         out.append((checksum, name))
     return out
 
 
+def present_files(folder: Path) -> list[str]:
+    """Every entry under ``folder`` that is not a directory (files, links, anything else), as
+    relative paths, ``SHA256SUMS`` aside."""
+    out = []
+    for root, dirs, files in os.walk(folder):
+        here = Path(root)
+        links = [d for d in dirs if (here / d).is_symlink()]  # a link to a folder: not walked
+        for name in files + links:
+            relative = (here / name).relative_to(folder).as_posix()
+            if relative != SUMS:
+                out.append(relative)
+    return sorted(out)
+
+
 def problems(folder: Path, digest=sha256_file, first_only: bool = False) -> list[str]:
-    """Every file of a version that is missing or differs from its recorded checksum (a
-    damaged ``SHA256SUMS`` counts as one problem). ``digest``: a function of a path, for
+    """Every file of a version that is missing or differs from its recorded checksum, and
+    every file there that ``SHA256SUMS`` does not list (a damaged ``SHA256SUMS`` counts as
+    one problem). ``digest``: a function of a path, for
     example a :class:`lrsweep.keys.FileChecksums`, which hashes only files whose size, times
     or inode changed since it last did."""
     try:
@@ -59,12 +74,19 @@ def problems(folder: Path, digest=sha256_file, first_only: bool = False) -> list
     out = []
     for checksum, name in listed:
         path = folder / name
-        if not path.is_file():
+        if path.is_symlink():
+            out.append(f"{path} is a symbolic link, not a file of the version")
+        elif not path.is_file():
             out.append(f"{path} is missing")
         elif digest(path) != checksum:
             out.append(f"{path} does not match its recorded checksum")
         if out and first_only:
-            break
+            return out
+    # a version is exactly the files SHA256SUMS lists: anything else was put there
+    names = {name for _, name in listed}
+    extra = [name for name in present_files(folder) if name not in names]
+    for name in extra[: 1 if first_only else None]:
+        out.append(f"{folder / name} is not listed in {SUMS} (a file added to the version)")
     return out
 
 

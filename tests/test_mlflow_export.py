@@ -15,6 +15,7 @@ import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -171,25 +172,22 @@ def test_run_key_tells_versions_and_experiments_apart():
     assert len(keys) == 5
 
 
-def test_artifacts_of_one_grid_point(tmp_path):
-    figs = tmp_path / "figures" / "e" / "fits"
-    figs.mkdir(parents=True)
+def test_artifacts_of_one_grid_point():
+    figs = "figures/e/fits/"
     mine = ["confusion--lbfgs--l2--C1--sk_C1.png", "tutorial--lbfgs--l2--C1--sk_C1.png"]
     other = ["confusion--lbfgs--l2--C1--x_sk_C1.png", "confusion--lbfgs--l2--C1--sk_C10.png"]
-    for name in mine + other:
-        (figs / name).write_bytes(b"png")
-    fit = tmp_path / "fits" / "e" / "sk_C1"
-    fit.mkdir(parents=True)
-    for name in ("model.skops", "result.json", "proba_test.npy"):
-        (fit / name).write_bytes(b"x")
-    got = {(p.name, folder) for p, folder in artifacts(tmp_path, "e", "sk_C1")}
+    fit = "fits/e/sk_C1/"
+    listed = [figs + n for n in mine + other] + [
+        fit + n for n in ("model.skops", "result.json", "proba_test.npy")
+    ]
+    got = {(Path(p).name, folder) for p, folder in artifacts(listed, "e", "sk_C1")}
     assert got == {
         (mine[0], "figures"),
         (mine[1], "figures"),
         ("model.skops", "model"),
         ("result.json", "fit"),
     }
-    assert artifacts(tmp_path, "e", "no_such_point") == []
+    assert artifacts(listed, "e", "no_such_point") == []
 
 
 def test_missing_mlflow_is_one_line(monkeypatch, tmp_path):
