@@ -4,9 +4,9 @@ Everything here is pure: text or dicts in, a validated config with every default
 The rules (README, "The config"):
 
 - YAML is read with PyYAML's safe loader, never evaluated as code; YTE templates
-  (``__use_yte__``) are refused. Duplicate keys are refused with their line numbers; so is a
-  config whose YAML aliases expand to an absurd size (checked before anything expands them),
-  a non-finite number, and a control character in any key or text.
+  (``__use_yte__``) are refused. Duplicate keys are refused with their positions (two on one
+  line too); so is a config whose YAML aliases expand to an absurd size (checked before
+  anything expands them), a non-finite number, and a control character in any key or text.
 - Several sources merge as Snakemake merges them: files in order, then ``--config KEY=VALUE``
   overlays, each a recursive merge of mappings.
 - ``workflow/schemas/config.schema.yaml`` is the one list of every vocabulary (solvers,
@@ -75,36 +75,45 @@ class StrictLoader(SAFE_LOADER):
     """The safe loader, refusing a key given twice in one mapping (PyYAML keeps the last)."""
 
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _position(mark) -> str:
+    return f"line {mark.line + 1}, column {mark.column + 1}"
+
+
 class DuplicateKey(ConfigError):
     """A key given twice in one mapping; ``path`` is filled in on the way out, so that the
     message names the experiment and the key as every other config error does."""
 
-    def __init__(self, key, lines: tuple[int, int]):
-        self.path, self.lines = [key], lines
+    def __init__(self, key, marks: tuple):
+        self.path, self.marks = [key], marks
         super().__init__(str(key))
 
     def __str__(self) -> str:
-        path, (first, second) = self.path, self.lines
+        path, (first, second) = self.path, self.marks
         if path[:1] == ["experiments"] and len(path) == 2:
             what = f"experiment {path[1]!r} given twice"
         else:
             what = _path_text(path) + " given twice"
-        return f"{what}, at lines {first} and {second} (a key may appear once in a mapping)"
+        return (
+            f"{what}, at {_position(first)} and {_position(second)} "
+            "(a key may appear once in a mapping)"
+        )
 
 
 def _construct_mapping(loader, node):
     seen: dict = {}
     for key_node, _ in node.value:  # the keys written here; merged ones (<<) may be overridden
-        if key_node.tag == "tag:yaml.org,2002:merge":
+        if key_node.tag == _MERGE_TAG:
             continue
         key = loader.construct_object(key_node, deep=True)
-        line = key_node.start_mark.line + 1
-        try:
-            first = seen.setdefault(key, line)
+        try:  # by node, not by line: `{C: 0.1, C: 10.0}` is two keys on one line
+            first = seen.setdefault(key, key_node)
         except TypeError:  # an unhashable key: the base constructor says so
             return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep=True)
-        if first != line:
-            raise DuplicateKey(key, (first, line))
+        if first is not key_node:
+            raise DuplicateKey(key, (first.start_mark, key_node.start_mark))
     loader.flatten_mapping(node)  # merged keys first, then this mapping's own: the last wins
     mapping = {}
     for key_node, value_node in node.value:
@@ -128,7 +137,7 @@ def parse_yaml(text: str, source: str) -> Any:
         raise ConfigError(f"{source}: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        where = f" at {_position(mark)}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         context = getattr(exc, "context", None)
         started = getattr(exc, "context_mark", None)

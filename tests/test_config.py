@@ -189,22 +189,37 @@ def write(tmp_path, text, name="config.yaml", raw=False):
         (
             "sweep: t\nexperiments:\n  ex:\n    dataset: {source: synthetic}\n"
             "    sklearn: {C: 1}\n    sklearn: {C: 2}\n",
-            "experiment 'ex': key 'sklearn' given twice, at lines 5 and 6",
+            "experiment 'ex': key 'sklearn' given twice, at line 5, column 5 and line 6, column 5",
         ),
         (
             "sweep: t\nexperiments:\n  ex:\n    dataset: {source: synthetic}\n"
             "  ex:\n    dataset: {source: synthetic}\n",
-            "experiment 'ex' given twice, at lines 3 and 5",
+            "experiment 'ex' given twice, at line 3, column 3 and line 5, column 3",
         ),
         (
             "sweep: t\nexperiments:\n  ex:\n    dataset: {source: synthetic}\n"
             "    sklearn:\n      solver: [lbfgs]\n      solver: saga\n",
-            "experiment 'ex': key 'sklearn.solver' given twice, at lines 6 and 7",
+            "experiment 'ex': key 'sklearn.solver' given twice, at line 6, column 7 and line 7, "
+            "column 7",
         ),
-        ("sweep: t\nsweep: u\n", "key 'sweep' given twice, at lines 1 and 2"),
+        (
+            "sweep: t\nsweep: u\n",
+            "key 'sweep' given twice, at line 1, column 1 and line 2, column 1",
+        ),
+        (  # on one line: the last used to win silently
+            "sweep: t\nexperiments:\n"
+            "  e: {dataset: {source: sklearn, name: iris}, sklearn: {C: 0.1, C: 10.0}}\n",
+            "experiment 'e': key 'sklearn.C' given twice, at line 3, column 57 and line 3, "
+            "column 65",
+        ),
+        (
+            "sweep: t\nexperiments: {e: {dataset: {source: sklearn, name: iris}}, "
+            "e: {dataset: {source: sklearn, name: wine}}}\n",
+            "experiment 'e' given twice, at line 2, column 15 and line 2, column 60",
+        ),
     ],
 )
-def test_duplicate_keys_are_refused_with_their_lines(tmp_path, text, fragment):
+def test_duplicate_keys_are_refused_with_their_positions(tmp_path, text, fragment):
     with pytest.raises(ConfigError) as err:
         load_yaml(write(tmp_path, text))
     assert (
