@@ -4,9 +4,11 @@ Everything here is pure: text or dicts in, a validated config with every default
 The rules (README, "The config"):
 
 - YAML is read with PyYAML's safe loader, never evaluated as code; YTE templates
-  (``__use_yte__``) are refused. Duplicate keys are refused with their line numbers; so is a
-  config whose YAML aliases expand to an absurd size (checked before anything expands them),
-  a non-finite number, and a control character in any key or text.
+  (``__use_yte__``) are refused. Duplicate keys are refused with their positions (two on one
+  line too); so is YAML nested deeper than :data:`MAX_DEPTH` (found in the parser's events,
+  before PyYAML's recursive composer sees it), a config whose aliases and merge keys (``<<``)
+  expand to an absurd size or depth (measured on the composed nodes, before anything expands
+  them), a non-finite number, and a control character in any key or text.
 - Several sources merge as Snakemake merges them: files in order, then ``--config KEY=VALUE``
   overlays, each a recursive merge of mappings.
 - ``workflow/schemas/config.schema.yaml`` is the one list of every vocabulary (solvers,
@@ -75,36 +77,45 @@ class StrictLoader(SAFE_LOADER):
     """The safe loader, refusing a key given twice in one mapping (PyYAML keeps the last)."""
 
 
+_MERGE_TAG = "tag:yaml.org,2002:merge"
+
+
+def _position(mark) -> str:
+    return f"line {mark.line + 1}, column {mark.column + 1}"
+
+
 class DuplicateKey(ConfigError):
     """A key given twice in one mapping; ``path`` is filled in on the way out, so that the
     message names the experiment and the key as every other config error does."""
 
-    def __init__(self, key, lines: tuple[int, int]):
-        self.path, self.lines = [key], lines
+    def __init__(self, key, marks: tuple):
+        self.path, self.marks = [key], marks
         super().__init__(str(key))
 
     def __str__(self) -> str:
-        path, (first, second) = self.path, self.lines
+        path, (first, second) = self.path, self.marks
         if path[:1] == ["experiments"] and len(path) == 2:
-            what = f"experiment {path[1]!r} given twice"
+            what = f"experiment {_label(path[1])!r} given twice"
         else:
             what = _path_text(path) + " given twice"
-        return f"{what}, at lines {first} and {second} (a key may appear once in a mapping)"
+        return (
+            f"{what}, at {_position(first)} and {_position(second)} "
+            "(a key may appear once in a mapping)"
+        )
 
 
 def _construct_mapping(loader, node):
     seen: dict = {}
     for key_node, _ in node.value:  # the keys written here; merged ones (<<) may be overridden
-        if key_node.tag == "tag:yaml.org,2002:merge":
+        if key_node.tag == _MERGE_TAG:
             continue
         key = loader.construct_object(key_node, deep=True)
-        line = key_node.start_mark.line + 1
-        try:
-            first = seen.setdefault(key, line)
+        try:  # by node, not by line: `{C: 0.1, C: 10.0}` is two keys on one line
+            first = seen.setdefault(key, key_node)
         except TypeError:  # an unhashable key: the base constructor says so
             return yaml.constructor.SafeConstructor.construct_mapping(loader, node, deep=True)
-        if first != line:
-            raise DuplicateKey(key, (first, line))
+        if first is not key_node:
+            raise DuplicateKey(key, (first.start_mark, key_node.start_mark))
     loader.flatten_mapping(node)  # merged keys first, then this mapping's own: the last wins
     mapping = {}
     for key_node, value_node in node.value:
@@ -121,14 +132,26 @@ StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _co
 
 
 def parse_yaml(text: str, source: str) -> Any:
-    """Parse YAML text strictly; every error is one line naming ``source``."""
+    """Parse YAML text strictly; every error is one line naming ``source``.
+
+    Three steps, each bounding what the next may cost: the parser's events (nesting depth),
+    the composed nodes (size and depth with aliases and merge keys expanded, counted once
+    per node), then the constructed values (duplicate keys, and :func:`check_structure`)."""
     try:
-        data = yaml.load(text, Loader=StrictLoader)
-    except ConfigError as exc:
+        check_nesting(text, source)
+        loader = StrictLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is not None:
+                check_expansion(node, source)
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
+    except DuplicateKey as exc:
         raise ConfigError(f"{source}: {exc}") from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        where = f" at {_position(mark)}" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         context = getattr(exc, "context", None)
         started = getattr(exc, "context_mark", None)
@@ -163,9 +186,121 @@ def load_yaml(path: str | Path) -> dict:
     return data
 
 
+def _label(key: Any, limit: int = 60) -> str:
+    """A key of the config as it may appear in a one-line message: control characters
+    escaped, long keys cut (keys are read before anything checks them)."""
+    text = "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(key))
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def _path_text(path: list) -> str:
-    experiment, key = _where(path)
+    experiment, key = _where([_label(p) for p in path])
     return describe(experiment, key, "").rstrip(": ")
+
+
+def _located(source: str, path: list, message: str) -> str:
+    """``source: experiment 'x': key 'y': message``, the path's parts made safe to print."""
+    return f"{source}: {describe(*_where([_label(p) for p in path]), message)}"
+
+
+def _too_many(source: str, path: list) -> ConfigError:
+    return ConfigError(
+        _located(
+            source,
+            path,
+            f"the config holds over {MAX_NODES:,} values once its YAML aliases and merge keys "
+            "(<<) are expanded; refused (is an alias repeated by mistake?)",
+        )
+    )
+
+
+def check_nesting(text: str, source: str) -> None:
+    """Refuse YAML nested more than :data:`MAX_DEPTH` levels, from the parser's events (which
+    PyYAML produces without recursion): its composer recurses, and 5,000 brackets raise
+    ``RecursionError`` in Python while 100,000 overflow libyaml's C stack, a crash."""
+    open_: list[list] = []  # per open collection: [is a mapping, next node is a key, key]
+    for event in yaml.parse(text, Loader=SAFE_LOADER):
+        if isinstance(event, yaml.CollectionEndEvent):
+            open_.pop()
+            continue
+        if not isinstance(event, yaml.NodeEvent):
+            continue
+        if open_ and open_[-1][0]:
+            frame = open_[-1]
+            if frame[1]:
+                frame[2] = event.value if isinstance(event, yaml.ScalarEvent) else "?"
+            frame[1] = not frame[1]
+        if len(open_) > MAX_DEPTH:
+            path = [frame[2] for frame in open_ if frame[0]]
+            raise ConfigError(
+                _located(
+                    source,
+                    path,
+                    f"nested more than {MAX_DEPTH} levels deep, at {_position(event.start_mark)}",
+                )
+            )
+        if isinstance(event, yaml.CollectionStartEvent):
+            open_.append([isinstance(event, yaml.MappingStartEvent), True, None])
+
+
+def check_expansion(root: yaml.Node, source: str) -> None:
+    """Refuse, before anything is constructed, a YAML node graph that holds more than
+    :data:`MAX_NODES` values or nests deeper than :data:`MAX_DEPTH` once its aliases and merge
+    keys are expanded, or that refers to itself. An anchor is one node shared by its aliases,
+    so each node is measured once: time proportional to the text, however much it expands.
+    A merge (``<<: [*a, *b]``) counts the merged values as if written in place, as PyYAML
+    copies them."""
+    measured: dict[int, tuple[int, int]] = {}  # id(node): (values, levels below it)
+    active: set[int] = set()
+
+    def walk(node, path: list, depth: int) -> tuple[int, int]:
+        ident = id(node)
+        if ident in active:
+            raise ConfigError(
+                _located(source, path, "a YAML alias refers to itself (recursive structure)")
+            )
+        if ident not in measured:
+            active.add(ident)
+            measured[ident] = measure(node, path, depth)
+            active.discard(ident)
+        size, below = measured[ident]
+        if depth + below > MAX_DEPTH:
+            raise ConfigError(
+                _located(
+                    source,
+                    path,
+                    f"nested more than {MAX_DEPTH} levels deep once its YAML aliases are expanded",
+                )
+            )
+        return size, below
+
+    def measure(node, path: list, depth: int) -> tuple[int, int]:
+        if isinstance(node, yaml.ScalarNode):
+            return 1, 0
+        size, below = 1, 0
+        if isinstance(node, yaml.SequenceNode):
+            for i, child in enumerate(node.value):
+                values, levels = walk(child, [*path, i], depth + 1)
+                size, below = size + values, max(below, levels + 1)
+        else:
+            for key, value in node.value:
+                merged = value.value if isinstance(value, yaml.SequenceNode) else [value]
+                if key.tag == _MERGE_TAG and all(isinstance(m, yaml.MappingNode) for m in merged):
+                    for mapping in merged:  # its values land in this mapping
+                        values, levels = walk(mapping, path, depth)
+                        size, below = size + values - 1, max(below, levels)
+                    continue
+                if not isinstance(key, yaml.ScalarNode):
+                    values, levels = walk(key, [*path, "?"], depth + 1)
+                    size, below = size + values, max(below, levels + 1)
+                label = key.value if isinstance(key, yaml.ScalarNode) else "?"
+                values, levels = walk(value, [*path, label], depth + 1)
+                size, below = size + values, max(below, levels + 1)
+        if size > MAX_NODES:  # the smallest part that is too big: the one to name
+            raise _too_many(source, path)
+        return size, below
+
+    walk(root, [], 0)
 
 
 def check_structure(data: Any, source: str) -> None:
@@ -204,12 +339,8 @@ def check_structure(data: Any, source: str) -> None:
             )
         return 1
 
-    total = size(data, [], 0)
-    if total > MAX_NODES:
-        raise ConfigError(
-            f"{source}: the config holds over {MAX_NODES:,} values once its YAML aliases are "
-            "expanded; refused (is an alias repeated by mistake?)"
-        )
+    if size(data, [], 0) > MAX_NODES:
+        raise _too_many(source, [])
 
 
 def _check_text(text: str, path: list, source: str) -> None:

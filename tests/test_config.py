@@ -1,6 +1,7 @@
 """Validation messages and grid expansion (pure functions, no Snakemake)."""
 
 import math
+import time
 
 import pytest
 from conftest import EXAMPLE1, smoke_config
@@ -189,28 +190,58 @@ def write(tmp_path, text, name="config.yaml", raw=False):
         (
             "sweep: t\nexperiments:\n  ex:\n    dataset: {source: synthetic}\n"
             "    sklearn: {C: 1}\n    sklearn: {C: 2}\n",
-            "experiment 'ex': key 'sklearn' given twice, at lines 5 and 6",
+            "experiment 'ex': key 'sklearn' given twice, at line 5, column 5 and line 6, column 5",
         ),
         (
             "sweep: t\nexperiments:\n  ex:\n    dataset: {source: synthetic}\n"
             "  ex:\n    dataset: {source: synthetic}\n",
-            "experiment 'ex' given twice, at lines 3 and 5",
+            "experiment 'ex' given twice, at line 3, column 3 and line 5, column 3",
         ),
         (
             "sweep: t\nexperiments:\n  ex:\n    dataset: {source: synthetic}\n"
             "    sklearn:\n      solver: [lbfgs]\n      solver: saga\n",
-            "experiment 'ex': key 'sklearn.solver' given twice, at lines 6 and 7",
+            "experiment 'ex': key 'sklearn.solver' given twice, at line 6, column 7 and line 7, "
+            "column 7",
         ),
-        ("sweep: t\nsweep: u\n", "key 'sweep' given twice, at lines 1 and 2"),
+        (
+            "sweep: t\nsweep: u\n",
+            "key 'sweep' given twice, at line 1, column 1 and line 2, column 1",
+        ),
+        (  # on one line: the last used to win silently
+            "sweep: t\nexperiments:\n"
+            "  e: {dataset: {source: sklearn, name: iris}, sklearn: {C: 0.1, C: 10.0}}\n",
+            "experiment 'e': key 'sklearn.C' given twice, at line 3, column 57 and line 3, "
+            "column 65",
+        ),
+        (
+            "sweep: t\nexperiments: {e: {dataset: {source: sklearn, name: iris}}, "
+            "e: {dataset: {source: sklearn, name: wine}}}\n",
+            "experiment 'e' given twice, at line 2, column 15 and line 2, column 60",
+        ),
     ],
 )
-def test_duplicate_keys_are_refused_with_their_lines(tmp_path, text, fragment):
+def test_duplicate_keys_are_refused_with_their_positions(tmp_path, text, fragment):
     with pytest.raises(ConfigError) as err:
         load_yaml(write(tmp_path, text))
     assert (
         str(err.value)
         == f"{tmp_path / 'config.yaml'}: {fragment} (a key may appear once in a mapping)"
     )
+
+
+def test_a_duplicate_key_with_a_newline_or_of_any_length_is_named_on_one_line(tmp_path):
+    long = "k" * 5000  # an explicit key (?): YAML allows 1,024 characters in a simple one
+    text = 'sweep: t\n"a\\nb": 1\n"a\\nb": 2\n'
+    with pytest.raises(ConfigError) as err:
+        load_yaml(write(tmp_path, text))
+    assert str(err.value) == (
+        f"{tmp_path / 'config.yaml'}: key 'a\\nb' given twice, at line 2, column 1 and "
+        "line 3, column 1 (a key may appear once in a mapping)"
+    )
+    with pytest.raises(ConfigError) as err:
+        load_yaml(write(tmp_path, f"sweep: t\n? {long}\n: 1\n? {long}\n: 2\n"))
+    assert f"key '{'k' * 59}…' given twice, at line 2" in str(err.value)
+    assert len(str(err.value)) < 300
 
 
 def test_merge_keys_are_not_duplicates(tmp_path):
@@ -243,6 +274,74 @@ def test_an_alias_bomb_is_refused_at_once(tmp_path):
 def test_a_recursive_alias_is_refused(tmp_path):
     with pytest.raises(ConfigError, match="recursive"):
         load_yaml(write(tmp_path, "sweep: t\nloop: &l [1, *l]\n"))
+
+
+def test_a_merge_key_bomb_is_refused_before_it_expands(tmp_path):
+    # each level merges the one before twice: 1 KB of text, 2**18 keys once merged
+    lines = ["b0: &b0 {k0: 1}"] + [
+        f"b{i}: &b{i} {{<<: [*b{i - 1}, *b{i - 1}], k{i}: 1}}" for i in range(1, 18)
+    ]
+    path = write(tmp_path, "sweep: t\n" + "\n".join(lines) + "\n")
+    start = time.perf_counter()
+    with pytest.raises(ConfigError) as err:
+        load_yaml(path)
+    assert time.perf_counter() - start < 0.5
+    assert str(err.value) == (
+        f"{path}: key 'b17': the config holds over 200,000 values once its YAML aliases and "
+        "merge keys (<<) are expanded; refused (is an alias repeated by mistake?)"
+    )
+
+
+def test_a_merge_of_a_small_mapping_is_fine(tmp_path):
+    text = "base: &b {solver: lbfgs}\nsweep: t\nx: {<<: [*b, *b], C: 1}\ny: {<<: *b}\n"
+    assert load_yaml(write(tmp_path, text))["x"] == {"solver": "lbfgs", "C": 1}
+
+
+def test_forty_levels_of_brackets_are_fine(tmp_path):
+    assert load_yaml(write(tmp_path, "sweep: t\nx: " + "[" * 40 + "]" * 40 + "\n"))["x"]
+
+
+@pytest.mark.parametrize("levels", [41, 5000])
+def test_deeply_nested_brackets_are_one_line(tmp_path, levels):
+    path = write(tmp_path, "sweep: t\nx: " + "[" * levels + "]" * levels + "\n")
+    with pytest.raises(ConfigError) as err:
+        load_yaml(path)
+    assert str(err.value) == (
+        f"{path}: key 'x': nested more than 40 levels deep, at line 2, column 44"
+    )
+
+
+def test_brackets_deep_enough_to_crash_the_yaml_composer_are_one_line(tmp_path):
+    # libyaml's composer recurses in C: this many brackets overflow its stack (a crash, so
+    # the load runs in a process of its own)
+    import subprocess
+    import sys
+
+    path = write(tmp_path, "sweep: t\nexperiments:\n  ex: {x: " + "[" * 200_000 + "]}\n")
+    run = subprocess.run(
+        [sys.executable, "-c", f"from lrsweep.config import load_yaml; load_yaml({str(path)!r})"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 1
+    assert run.stderr.strip().splitlines()[-1] == (
+        f"lrsweep.errors.ConfigError: {path}: experiment 'ex': key 'x': nested more than 40 "
+        "levels deep, at line 3, column 49"
+    )
+
+
+def test_aliases_nesting_deeper_than_the_bound_are_refused(tmp_path):
+    # each anchor nests the one before 10 levels down: never deeper than 11 in the text
+    lines = ["a0: &a0 [1]"] + [
+        f"a{i}: &a{i} " + "[" * 10 + f"*a{i - 1}" + "]" * 10 for i in range(1, 60)
+    ]
+    path = write(tmp_path, "sweep: t\n" + "\n".join(lines) + "\n")
+    with pytest.raises(ConfigError) as err:
+        load_yaml(path)
+    assert str(err.value) == (
+        f"{path}: key 'a4': nested more than 40 levels deep once its YAML aliases are expanded"
+    )
 
 
 def test_yaml_syntax_errors_give_file_line_column_and_reason(tmp_path):
