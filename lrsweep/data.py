@@ -351,8 +351,6 @@ def categorical_columns(experiment: str, setting, frame, features: list) -> list
         )
     for c in chosen:
         levels = frame[c].dropna().map(_level).unique()
-        for level in levels:
-            check_text(experiment, "categorical", f"a level of column {quote(c)}", level)
         if len(levels) < 2:
             only = quote(levels[0]) if len(levels) else "no values"
             raise err(
@@ -368,6 +366,8 @@ def categorical_columns(experiment: str, setting, frame, features: list) -> list
                 f"column {quote(c)} has {len(levels)} levels (more than {MAX_LEVELS}): is it an "
                 "identifier? leave it out of the features",
             )
+        for level in levels:  # at most MAX_LEVELS of them
+            check_text(experiment, "categorical", f"a level of column {quote(c)}", level)
     return chosen
 
 
