@@ -9,21 +9,26 @@ naming the experiment, the key and the column.
 
 from __future__ import annotations
 
-import csv
 import io
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from lrsweep.errors import DataError
+from lrsweep.errors import DataError, quote, quote_list
 from lrsweep.grid import describe
 
 #: More levels than this in a categorical column is refused (an identifier, most likely).
 MAX_LEVELS = 100
+#: A column name, class label or level longer than this is refused (a file read with the
+#: wrong delimiter or line ends, most likely); see :func:`check_text`.
+MAX_NAME_CHARS = 1000
 _NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+#: C0 and C1 control characters (newline, tab, escape, ...), as unicodedata's category Cc.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 def err(experiment: str, key: str, message: str) -> DataError:
@@ -132,6 +137,7 @@ def _inline(experiment: str, spec: dict) -> Raw:
     if len(X) != len(y):
         raise err(experiment, "dataset.x", f"x has {len(X)} rows but y has {len(y)} values")
     names = spec.get("feature_names") or [f"x{i}" for i in range(X.shape[1])]
+    refuse_repeats(experiment, "dataset.feature_names", names)
     if len(names) != X.shape[1]:
         raise err(
             experiment, "dataset.feature_names", f"{len(names)} names for {X.shape[1]} columns"
@@ -145,14 +151,52 @@ def resolve_path(path: str, root: str | Path = ".") -> Path:
     return p if p.is_absolute() else Path(root) / p
 
 
-def _refuse_duplicate_columns(experiment: str, path: Path, names: list[str]) -> None:
-    dups = sorted({c for c in names if names.count(c) > 1})
+def check_text(experiment: str, key: str, what: str, text) -> None:
+    """Text from the data that lrsweep prints, draws and writes into tables (column names,
+    class labels, categorical levels): refused, in one line naming ``what`` it is, when it
+    holds a control character (a newline breaks the figures and the tables' lines, an escape
+    sequence reaches the terminal) or is longer than :data:`MAX_NAME_CHARS`."""
+    if not isinstance(text, str):
+        return
+    if len(text) > MAX_NAME_CHARS:
+        raise err(
+            experiment,
+            key,
+            f"{what} ({quote(text)}) is longer than {MAX_NAME_CHARS:,} characters: is the file "
+            "read with the right delimiter and line ends? shorten it",
+        )
+    bad = _CONTROL.search(text)
+    if bad:
+        raise err(
+            experiment,
+            key,
+            f"{what} ({quote(text)}) holds a control character ({bad.group()!r}), which is not "
+            "allowed: fix the data",
+        )
+
+
+def check_column_names(experiment: str, path: Path, names: list[str], spec: dict) -> None:
+    """A table's column names, as its file holds them (before pandas renames a second 'a'
+    'a.1' and an empty one 'Unnamed: 0'): no name twice (a copy of the target would become a
+    feature), no empty name when every column is a feature, and none that :func:`check_text`
+    refuses."""
+    dups = sorted(c for c, n in Counter(names).items() if n > 1)
     if dups:
         raise err(
             experiment,
             "dataset.path",
-            f"{path.name} has duplicated column names ({', '.join(map(repr, dups))}): rename them",
+            f"{path.name} has duplicated column names ({quote_list(dups)}): rename them",
         )
+    for number, name in enumerate(names, 1):
+        key = "dataset.target" if name == spec.get("target") else "dataset.features"
+        if not name and not spec.get("features"):
+            raise err(
+                experiment,
+                key,
+                f"column {number} of {path.name} has no name (a row index, written without "
+                "index=False?): name it, or list the features",
+            )
+        check_text(experiment, key, f"the name of column {number} of {path.name}", name)
 
 
 def read_data_file(
@@ -176,20 +220,24 @@ def read_data_file(
             "dataset.path",
             f"{path} changed since this run was planned; run snakemake again",
         )
-    if spec["source"] == "csv":  # read the header first: pandas renames a second 'a' 'a.1'
-        header = next(csv.reader(io.StringIO(data[: 1 << 20].decode("utf-8", "replace"))), [])
-        _refuse_duplicate_columns(experiment, path, header)
     try:
         if spec["source"] == "csv":
+            # the header as text first, by the same parser (a byte-order mark, quoting, any
+            # length): pandas renames a second 'a' 'a.1' and an empty name 'Unnamed: 0'
+            first = pd.read_csv(
+                io.BytesIO(data), header=None, nrows=1, dtype=str, keep_default_na=False
+            )
+            header = [str(c) for c in first.iloc[0]]
             frame = pd.read_csv(io.BytesIO(data))
         else:
             frame = pd.read_parquet(io.BytesIO(data))
+            header = [str(c) for c in frame.columns]
     except Exception as exc:  # a parser error, told in one line
         message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         if "No columns to parse" in message:
             message = "the file is empty"
         raise err(experiment, "dataset.path", f"cannot read {path.name}: {message}") from None
-    _refuse_duplicate_columns(experiment, path, [str(c) for c in frame.columns])
+    check_column_names(experiment, path, header, spec)
     if len(frame) == 0:
         raise err(experiment, "dataset.path", f"{path.name} has a header but no rows")
     return frame, path
@@ -209,24 +257,36 @@ def _table(experiment: str, exp: dict, root: Path, expected_sha256: str | None) 
         raise err(
             experiment,
             "dataset.target",
-            f"column {target!r} not in {path.name} (columns: {', '.join(map(str, frame.columns))})",
+            f"column {quote(target)} not in {path.name} (columns: {quote_list(frame.columns)})",
         )
     features = spec.get("features") or [c for c in frame.columns if c != target]
+    refuse_repeats(experiment, "dataset.features", features)
     missing = [c for c in features if c not in frame.columns]
     if missing:
         raise err(
             experiment,
             "dataset.features",
-            f"column(s) {', '.join(map(repr, missing))} not in {path.name}",
+            f"column(s) {quote_list(missing)} not in {path.name}",
         )
     if target in features:
         raise err(
-            experiment, "dataset.features", f"the target {target!r} is also listed as a feature"
+            experiment,
+            "dataset.features",
+            f"the target {quote(target)} is also listed as a feature",
         )
     categorical = categorical_columns(experiment, exp.get("categorical") or [], frame, features)
     y = frame[target].to_numpy()
+    for label in frame[target].dropna().unique():
+        check_text(experiment, "dataset.target", f"a class label of column {quote(target)}", label)
     columns = [str(c) for c in features]
     return Raw(model_input(frame, columns, categorical), y, columns, categorical=categorical)
+
+
+def refuse_repeats(experiment: str, key: str, names: list) -> None:
+    """A list of columns naming one twice (two coefficients of one name) is refused."""
+    twice = sorted(str(c) for c, n in Counter(names).items() if n > 1)
+    if twice:
+        raise err(experiment, key, f"{quote_list(twice)} listed twice: list each column once")
 
 
 def model_input(frame, columns: list[str], categorical: list[str]):
@@ -267,15 +327,15 @@ def categorical_columns(experiment: str, setting, frame, features: list) -> list
             raise err(
                 experiment,
                 "categorical",
-                f"column(s) {', '.join(map(repr, missing))} not in the data "
-                f"(columns: {', '.join(map(str, frame.columns))})",
+                f"column(s) {quote_list(missing)} not in the data "
+                f"(columns: {quote_list(frame.columns)})",
             )
         outside = [c for c in chosen if c not in features]
         if outside:
             raise err(
                 experiment,
                 "categorical",
-                f"column(s) {', '.join(map(repr, outside))} are not among the features",
+                f"column(s) {quote_list(outside)} are not among the features",
             )
     for c in features:
         if c in chosen or _is_numeric(frame[c]):
@@ -286,26 +346,28 @@ def categorical_columns(experiment: str, setting, frame, features: list) -> list
         raise err(
             experiment,
             "dataset.features",
-            f"column {c!r} holds text ({text!r} on line {row} of the file): list it under "
-            "categorical (or categorical: auto), or fix the data",
+            f"column {quote(c)} holds text ({quote(text)} on line {row} of the file): list it "
+            "under categorical (or categorical: auto), or fix the data",
         )
     for c in chosen:
         levels = frame[c].dropna().map(_level).unique()
         if len(levels) < 2:
-            only = repr(levels[0]) if len(levels) else "no values"
+            only = quote(levels[0]) if len(levels) else "no values"
             raise err(
                 experiment,
                 "categorical",
-                f"column {c!r} has a single level ({only}): it carries no information; "
+                f"column {quote(c)} has a single level ({only}): it carries no information; "
                 "leave it out of the features",
             )
         if len(levels) > MAX_LEVELS:
             raise err(
                 experiment,
                 "categorical",
-                f"column {c!r} has {len(levels)} levels (more than {MAX_LEVELS}): is it an "
+                f"column {quote(c)} has {len(levels)} levels (more than {MAX_LEVELS}): is it an "
                 "identifier? leave it out of the features",
             )
+        for level in levels:  # at most MAX_LEVELS of them
+            check_text(experiment, "categorical", f"a level of column {quote(c)}", level)
     return chosen
 
 
@@ -424,11 +486,11 @@ def check_target(experiment: str, y: np.ndarray) -> None:
         numeric = [v for v in texts if _NUMBER.match(v)]
         others = [v for v in values if not isinstance(v, str)]
         if (numeric or others) and len(numeric) + len(others) < len(values):
-            shown = sorted({str(v) for v in values})[:6]
+            shown = sorted({str(v) for v in values})
             raise err(
                 experiment,
                 "dataset.target",
-                f"the target mixes numbers and text ({', '.join(shown)}): give every row the "
+                f"the target mixes numbers and text ({quote_list(shown, 6)}): give every row the "
                 "same kind of label",
             )
     floats = np.asarray([v for v in values if isinstance(v, float)], dtype=float)
@@ -472,7 +534,7 @@ def encode_labels(experiment: str, y: np.ndarray) -> tuple[np.ndarray, list]:
         raise err(
             experiment,
             "dataset.target",
-            f"the target has a single class ({only!r}); logistic regression needs two or more",
+            f"the target has a single class ({quote(only)}); logistic regression needs two or more",
         )
     return codes.astype(np.int64), classes
 
@@ -500,7 +562,7 @@ def split_rows(experiment: str, n: int, y: np.ndarray, split: Any, classes: list
     if split["stratify"]:
         counts = np.bincount(y, minlength=len(classes))
         small = [
-            f"{classes[i]!r} ({c} row{'s' if c != 1 else ''})"
+            f"{quote(classes[i])} ({c} row{'s' if c != 1 else ''})"
             for i, c in enumerate(counts)
             if c < 2
         ]
@@ -527,4 +589,23 @@ def split_rows(experiment: str, n: int, y: np.ndarray, split: Any, classes: list
                 "split",
                 f"the {label} rows hold a single class; use a larger test_size or stratify: true",
             )
+    refuse_classes_only_in_test(experiment, y, train, classes)
     return train, test
+
+
+def refuse_classes_only_in_test(experiment: str, y: np.ndarray, train: np.ndarray, classes: list):
+    """A class with no training rows cannot be learned (statsmodels fails on it, and its test
+    metrics say nothing): refused at the split, before any fit."""
+    counts = np.bincount(y, minlength=len(classes))
+    absent = np.bincount(y[train], minlength=len(classes)) == 0
+    if absent.any():
+        i = int(np.flatnonzero(absent)[0])
+        rows = (
+            "its 1 row is a test row" if counts[i] == 1 else f"its {counts[i]} rows are test rows"
+        )
+        raise err(
+            experiment,
+            "split",
+            f"class {quote(classes[i])} has no training rows ({rows}): "
+            "use stratify: true, or add rows of it",
+        )

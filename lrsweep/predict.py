@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lrsweep.errors import LrsweepError
+from lrsweep.errors import LrsweepError, quote_list
 from lrsweep.files import sha256_file
 from lrsweep.version import SUMS
 
@@ -105,9 +105,9 @@ def check_columns(frame: pd.DataFrame, features: list[str], target: str | None, 
     if missing or unexpected:
         parts = []
         if missing:
-            parts.append(f"missing {', '.join(map(repr, missing))}")
+            parts.append(f"missing {quote_list(missing)}")
         if unexpected:
-            parts.append(f"unexpected {', '.join(map(repr, unexpected))}")
+            parts.append(f"unexpected {quote_list(unexpected)}")
         raise LrsweepError(
             f"{source}: its columns do not match the model's ({'; '.join(parts)}); "
             f"the model takes: {', '.join(features)}"

@@ -25,6 +25,7 @@ import numpy as np
 
 from lrsweep import modelfile
 from lrsweep.data import Raw, drop_missing, encode_labels, err, load_dataset, split_rows
+from lrsweep.errors import quote, quote_list
 
 MISSING_LEVEL = "(missing)"
 
@@ -132,7 +133,7 @@ def check_imputable(experiment: str, raw: Raw, raw_train, impute: str) -> None:
         raise err(
             experiment,
             "impute",
-            f"column(s) {', '.join(map(repr, empty))} have no value in the training rows: "
+            f"column(s) {quote_list(empty)} have no value in the training rows: "
             "nothing to fill them with; drop them from the data",
         )
 
@@ -326,5 +327,5 @@ def check_cv_folds(experiment: str, prepared: Prepared, cv: dict | None) -> None
             experiment,
             "cv.folds",
             f"{cv['folds']} folds need at least {cv['folds']} training rows of each class; "
-            f"class {prepared.class_names[smallest]!r} has {counts[smallest]}",
+            f"class {quote(prepared.class_names[smallest])} has {counts[smallest]}",
         )

