@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from lrsweep.errors import LrsweepError, quote_list
+from lrsweep.errors import LrsweepError, quote, quote_list
 from lrsweep.files import sha256_file
 from lrsweep.version import SUMS
 
@@ -78,11 +78,9 @@ def check_numbers(frame: pd.DataFrame, numeric: list[str], source: str) -> None:
         bad = values.notna() & pd.to_numeric(values, errors="coerce").isna()
         if bad.any():
             row = int(bad.to_numpy().argmax())
-            text = str(values.iloc[row])
-            shown = repr(text[:30]) + ("..." if len(text) > 30 else "")
             raise LrsweepError(
-                f"{source}: column {column[:60]!r}, row {row + 1} (line {row + 2} of the file): "
-                f"{shown} is not a number; the model takes numbers in this column"
+                f"{source}: column {quote(column)}, row {row + 1} (line {row + 2} of the file): "
+                f"{quote(str(values.iloc[row]))} is not a number; the model takes numbers here"
             )
 
 
