@@ -35,18 +35,19 @@ WORK_PER_SECOND = 2e7
 
 #: statsmodels' costs, measured with one BLAS thread on single fits of standardized
 #: make_classification data (flip_y 0.1): Newton iterations 6-7 at 3,750 x 6 ... 8,000 x 200
-#: (0.001 s to 0.046 s each; 1,000 x 800 separable: 100 iterations of 0.045 s), L1 43-235
-#: iterations (455 x 30: 0.025 s in all; 2,000 x 200: 1.3 s; 500 x 400: 54 s), the separation
-#: LP 0.17 s at 200 x 150 and 1.7 s at 500 x 400, the SVD of 200 x 10,001 0.7 s. The model
-#: below is within a factor of about 2.5 of each.
+#: (0.001 s to 0.046 s each); a completely separable 1,000 x 800 stopped by statsmodels' own
+#: check after about 20 iterations (1 s in all); L1 43-235 iterations (455 x 30: 0.025 s in
+#: all; 2,000 x 200: 1.3 s; 500 x 400: 54 s); the SVD of 200 x 10,001 0.7 s. The model below
+#: is within a factor of about 2.5 of each. Not counted (rare): a quasi-separated fit runs to
+#: ``maxiter`` and then the separation LP (0.17 s at 200 x 150, 1.7 s at 500 x 400).
 NEWTON_ITERATIONS = 7
+SEPARATED_ITERATIONS = 25
 NEWTON_FLOPS = 8e9  # multiply-adds a second in the Hessian and its solve
 NEWTON_OVERHEAD = 0.002  # seconds an iteration and equation besides them
 L1_ITERATIONS = 100
 L1_FLOPS = 2.5e9  # SLSQP on 2P variables: (2P)^3 at this rate an iteration
 L1_ROW_FLOPS = 2e8  # its function and gradient: n P
 L1_OVERHEAD = 0.0005
-LP_FLOPS = 5e7  # the separation LP: n x terms x min(n, terms) at this rate
 SVD_FLOPS = 6e8  # the rank of a wide design: n^2 x terms at this rate
 
 
@@ -54,8 +55,8 @@ def statsmodels_seconds(point: dict, train_rows: float, features: int, classes: 
     """Seconds of one core for a statsmodels fit of ``train_rows`` rows (see the module
     docstring and the constants above). An MLE fit with at least half as many terms as rows
     is likely separated (Cover 1965: random labels of n points in general position are
-    linearly separable with probability 1/2 at n = 2 x terms): it counts every iteration of
-    ``maxiter`` and the separation LP for each equation."""
+    linearly separable with probability 1/2 at n = 2 x terms): it counts the iterations
+    Newton takes before statsmodels sees the separation."""
     n = max(float(train_rows), 1.0)
     terms = features + 1
     equations = max(1, classes - 1)
@@ -66,10 +67,8 @@ def statsmodels_seconds(point: dict, train_rows: float, features: int, classes: 
     if terms >= n:
         return n * n * terms / SVD_FLOPS
     newton = (n * P * P + P**3 / 3) / NEWTON_FLOPS + NEWTON_OVERHEAD * equations
-    if 2 * terms < n:
-        return min(point["maxiter"], NEWTON_ITERATIONS) * newton
-    lp = n * terms * min(n, terms) / LP_FLOPS * (1 if classes <= 2 else classes)
-    return point["maxiter"] * newton + lp
+    iterations = NEWTON_ITERATIONS if 2 * terms < n else SEPARATED_ITERATIONS
+    return min(point["maxiter"], iterations) * newton
 
 
 def relative_cost(point: dict) -> float:
