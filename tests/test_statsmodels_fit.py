@@ -171,16 +171,18 @@ def wide_inline(x, y):
     return {"dataset": {"source": "inline", "x": x.tolist(), "y": y.tolist()}, "split": "none"}
 
 
-def test_wide_full_row_rank_fails_at_once_without_fitting(monkeypatch):
+@pytest.mark.parametrize("classes", [2, 3])
+def test_wide_full_row_rank_fails_at_once_without_fitting(monkeypatch, classes):
     """600 features for 200 rows: the design has full row rank, so any labelling is fitted
     exactly. Checked independently (numpy's rank; an unpenalized scikit-learn fit with
-    training accuracy 1.0); lrsweep says so without running statsmodels' Newton."""
+    training accuracy 1.0); lrsweep says so without running statsmodels' Newton (Logit for
+    two classes, MNLogit for three)."""
     from sklearn.linear_model import LogisticRegression
-    from statsmodels.discrete.discrete_model import Logit
+    from statsmodels.discrete.discrete_model import Logit, MNLogit
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(200, 600))
-    y = rng.integers(0, 2, 200)
+    y = rng.integers(0, classes, 200)
     prepared = prepared_for("wide", wide_inline(x, y))
     design = np.column_stack([np.ones(200), prepared.X_train])
     assert np.linalg.matrix_rank(design) == 200
@@ -191,6 +193,7 @@ def test_wide_full_row_rank_fails_at_once_without_fitting(monkeypatch):
         raise AssertionError("statsmodels' fit ran")
 
     monkeypatch.setattr(Logit, "fit", no_fit)
+    monkeypatch.setattr(MNLogit, "fit", no_fit)
     r = fit_grid_point(prepared, sm_point("wide"))
     assert r["status"] == "failed"
     assert r["reason"] == (
