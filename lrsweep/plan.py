@@ -215,6 +215,9 @@ def make_plan(
             if filled["figures"]
             else None,
             "seconds": experiment_seconds(exp, points, str(root)),
+            # each point's share (statsmodels' grows with the features far faster than
+            # scikit-learn's): None when the data's size is unknown
+            "point_seconds": [experiment_seconds(exp, [p], str(root)) for p in points],
         }
     results = Path("results") / filled["sweep"]
     return Plan(
@@ -298,20 +301,25 @@ def pack_jobs(plan: Plan) -> list[Job]:
     return jobs
 
 
-def shards_of(points: list[dict], seconds: float | None, target: float) -> list[list[dict]]:
+def shards_of(
+    points: list[dict], seconds: float | None, target: float, weights: list | None = None
+) -> list[list[dict]]:
     """Split a grid into shards of about ``target`` estimated seconds, balanced by estimated
-    cost (longest first, each to the lightest shard), each in grid order."""
+    cost (``weights``, each point's seconds, else its relative cost; longest first, each to
+    the lightest shard), each in grid order."""
     real = [p for p in points if p["status"] != "skipped"]
     n = 1 if not seconds else max(1, min(len(real) or 1, math.ceil(seconds / target)))
     if n == 1:
         return [points]
+    if weights is None or None in weights:
+        weights = [relative_cost(p) for p in points]
     loads = [0.0] * n
     members: list[list[int]] = [[] for _ in range(n)]
-    order = sorted(range(len(points)), key=lambda i: -relative_cost(points[i]))
+    order = sorted(range(len(points)), key=lambda i: -weights[i])
     for i in order:
         j = loads.index(min(loads))
         members[j].append(i)
-        loads[j] += relative_cost(points[i]) or 0.0
+        loads[j] += weights[i] or 0.0
     return [[points[i] for i in sorted(m)] for m in members if m]
 
 
@@ -332,7 +340,7 @@ def shard_jobs(plan: Plan) -> tuple[list[Job], list[Job]]:
             },
         )
         prepares.append(prepare)
-        shards = shards_of(e["points"], e["seconds"], target)
+        shards = shards_of(e["points"], e["seconds"], target, e["point_seconds"])
         for i, points in enumerate(shards, 1):
             label = name if len(shards) == 1 else f"{name}.{i}of{len(shards)}"
             seconds = None if e["seconds"] is None else e["seconds"] / len(shards)

@@ -124,17 +124,17 @@ def prepare(plan, announce: bool = True, digest=None) -> State:
 
 
 def _estimate(plan, todo: list[dict]) -> str:
-    """ ", about N min of one core" for the points to fit (lrsweep.cost's rough estimate)."""
-    from lrsweep.cost import relative_cost
+    """ ", about N min of one core" for the points to fit (lrsweep.cost's rough estimate:
+    each point's own, as a statsmodels point of many features costs far more than its
+    scikit-learn neighbours)."""
     from lrsweep.progress import duration
 
+    keys = {p["key"] for p in todo}
     total = 0.0
     for e in plan.experiments.values():
-        cost = sum(relative_cost(p) for p in e["points"])
-        if e["seconds"] is None or not cost:
-            continue
-        mine = [p for p in todo if p["experiment"] == e["points"][0]["experiment"]]
-        total += e["seconds"] / cost * sum(relative_cost(p) for p in mine)
+        for p, seconds in zip(e["points"], e["point_seconds"], strict=True):
+            if seconds is not None and p["key"] in keys:
+                total += seconds
     if not todo:
         return ""
     return (

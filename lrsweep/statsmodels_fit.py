@@ -14,6 +14,12 @@ fixed in advance): they are not reported for L1 fits.
 The maximum-likelihood estimate does not exist under complete or quasi-complete separation
 (Albert & Anderson 1984). :func:`separation` tests for it by linear programming (Konis 2007):
 such a fit fails (complete) or is marked ``separated`` and is never selected (quasi-complete).
+
+Wide designs (at least as many terms as training rows) are decided before any fit by
+:func:`check_wide`, from one SVD of the n x p design (O(n^2 p)): full row rank means any
+labelling is fitted exactly (complete separation); a lower rank means more terms than the
+rank, so the estimates are not identified. Newton on p terms would cost n p^2 + p^3 an
+iteration (10,001 terms: minutes and gigabytes for an answer known in a second).
 """
 
 from __future__ import annotations
@@ -33,7 +39,16 @@ L1_NOTE = (
 
 
 class PerfectSeparationError(ValueError):
-    """The data are perfectly separated: the MLE does not exist."""
+    """The data are perfectly separated: the MLE does not exist. ``str()`` says how, as the
+    middle of the ``reason`` (:func:`explain_failure`)."""
+
+
+class CollinearDesignError(ValueError):
+    """More terms than the design's rank: the estimates are not identified."""
+
+
+#: The end of every perfect separation reason.
+NO_MLE = "so the maximum-likelihood estimate does not exist (use a penalty or regularized: l1)"
 
 
 def constant_columns(X: np.ndarray, names: list[str]) -> list[str]:
@@ -47,11 +62,12 @@ def explain_failure(exc: BaseException, prepared: Prepared | None = None) -> str
 
     text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     name = type(exc).__name__
+    if isinstance(exc, PerfectSeparationError):
+        return f"perfect separation: {text}, {NO_MLE}"
     if "PerfectSeparation" in name or "perfect separation" in text.lower():
-        return (
-            "perfect separation: the features separate the classes exactly, so the "
-            "maximum-likelihood estimate does not exist (use a penalty or regularized: l1)"
-        )
+        return f"perfect separation: the features separate the classes exactly, {NO_MLE}"
+    if isinstance(exc, CollinearDesignError):
+        return f"singular Hessian: {text}; drop redundant columns or use regularized: l1"
     if isinstance(exc, LinAlgError) or "singular" in text.lower():
         if prepared is not None:
             const = constant_columns(prepared.X_train, prepared.feature_names)
@@ -111,10 +127,30 @@ def _separable(X: np.ndarray, signs: np.ndarray, tol: float = 1e-7) -> tuple[boo
     return True, bool(res.status == 0 and -res.fun > tol)
 
 
+def row_space(X: np.ndarray) -> tuple[int, np.ndarray]:
+    """(rank, the rows' coordinates in an orthonormal basis of the row space) of ``X``, from
+    one thin SVD ``X = U S V'`` (O(n^2 p) for n rows and p >= n columns); the rank uses
+    ``numpy.linalg.matrix_rank``'s tolerance. The coordinates ``Z = U_r S_r = X V_r`` keep
+    every linear predictor: ``x_i'b = z_i'(V_r'b)`` for any ``b``, so the rows of ``X`` are
+    separated exactly when those of the n x r matrix ``Z`` are."""
+    X = np.asarray(X, dtype=float)
+    U, s, _ = np.linalg.svd(X, full_matrices=False)
+    tol = s.max(initial=0.0) * max(X.shape) * np.finfo(float).eps
+    rank = int(np.count_nonzero(s > tol))
+    return rank, U[:, :rank] * s[:rank]
+
+
 def separation(exog: np.ndarray, y: np.ndarray, k: int) -> str | None:
     """Which classes are separated, in words, or None. Binary: the exact test above. More
-    classes: each class against the rest (then the MLE of MNLogit does not exist either)."""
+    classes: each class against the rest (then the MLE of MNLogit does not exist either).
+    At least as many columns as rows: complete at once under full row rank, else the linear
+    programs are posed on the rows' coordinates in the row space (:func:`row_space`), whose
+    size is n x rank instead of n x p."""
     exog = np.asarray(exog, dtype=float)
+    if exog.shape[1] >= exog.shape[0]:
+        rank, exog = row_space(exog)
+        if rank == exog.shape[0]:
+            return "complete"
     if k == 2:
         found, complete = _separable(exog, np.where(np.asarray(y) == 1, 1.0, -1.0))
         if found:
@@ -125,6 +161,27 @@ def separation(exog: np.ndarray, y: np.ndarray, k: int) -> str | None:
         if found:
             return f"quasi-complete (class {c} against the others)"
     return None
+
+
+def check_wide(exog: np.ndarray, y: np.ndarray, k: int) -> None:
+    """Raise before fitting a design with at least as many terms as rows (see the module
+    docstring): :class:`PerfectSeparationError` under full row rank or complete separation,
+    else :class:`CollinearDesignError`. Nothing for a design with fewer terms than rows."""
+    n, p = np.shape(exog)
+    if p < n:
+        return
+    rank, rows = row_space(exog)
+    if rank == n:
+        raise PerfectSeparationError(
+            f"{p:,} terms for {n:,} rows (the design has full row rank: any labelling is "
+            "fitted exactly)"
+        )
+    if separation(rows, y, k) == "complete":
+        raise PerfectSeparationError("the features separate the classes exactly")
+    raise CollinearDesignError(
+        f"{p:,} terms but the design's rank is {rank:,} ({n:,} training rows), so the "
+        "estimates are not identified"
+    )
 
 
 def fit_statsmodels(prepared: Prepared, point: dict) -> dict:
@@ -141,6 +198,8 @@ def fit_statsmodels(prepared: Prepared, point: dict) -> dict:
     terms = list(exog.columns)
     y = np.asarray(prepared.y_train)
     l1 = point["regularized"] == "l1"
+    if not l1:
+        check_wide(exog.to_numpy(), y, k)
     model = (sm.Logit if k == 2 else sm.MNLogit)(y, exog)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")

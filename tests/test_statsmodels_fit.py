@@ -165,3 +165,97 @@ def test_mnlogit_for_three_classes():
     assert r["status"] == "ok" and r["converged"]
     assert r["coef_classes"] == [1, 2] and r["estimates"].shape == (2, 5)
     assert r["inference"]["ci_low"].shape == (2, 5)
+
+
+def wide_inline(x, y):
+    return {"dataset": {"source": "inline", "x": x.tolist(), "y": y.tolist()}, "split": "none"}
+
+
+@pytest.mark.parametrize("classes", [2, 3])
+def test_wide_full_row_rank_fails_at_once_without_fitting(monkeypatch, classes):
+    """600 features for 200 rows: the design has full row rank, so any labelling is fitted
+    exactly. Checked independently (numpy's rank; an unpenalized scikit-learn fit with
+    training accuracy 1.0); lrsweep says so without running statsmodels' Newton (Logit for
+    two classes, MNLogit for three)."""
+    from sklearn.linear_model import LogisticRegression
+    from statsmodels.discrete.discrete_model import Logit, MNLogit
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(200, 600))
+    y = rng.integers(0, classes, 200)
+    prepared = prepared_for("wide", wide_inline(x, y))
+    design = np.column_stack([np.ones(200), prepared.X_train])
+    assert np.linalg.matrix_rank(design) == 200
+    exact = LogisticRegression(C=np.inf, max_iter=5000).fit(prepared.X_train, prepared.y_train)
+    assert exact.score(prepared.X_train, prepared.y_train) == 1.0
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("statsmodels' fit ran")
+
+    monkeypatch.setattr(Logit, "fit", no_fit)
+    monkeypatch.setattr(MNLogit, "fit", no_fit)
+    r = fit_grid_point(prepared, sm_point("wide"))
+    assert r["status"] == "failed"
+    assert r["reason"] == (
+        "perfect separation: 601 terms for 200 rows (the design has full row rank: any "
+        "labelling is fitted exactly), so the maximum-likelihood estimate does not exist "
+        "(use a penalty or regularized: l1)"
+    )
+
+
+def duplicated_rows(p, same_labels):
+    """200 rows of p features, the last 50 copies of the first 50 (rank 150 with the
+    intercept), with the copies' labels the same (separable) or flipped (two identical rows
+    of different classes: not completely separable)."""
+    rng = np.random.default_rng(1)
+    base = rng.normal(size=(150, p))
+    x = np.vstack([base, base[:50]])
+    y = rng.integers(0, 2, 200)
+    y[150:] = y[:50] if same_labels else 1 - y[:50]
+    return x, y
+
+
+def test_wide_rank_deficient_design_is_decided_on_its_row_space(monkeypatch):
+    """A 200 x 2,001 design of rank 150: the linear programs get 150 columns, not 2,001 (the
+    rows' coordinates in the row space), and agree with an unpenalized scikit-learn fit: the
+    separable labelling is fitted exactly, the flipped one cannot be."""
+    import scipy.optimize
+    from sklearn.linear_model import LogisticRegression
+
+    from lrsweep.statsmodels_fit import separation
+
+    shapes = []
+    linprog = scipy.optimize.linprog
+
+    def recording(c, **kwargs):
+        shapes.append(kwargs["A_ub"].shape)
+        return linprog(c, **kwargs)
+
+    monkeypatch.setattr(scipy.optimize, "linprog", recording)
+    for same, expected in ((True, "complete"), (False, "quasi-complete")):
+        x, y = duplicated_rows(2000, same)
+        design = np.column_stack([np.ones(200), x])
+        assert np.linalg.matrix_rank(design) == 150
+        accuracy = LogisticRegression(C=np.inf, max_iter=5000).fit(x, y).score(x, y)
+        assert (accuracy == 1.0) is same
+        assert separation(design, y, 2) == expected
+    assert shapes and all(cols <= 151 for _, cols in shapes)
+
+
+def test_wide_rank_deficient_design_fails_as_collinear_without_fitting(monkeypatch):
+    from statsmodels.discrete.discrete_model import Logit
+
+    def no_fit(*args, **kwargs):
+        raise AssertionError("statsmodels' fit ran")
+
+    monkeypatch.setattr(Logit, "fit", no_fit)
+    x, y = duplicated_rows(400, same_labels=False)
+    r = fit_grid_point(prepared_for("wide", wide_inline(x, y)), sm_point("wide"))
+    assert r["status"] == "failed"
+    assert r["reason"] == (
+        "singular Hessian: 401 terms but the design's rank is 150 (200 training rows), so the "
+        "estimates are not identified; drop redundant columns or use regularized: l1"
+    )
+    x, y = duplicated_rows(400, same_labels=True)
+    r = fit_grid_point(prepared_for("wide", wide_inline(x, y)), sm_point("wide"))
+    assert r["reason"].startswith("perfect separation: the features separate the classes")
