@@ -46,7 +46,7 @@ def records(store_root, params):
     out = {}
     for spec in params["experiments"].values():
         for p in spec["points"]:
-            record = json.loads((store_root / "fits" / p["key"] / "result.json").read_text())
+            record = json.loads((store_root / "fits" / p["key"] / "fit.json").read_text())
             record.pop("fit_seconds")
             out[p["model_id"]] = record
     return out
@@ -119,7 +119,7 @@ def test_an_unexpected_error_is_one_line_beside_the_data_errors(tmp_path, monkey
 @pytest.mark.parametrize(
     ("target", "damage"),
     [
-        ("fits", "result.json"),
+        ("fits", "fit.json"),
         ("fits", "pred_test.npy"),
         ("prepared", "X_train.npy"),
         ("prepared", "meta.json"),
