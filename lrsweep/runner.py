@@ -96,7 +96,7 @@ def fit_entry(store: Store, prepared, point: dict):
 
 def stored_scores(store: Store, point: dict):
     """The verified scores entry of a grid point, or None."""
-    return open_verified(store, "scores", point["score_key"], f"{fit_label(point)} scores")
+    return open_verified(store, "scores", point["score_key"], fit_label(point))
 
 
 def scores_entry(store: Store, prepared, point: dict, entry):
@@ -109,7 +109,7 @@ def scores_entry(store: Store, prepared, point: dict, entry):
     if existing is not None:
         return existing
     files = score_files(score(read_fit(entry, point), prepared), prepared)
-    return store.put_files("scores", point["score_key"], files, label=f"{fit_label(point)} scores")
+    return store.put_files("scores", point["score_key"], files, label=fit_label(point))
 
 
 def _libraries() -> dict:
