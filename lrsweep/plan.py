@@ -11,6 +11,10 @@ either done, for exactly these parameters, or to be done: Snakemake's "params ch
 fires, an edit reruns exactly the jobs whose content changed, and configs sharing a sweep
 folder never overwrite each other's outputs.
 
+Each fit job has a score job of the same grid points, run after it: the fit job gets only
+what changes the fitted models (:func:`fit_point`), the score job the settings that only score
+and the figure keys, so changing ``bootstrap`` or ``positive_class`` reruns score jobs only.
+
 Fit jobs come in two shapes (``fit_jobs``):
 
 - ``pack``: experiments of small work share one job (every job spends a second or two

@@ -107,7 +107,7 @@ def test_smoke_run_tables_and_files(smoke_run):
     assert prov["packages"]["scikit-learn"].startswith("1.9")
     assert prov["grid_points"] == len(metrics)
     assert prov["datasets"]["digits"]["prepared_checksums"]["X_train.npy"]
-    assert {t["rule"] for t in prov["timings"]} == {"fit"}
+    assert {t["rule"] for t in prov["timings"]} == {"fit", "score"}
     assert prov["computed_with"]["digits/sk_liblinear_l2_C0.05_mc-ovr_rs0"]["scikit-learn"]
 
 
