@@ -12,8 +12,9 @@ fires, an edit reruns exactly the jobs whose content changed, and configs sharin
 folder never overwrite each other's outputs.
 
 Each fit job has a score job of the same grid points, run after it: the fit job gets only
-what changes the fitted models (:func:`fit_point`), the score job the settings that only score
-and the figure keys, so changing ``bootstrap`` or ``positive_class`` reruns score jobs only.
+what changes the fitted models (:func:`fit_job_point`), the score job the settings that only
+score and the figure keys, so changing ``bootstrap`` or ``positive_class`` reruns score jobs
+only.
 
 Fit jobs come in two shapes (``fit_jobs``):
 
@@ -253,13 +254,13 @@ def make_plan(
     )
 
 
-def fit_point(point: dict) -> dict:
+def fit_job_point(point: dict) -> dict:
     """A grid point as its fit job gets it: without what only scores or draws it, so that
     changing that reruns the point's score job only, never its fit job."""
     return {k: v for k, v in point.items() if k not in (*SCORE_ONLY_KEYS, "score_key", "figkey")}
 
 
-def fit_experiment(exp: dict) -> dict:
+def fit_job_experiment(exp: dict) -> dict:
     """An experiment's settings as its fit jobs get them (without the positive class)."""
     return {k: v for k, v in exp.items() if k not in SCORE_ONLY_KEYS}
 
@@ -274,10 +275,10 @@ def _fit_params(plan: Plan, members: dict[str, list[dict]], prepare: bool) -> di
         "figure_settings": None,
         "experiments": {
             name: {
-                "exp": fit_experiment(plan.experiments[name]["exp"]),
+                "exp": fit_job_experiment(plan.experiments[name]["exp"]),
                 "prepared": plan.experiments[name]["prepared"],
                 "data_sha256": plan.experiments[name]["data_sha256"],
-                "points": [fit_point(p) for p in points],
+                "points": [fit_job_point(p) for p in points],
                 "overview": None,
             }
             for name, points in members.items()
@@ -399,7 +400,7 @@ def shard_jobs(plan: Plan) -> tuple[list[Job], list[Job]]:
             {
                 "store": str(plan.store),
                 "experiment": name,
-                "exp": fit_experiment(e["exp"]),
+                "exp": fit_job_experiment(e["exp"]),
                 "prepared": e["prepared"],
                 "data_sha256": e["data_sha256"],
             },
