@@ -1,7 +1,7 @@
 """The benchmark's baseline: the same grid in one Python process with joblib.
 
 It prepares every dataset, fits and scores every grid point with ``joblib.Parallel(n_jobs)``
-(the same ``lrsweep.fitting.fit_and_score``, the same stored files), then writes the same
+(the same fit and scores entries as the workflow's jobs store), then writes the same
 ``metrics.csv``. It draws no figures. ``bench/run.py`` times it against ``snakemake --cores 2``
 on the same config.
 
@@ -29,9 +29,11 @@ def _prepared(store_root: str, key: str):
 
 
 def fit_point(store_root: str, prepared_key: str, point: dict) -> None:
-    from lrsweep.runner import compute_fit
+    from lrsweep.runner import compute_fit, scores_entry
 
-    compute_fit(Store(store_root), _prepared(store_root, prepared_key), point)
+    store, prepared = Store(store_root), _prepared(store_root, prepared_key)
+    entry, _ = compute_fit(store, prepared, point)
+    scores_entry(store, prepared, point, entry)
 
 
 def run_baseline(config: dict, outdir: str | Path, n_jobs: int = 2) -> dict:
@@ -59,7 +61,8 @@ def run_baseline(config: dict, outdir: str | Path, n_jobs: int = 2) -> dict:
     for name, e in plan.experiments.items():
         for p in e["points"]:
             entry = store.get("fits", p["key"], name)
-            fits.append((name, read_record(entry), entry))
+            scores = store.get("scores", p["score_key"], name)
+            fits.append((name, read_record(scores), entry))
     metrics, _ = collect(fits)
     metrics.to_csv(Path(outdir) / "metrics.csv", index=False)
     end = time.perf_counter()

@@ -1,11 +1,13 @@
-"""One grid point, start to finish: fit, score, and the files its store entry holds.
+"""One grid point's fit, and the files of its store entry; with :mod:`lrsweep.scoring`, the
+whole of a grid point, start to finish.
 
-:func:`fit_and_score` is what the workflow runs for every grid point (in a worker process of
-a fit job) and what a notebook calls to get the same numbers. Everything it computes is in its
-result: the fit (:mod:`lrsweep.models`), the scores on training and test rows
-(:mod:`lrsweep.metrics`), the test intervals and cross-validation scores
-(:mod:`lrsweep.inference`), and for scikit-learn the fitted model with its preprocessing as
-one pipeline. :func:`entry_files` turns it into the bytes of its store entry.
+:func:`fit_point` is what the workflow's fit jobs run for every grid point (in a worker
+process): the fit (:mod:`lrsweep.models`), its predictions and probabilities on the training
+and test rows, with ``cv:`` the out-of-fold predictions of its fold fits, and for
+scikit-learn the fitted model with its preprocessing as one pipeline. :func:`fit_files` turns
+it into the bytes of its store entry, keyed by what changes the fitted model only;
+:func:`stored_fit` reads it back, for :func:`lrsweep.scoring.score`. :func:`fit_and_score`
+is both in one call, what a notebook calls to get the workflow's numbers.
 """
 
 from __future__ import annotations
@@ -16,13 +18,17 @@ import json
 import numpy as np
 
 from lrsweep import modelfile
-from lrsweep.grid import settings
+from lrsweep.grid import fit_settings
 from lrsweep.keys import dumps
-from lrsweep.preprocess import positive_index
 
 #: Statuses whose fits have scores (a ``separated`` fit predicts, but its estimates do not
 #: exist: it is reported and never selected).
 SCORED = ("ok", "separated")
+#: What a fit entry's ``fit.json`` keeps of the fit's result (when the fit has it).
+RESULT_KEYS = ("status", "reason", "converged", "n_iter", "fit_seconds", "multi_class")
+SCORED_KEYS = ("stats", "pred_table")
+#: The arrays of a fit entry: predictions and probabilities on the training and test rows.
+ARRAYS = ("pred_train", "proba_train", "pred_test", "proba_test")
 
 
 def model_pipeline(prepared, estimator):
@@ -34,37 +40,39 @@ def model_pipeline(prepared, estimator):
     return Pipeline([("preprocess", prepared.preprocessor), ("model", estimator)])
 
 
-def fit_and_score(prepared, point: dict) -> dict:
-    """Fit one grid point and compute everything reported about it (see the module
-    docstring). Never raises for a fit problem: a failure is ``status: failed`` with a
+def fit_point(prepared, point: dict) -> dict:
+    """Fit one grid point (and, with ``cv:``, its fold fits): ``point``, ``result`` and
+    ``model``. Never raises for a fit problem: a failure is ``status: failed`` with a
     one-line ``reason`` and its traceback."""
-    from lrsweep.inference import cv_scores, score_intervals
-    from lrsweep.metrics import evaluate
-    from lrsweep.models import fit_grid_point
+    from lrsweep.models import cv_predictions, fit_grid_point
 
-    positive = positive_index(point["experiment"], prepared, point.get("positive_class"))
     result = fit_grid_point(prepared, point)
-    out = {"point": point, "result": result, "positive": positive}
+    out = {"point": point, "result": result}
     if result["status"] not in SCORED:
         return out
-    out["evaluation"] = evaluate(prepared, result, positive)
-    boot = point.get("bootstrap") or {}
-    extras = score_intervals(
-        prepared.y_test,
-        result["pred_test"],
-        result["proba_test"],
-        boot.get("resamples", 0),
-        boot.get("random_state", 0),
-    )
     cv = point.get("cv")
     if cv:
-        extras.update(
-            cv_scores(prepared, point, cv["folds"], cv["repeats"], cv["random_state"], positive)
+        result["cv_fits"] = cv_predictions(
+            prepared, point, cv["folds"], cv["repeats"], cv["random_state"]
         )
-    out["extras"] = extras
     if result.get("estimator") is not None:
         out["model"] = model_pipeline(prepared, result["estimator"])
     return out
+
+
+def fit_and_score(prepared, point: dict) -> dict:
+    """Fit one grid point and compute everything reported about it (see the module
+    docstring and :func:`lrsweep.scoring.score`)."""
+    from lrsweep.scoring import score
+
+    return score(fit_point(prepared, point), prepared)
+
+
+def record_of(scored: dict, prepared) -> dict:
+    """What a version's ``result.json`` holds (:func:`lrsweep.scoring.record_of`)."""
+    from lrsweep.scoring import record_of
+
+    return record_of(scored, prepared)
 
 
 def coefficient_rows(result: dict, class_names: dict) -> list[dict]:
@@ -80,60 +88,47 @@ def coefficient_rows(result: dict, class_names: dict) -> list[dict]:
     return rows
 
 
-def record_of(fitted: dict, prepared) -> dict:
-    """What ``result.json`` holds: settings, status, scores and the tables of one fit."""
-    from lrsweep.metrics import flat_scores
-
+def fit_record(fitted: dict, prepared) -> dict:
+    """What ``fit.json`` holds: the fit's settings, status, convergence and tables."""
     point, result = fitted["point"], fitted["result"]
     record = {
         "model_id": point["model_id"],
-        **settings(point),
-        "status": result["status"],
-        "reason": result.get("reason", ""),
-        "converged": result.get("converged"),
-        "n_iter": result.get("n_iter"),
-        "fit_seconds": result.get("fit_seconds"),
+        **fit_settings(point),
         "classes": prepared.classes,
         "class_names": prepared.class_names,
-        "positive_class": prepared.classes[fitted["positive"]] if prepared.n_classes == 2 else None,
+        **{k: result[k] for k in RESULT_KEYS if k in result},
     }
-    if "multi_class" in result:
-        record["multi_class"] = result["multi_class"]
-    if "evaluation" in fitted:
-        evaluation = fitted["evaluation"]
-        record["scores"] = {**flat_scores(evaluation), **fitted["extras"]}
-        record["stats"] = result.get("stats", {})
-        for part in ("train", "test"):
-            record[f"confusion_{part}"] = evaluation[part]["confusion"]
-            record[f"report_{part}"] = evaluation[part]["report"]
-        if "pred_table" in result:
-            record["pred_table"] = result["pred_table"]
+    if result["status"] in SCORED:
+        record.update({k: result[k] for k in SCORED_KEYS if k in result})
+    cv = result.get("cv_fits")
+    if cv:
+        record["cv_fits"] = {"status": cv["status"], "reason": cv.get("reason", "")}
     return record
 
 
-def entry_files(fitted: dict, prepared) -> dict[str, bytes]:
-    """The files of a fit's store entry, as bytes."""
+def fit_files(fitted: dict, prepared) -> dict[str, bytes]:
+    """The files of a fit's store entry, as bytes (what scoring it needs, and the model)."""
     import pandas as pd
 
     from lrsweep.store import npy_bytes
 
-    record = record_of(fitted, prepared)
     result = fitted["result"]
-    files = {"result.json": dumps(record).encode()}
+    files = {"fit.json": dumps(fit_record(fitted, prepared)).encode()}
     if result.get("traceback"):
         files["traceback.txt"] = result["traceback"].encode()
-    if "evaluation" not in fitted:
+    if result["status"] not in SCORED:
         return files
     names = dict(zip(prepared.classes, prepared.class_names, strict=True))
-    for part in ("train", "test"):
-        files[f"classification_report_{part}.txt"] = fitted["evaluation"][part][
-            "report_text"
-        ].encode()
     files["coefficients.csv"] = (
         pd.DataFrame(coefficient_rows(result, names)).to_csv(index=False).encode()
     )
-    files["proba_test.npy"] = npy_bytes(np.asarray(result["proba_test"], dtype=float))
-    files["pred_test.npy"] = npy_bytes(np.asarray(result["pred_test"], dtype=np.int64))
+    for name in ARRAYS:
+        dtype = np.int64 if name.startswith("pred") else float
+        files[f"{name}.npy"] = npy_bytes(np.asarray(result[name], dtype=dtype))
+    cv = result.get("cv_fits")
+    if cv and cv["status"] == "ok":
+        files["cv_pred.npy"] = npy_bytes(np.asarray(cv["pred"], dtype=np.int64))
+        files["cv_proba.npy"] = npy_bytes(np.asarray(cv["proba"], dtype=float))
     for name in ("summary", "summary2"):
         if name in result:
             files[f"{name}.txt"] = result[name].encode()
@@ -144,8 +139,38 @@ def entry_files(fitted: dict, prepared) -> dict[str, bytes]:
     return files
 
 
+def entry_files(fitted: dict, prepared) -> dict[str, bytes]:
+    """The files of a grid point's fit entry and scores entry together (``fitted`` scored by
+    :func:`fit_and_score`), as a version holds them."""
+    from lrsweep.scoring import score_files
+
+    return {**fit_files(fitted, prepared), **score_files(fitted, prepared)}
+
+
+def stored_fit(entry, point: dict) -> dict:
+    """A fit entry read back as :func:`fit_point` made it (``point``: the grid point with its
+    scoring settings), for :func:`lrsweep.scoring.score`; the model itself is not loaded."""
+    record = json.loads(entry.read_text("fit.json"))
+    result = {k: record[k] for k in (*RESULT_KEYS, *SCORED_KEYS) if k in record}
+    if result["status"] in SCORED:
+        for name in ARRAYS:
+            result[name] = entry.load_npy(f"{name}.npy")
+        cv = record.get("cv_fits")
+        if cv:
+            result["cv_fits"] = dict(cv)
+            if cv["status"] == "ok":
+                result["cv_fits"]["pred"] = entry.load_npy("cv_pred.npy")
+                result["cv_fits"]["proba"] = entry.load_npy("cv_proba.npy")
+    return {"point": point, "result": result}
+
+
 def read_record(entry) -> dict:
+    """A scores entry's (or a version fit folder's) ``result.json``."""
     return json.loads(entry.read_text("result.json"))
+
+
+def read_fit_record(entry) -> dict:
+    return json.loads(entry.read_text("fit.json"))
 
 
 def read_coefficients(entry):

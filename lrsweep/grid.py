@@ -65,8 +65,11 @@ SETTING_KEYS = (
     "regularized",
     "alpha",
 )
-#: Settings of the statistics computed with every fit (part of its key, not of its model_id).
+#: Settings of the statistics computed with every fit (not part of its model_id).
 SCORING_KEYS = ("bootstrap", "cv", "positive_class")
+#: Of those, the settings that only score a stored fit: they are in the key of its scores,
+#: never in the key of the fit (``cv`` is not among them: its fold fits are fitting).
+SCORE_ONLY_KEYS = ("bootstrap", "positive_class")
 
 
 def describe(experiment: str | None, key: str, message: str) -> str:
@@ -238,5 +241,16 @@ def grids_of(filled: dict) -> dict[str, list[dict]]:
 
 
 def settings(point: dict) -> dict:
-    """What a fit is computed from, besides its data: its settings and scoring settings."""
+    """What a fit and its scores are computed from, besides the data: all of its settings."""
     return {k: point[k] for k in (*SETTING_KEYS, *SCORING_KEYS) if k in point}
+
+
+def fit_settings(point: dict) -> dict:
+    """What the fitted model (and its cross-validation fold fits) is computed from, besides
+    the data: :func:`settings` without the settings that only score."""
+    return {k: v for k, v in settings(point).items() if k not in SCORE_ONLY_KEYS}
+
+
+def score_settings(point: dict) -> dict:
+    """What, besides its fit, a grid point's scores are computed from."""
+    return {k: point.get(k) for k in SCORE_ONLY_KEYS}

@@ -172,32 +172,31 @@ def holm(pvalues) -> np.ndarray:
 
 
 def cv_splits(y_train, folds: int, repeats: int, seed: int):
-    """(train, validation) index arrays into the *training* rows only."""
-    from sklearn.model_selection import RepeatedStratifiedKFold
+    """(train, validation) index arrays into the *training* rows only (the fold fits'
+    :func:`lrsweep.models.cv_splits`)."""
+    from lrsweep.models import cv_splits
 
-    splitter = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
-    return list(splitter.split(np.zeros(len(y_train)), y_train))
+    return cv_splits(y_train, folds, repeats, seed)
 
 
 CV_METRICS = ("accuracy", "roc_auc", "log_loss", "f1_macro")
 
 
-def cv_scores(prepared, point: dict, folds: int, repeats: int, seed: int, positive: int = 1):
-    """Mean, standard deviation and standard error of each metric over repeated stratified
-    k-fold CV of one grid point, on the training rows alone (the test rows are never read).
-    The preprocessing (imputation, encoding, scaling) is learned again inside each fold."""
+def cv_summary(y_train, cv: dict, names: list, folds: int, repeats: int, seed: int, positive=1):
+    """Mean, standard deviation and standard error of each metric over the folds of repeated
+    stratified k-fold CV, from the out-of-fold predictions ``cv`` of
+    :func:`lrsweep.models.cv_predictions` (the fold rows are derived from the split settings
+    again): a fit's CV scores are computed again from its stored predictions, never refitted."""
     from lrsweep.metrics import split_metrics
-    from lrsweep.models import fit_grid_point
-    from lrsweep.preprocess import fold_design
 
+    if cv.get("status") != "ok":
+        return {"cv_status": cv.get("status"), "cv_reason": cv.get("reason", "")}
+    y = np.asarray(y_train)
     values = {m: [] for m in CV_METRICS}
-    for train, valid in cv_splits(np.asarray(prepared.y_train), folds, repeats, seed):
-        fold = fold_design(prepared, train, valid)
-        result = fit_grid_point(fold, point)
-        if result["status"] != "ok":
-            return {"cv_status": result["status"], "cv_reason": result.get("reason", "")}
+    for i, (_, valid) in enumerate(cv_splits(y, folds, repeats, seed)):
+        r = i // folds
         scores = split_metrics(
-            fold.y_test, result["pred_test"], result["proba_test"], prepared.class_names, positive
+            y[valid], cv["pred"][r][valid], cv["proba"][r][valid], names, positive
         )["scores"]
         for m in CV_METRICS:
             values[m].append(scores[m])
@@ -208,6 +207,15 @@ def cv_scores(prepared, point: dict, folds: int, repeats: int, seed: int, positi
         out[f"cv_{m}_std"] = sd
         out[f"cv_{m}_se"] = sd / math.sqrt(folds)
     return out
+
+
+def cv_scores(prepared, point: dict, folds: int, repeats: int, seed: int, positive: int = 1):
+    """:func:`cv_summary` of a grid point's fold fits, fitted here (on the training rows
+    alone; the preprocessing is learned again inside each fold)."""
+    from lrsweep.models import cv_predictions
+
+    cv = cv_predictions(prepared, point, folds, repeats, seed)
+    return cv_summary(prepared.y_train, cv, prepared.class_names, folds, repeats, seed, positive)
 
 
 def one_se_choice(table, metric: str = "accuracy", higher_is_better: bool = True) -> dict:

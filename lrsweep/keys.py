@@ -3,8 +3,10 @@
 A key is a SHA-256 over a canonical JSON of exactly what produced a thing (design notes,
 "Identity of results"): prepared arrays by their dataset settings, the data file's bytes, the
 preparing code and the libraries; a fit by its prepared data's key, its settings (seed
-included), the fitting code and the libraries; figures by the fits they draw and the plotting
-code; a version by all of them. Names (experiment, sweep, pack) are labels, never keys.
+included, the settings that only score left out), the fitting code and the libraries; a
+fit's scores by the fit's key, the settings that only score (bootstrap, positive class) and
+the scoring code; figures by the scores they draw and the plotting code; a version by all
+of them. Names (experiment, sweep, pack) are labels, never keys.
 
 "Code" is the normalized syntax tree of the modules that compute a thing (comments,
 docstrings and formatting do not count), so a comment edit re-keys nothing, and a change of
@@ -32,11 +34,13 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 WORKFLOW_DIR = PACKAGE_DIR.parent / "workflow"
 
 #: Bumped when the layout of stored entries changes (every key changes with it).
-STORE_FORMAT = 2
+STORE_FORMAT = 3
 
 #: lrsweep modules whose statements can change each kind of stored result.
 PREPARE_MODULES = ("data", "preprocess", "modelfile")
-FIT_MODULES = ("fitting", "grid", "models", "statsmodels_fit", "metrics", "inference")
+FIT_MODULES = ("fitting", "grid", "models", "statsmodels_fit")
+#: What scores a stored fit (a scores key holds its fit's key, so the fitting code too).
+SCORE_MODULES = ("scoring", "metrics", "inference")
 FIGURE_MODULES = ("figures", "selection", "tables")
 #: Modules a stage may import that cannot change what it computes: errors, file moves, keys,
 #: the store's byte-level reads and writes.

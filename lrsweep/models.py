@@ -132,3 +132,36 @@ def fit_grid_point(prepared: Prepared, point: dict) -> dict:
             "traceback": traceback.format_exc(),
         }
     return {**out, "reason": "", **result}
+
+
+# --------------------------------------------------------------------------------------------
+# Cross-validation fold fits on the training rows
+
+
+def cv_splits(y_train, folds: int, repeats: int, seed: int):
+    """(train, validation) index arrays into the *training* rows only, repeat after repeat:
+    split ``i`` is fold ``i % folds`` of repeat ``i // folds``."""
+    from sklearn.model_selection import RepeatedStratifiedKFold
+
+    splitter = RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)
+    return list(splitter.split(np.zeros(len(y_train)), y_train))
+
+
+def cv_predictions(prepared: Prepared, point: dict, folds: int, repeats: int, seed: int) -> dict:
+    """The out-of-fold predictions of repeated stratified k-fold CV of one grid point, on the
+    training rows alone (the test rows are never read): ``pred`` (repeats, n_train) and
+    ``proba`` (repeats, n_train, classes), every training row predicted once per repeat by
+    the fold fit that did not see it. The preprocessing is learned again inside each fold.
+    A fold fit that is not ``ok`` ends it: ``status`` and ``reason`` say why."""
+    from lrsweep.preprocess import fold_design
+
+    y = np.asarray(prepared.y_train)
+    pred = np.zeros((repeats, len(y)), dtype=np.int64)
+    proba = np.zeros((repeats, len(y), prepared.n_classes))
+    for i, (train, valid) in enumerate(cv_splits(y, folds, repeats, seed)):
+        result = fit_grid_point(fold_design(prepared, train, valid), point)
+        if result["status"] != "ok":
+            return {"status": result["status"], "reason": result.get("reason", "")}
+        pred[i // folds, valid] = result["pred_test"]
+        proba[i // folds, valid] = result["proba_test"]
+    return {"status": "ok", "pred": pred, "proba": proba}

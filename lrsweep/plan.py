@@ -11,6 +11,11 @@ either done, for exactly these parameters, or to be done: Snakemake's "params ch
 fires, an edit reruns exactly the jobs whose content changed, and configs sharing a sweep
 folder never overwrite each other's outputs.
 
+Each fit job has a score job of the same grid points, run after it: the fit job gets only
+what changes the fitted models (:func:`fit_job_point`), the score job the settings that only
+score and the figure keys, so changing ``bootstrap`` or ``positive_class`` reruns score jobs
+only.
+
 Fit jobs come in two shapes (``fit_jobs``):
 
 - ``pack``: experiments of small work share one job (every job spends a second or two
@@ -32,7 +37,7 @@ from lrsweep.config import version_settings
 from lrsweep.cost import dataset_shape, experiment_seconds, file_cells, relative_cost
 from lrsweep.data import resolve_path
 from lrsweep.errors import ConfigError
-from lrsweep.grid import describe, settings
+from lrsweep.grid import SCORE_ONLY_KEYS, describe, fit_settings, score_settings
 from lrsweep.preprocess import preparation_spec
 
 #: Estimated seconds of one core above which an experiment gets a fit job of its own when
@@ -114,10 +119,24 @@ def fit_key(prepared: str, point: dict, fit_code: str, libraries: dict) -> str:
         "fit",
         {
             "prepared": prepared,
-            "settings": settings(point),
+            "settings": fit_settings(point),
             "status": point["status"],
             "code": fit_code,
             "libraries": libraries,
+            "format": keys.STORE_FORMAT,
+        },
+    )
+
+
+def score_key(fit: str, point: dict, score_code: str) -> str:
+    """The key of a grid point's scores: its fit, the settings that only score and the
+    scoring code (so changing those scores the stored fit again and refits nothing)."""
+    return keys.digest(
+        "scores",
+        {
+            "fit": fit,
+            "settings": score_settings(point),
+            "code": score_code,
             "format": keys.STORE_FORMAT,
         },
     )
@@ -131,20 +150,25 @@ def figure_code() -> dict:
     }
 
 
-def fitfig_key(fit: str, name: str, fig_code: dict) -> str:
+def fitfig_key(fit: str, name: str, fig_code: dict, score_code: str) -> str:
     """The key of one fit's figures: the fit, the experiment's name (in their titles, so that
-    a figure copied out of its folder still says what it shows) and the plotting code."""
-    return keys.digest("fitfig", {"fit": fit, "experiment": name, **fig_code})
+    a figure copied out of its folder still says what it shows), the plotting code and the
+    scoring code (they show the test accuracy and confusion matrix, which no setting that
+    only scores changes)."""
+    return keys.digest(
+        "fitfig", {"fit": fit, "experiment": name, "scoring": score_code, **fig_code}
+    )
 
 
 def overview_key(name: str, points: list[dict], settings: dict, fig_code: dict) -> str:
-    """The key of an experiment's overview figures: the fits they draw, the figure settings
-    (plotted metric, svg), the experiment's name (in their titles) and the plotting code."""
+    """The key of an experiment's overview figures: the fits' scores they draw, the figure
+    settings (plotted metric, svg), the experiment's name (in their titles) and the plotting
+    code."""
     return keys.digest(
         "figures",
         {
             "experiment": name,
-            "fits": [[p["model_id"], p["key"]] for p in points],
+            "scores": [[p["model_id"], p["score_key"]] for p in points],
             **settings,
             **fig_code,
         },
@@ -196,6 +220,7 @@ def make_plan(
     data = data_checksums(filled, checksums, root)
     libraries = keys.library_versions()
     fit_code = keys.code_key(keys.FIT_MODULES)
+    score_code = keys.code_key(keys.SCORE_MODULES)
     fig_code = figure_code()
     experiments = {}
     for name, exp in filled["experiments"].items():
@@ -203,8 +228,9 @@ def make_plan(
         points = []
         for p in grids[name]:
             p = {**p, "key": fit_key(pkey, p, fit_code, libraries)}
+            p["score_key"] = score_key(p["key"], p, score_code)
             if filled["figures"]:
-                p["figkey"] = fitfig_key(p["key"], name, fig_code)
+                p["figkey"] = fitfig_key(p["key"], name, fig_code, score_code)
             points.append(p)
         experiments[name] = {
             "exp": exp,
@@ -231,12 +257,46 @@ def make_plan(
     )
 
 
+def fit_job_point(point: dict) -> dict:
+    """A grid point as its fit job gets it: without what only scores or draws it, so that
+    changing that reruns the point's score job only, never its fit job."""
+    return {k: v for k, v in point.items() if k not in (*SCORE_ONLY_KEYS, "score_key", "figkey")}
+
+
+def fit_job_experiment(exp: dict) -> dict:
+    """An experiment's settings as its fit jobs get them (without the positive class)."""
+    return {k: v for k, v in exp.items() if k not in SCORE_ONLY_KEYS}
+
+
 def _fit_params(plan: Plan, members: dict[str, list[dict]], prepare: bool) -> dict:
-    """A fit job's parameters. A job that holds all of an experiment's grid points also draws
-    its overview figures (key ``overview``) as soon as they are fitted."""
+    """A fit job's parameters: what changes the fitted models of its grid points, only."""
     return {
         "store": str(plan.store),
         "prepare": prepare,
+        "score": False,
+        "figures": False,
+        "figure_settings": None,
+        "experiments": {
+            name: {
+                "exp": fit_job_experiment(plan.experiments[name]["exp"]),
+                "prepared": plan.experiments[name]["prepared"],
+                "data_sha256": plan.experiments[name]["data_sha256"],
+                "points": [fit_job_point(p) for p in points],
+                "overview": None,
+            }
+            for name, points in members.items()
+        },
+    }
+
+
+def _score_params(plan: Plan, members: dict[str, list[dict]]) -> dict:
+    """A score job's parameters: the grid points of one fit job with their scoring settings
+    and figure keys. A job that holds all of an experiment's grid points also draws its
+    overview figures (key ``overview``) as soon as they are scored."""
+    return {
+        "store": str(plan.store),
+        "prepare": False,
+        "score": True,
         "figures": plan.filled["figures"],
         "figure_settings": figure_settings(plan.filled),
         "experiments": {
@@ -252,6 +312,20 @@ def _fit_params(plan: Plan, members: dict[str, list[dict]], prepare: bool) -> di
             for name, points in members.items()
         },
     }
+
+
+def score_jobs(plan: Plan, fits: list[Job]) -> list[Job]:
+    """One score job for each fit job, of the same grid points, run once that fit job is
+    done: it scores the stored fits (and draws their figures) that the store lacks."""
+    jobs = []
+    for fit in fits:
+        members = {}
+        for name, spec in fit.params["experiments"].items():
+            ids = {p["model_id"] for p in spec["points"]}
+            members[name] = [p for p in plan.experiments[name]["points"] if p["model_id"] in ids]
+        params = _score_params(plan, members)
+        jobs.append(Job("score", fit.name, params, [plan.token(fit)], threads=fit.threads))
+    return jobs
 
 
 def threads_for(seconds: float | None) -> int:
@@ -334,7 +408,7 @@ def shard_jobs(plan: Plan) -> tuple[list[Job], list[Job]]:
             {
                 "store": str(plan.store),
                 "experiment": name,
-                "exp": e["exp"],
+                "exp": fit_job_experiment(e["exp"]),
                 "prepared": e["prepared"],
                 "data_sha256": e["data_sha256"],
             },
@@ -397,6 +471,7 @@ class Jobs:
         self.plan = plan
         self._pack: list[Job] | None = None
         self._shard: tuple[list[Job], list[Job]] | None = None
+        self._scores: dict[str, list[Job]] = {}
         self.publish = Job("publish", plan.version, publish_params(plan))
 
     @property
@@ -419,8 +494,17 @@ class Jobs:
     def fits(self, mode: str) -> list[Job]:
         return self.pack if mode == "pack" else self.shard[1]
 
+    def scores(self, mode: str) -> list[Job]:
+        if mode not in self._scores:
+            self._scores[mode] = score_jobs(self.plan, self.fits(mode))
+        return self._scores[mode]
+
     def get(self, rule: str, name: str, key: str) -> Job:
-        candidates = self.shard[0] if rule == "prepare" else [*self.pack, *self.shard[1]]
+        candidates = {
+            "prepare": lambda: self.shard[0],
+            "fit": lambda: [*self.pack, *self.shard[1]],
+            "score": lambda: [*self.scores("pack"), *self.scores("shard")],
+        }[rule]()
         for job in candidates:
             if job.name == name and job.key == key:
                 return job
@@ -428,5 +512,5 @@ class Jobs:
 
     def records(self, mode: str, results: str) -> list[tuple[str, str, str]]:
         """(rule, job label, benchmark file) of the jobs of ``mode``."""
-        jobs = self.fits(mode) + (self.shard[0] if mode == "shard" else [])
+        jobs = self.fits(mode) + self.scores(mode) + (self.shard[0] if mode == "shard" else [])
         return [(j.rule, j.label, f"{results}/benchmarks/{j.rule}/{j.label}.tsv") for j in jobs]

@@ -57,6 +57,7 @@ def provenance_record(params: dict, *, fits: dict, prepared: dict, failed: int, 
                 "prepared": e["prepared"],
                 "overview_figures": e.get("overview"),
                 "fits": {p["model_id"]: p["key"] for p in e["points"]},
+                "scores": {p["model_id"]: p["score_key"] for p in e["points"]},
             }
             for name, e in experiments.items()
         },

@@ -26,7 +26,9 @@ from lrsweep.runner import (
     fitfig_entry,
     overview_entry,
     prepared_data,
+    scores_entry,
     stored_fit,
+    stored_scores,
 )
 from lrsweep.store import Store, open_verified
 from lrsweep.version import install, listed_files, problems, update_latest, write_checksums
@@ -119,14 +121,15 @@ def run_publish(
         exp = experiments[name]
         for point in spec["points"]:
             entry = stored_fit(store, point) or fit_entry(store, exp.full, point)
-            record = json.loads(entry.read_text("result.json"))
+            scores = stored_scores(store, point) or scores_entry(store, exp.full, point, entry)
+            record = json.loads(scores.read_text("result.json"))
             fits.append((name, record, entry))
-            entries[(name, point["model_id"])] = (point, entry)
+            entries[(name, point["model_id"])] = (point, entry, scores)
             computed_with[f"{name}/{point['model_id']}"] = entry.info.get("libraries")
     metrics, coefficients = tables.collect(fits)
     preds = {
         key: entry.load_npy("pred_test.npy")
-        for key, (_, entry) in entries.items()
+        for key, (_, entry, _) in entries.items()
         if "pred_test.npy" in entry.names()
     }
     y_tests = {name: exp.y_test for name, exp in experiments.items()}
@@ -153,9 +156,10 @@ def run_publish(
         if params["figures"]:
             _figures(params, store, experiments, entries, metrics, staging, n_jobs, log)
         write_report(staging, params["version"], params["sweep"], metrics, coefficients, board)
-        for (name, model_id), (_, entry) in entries.items():
-            for file in entry.names():
-                link_or_copy(entry.folder / file, staging / "fits" / name / model_id / file)
+        for (name, model_id), (_, *both) in entries.items():  # the fit's files and its scores'
+            for entry in both:
+                for file in entry.names():
+                    link_or_copy(entry.folder / file, staging / "fits" / name / model_id / file)
         (staging / "config.yaml").write_text(
             yaml.safe_dump(params["effective"], sort_keys=False), encoding="utf-8"
         )
@@ -210,14 +214,14 @@ def _figures(params, store, experiments, entries, metrics, staging, n_jobs, log)
         exp = experiments[name]
         rows = metrics[metrics["experiment"] == name]
         for _, row in rows[rows["status"].isin(["ok", "separated"])].iterrows():
-            point, entry = entries[(name, row["model_id"])]
-            figs = fitfig_entry(store, _Prepare(exp), point, entry)
+            point, entry, scores = entries[(name, row["model_id"])]
+            figs = fitfig_entry(store, _Prepare(exp), point, entry, scores)
             for file in figs.names():
                 figure = file.rsplit(".", 1)[0]
                 link_or_copy(
                     figs.folder / file, staging / "figures" / name / "fits" / fit_file(figure, row)
                 )
-        mine = {m: e for (n, m), (_, e) in entries.items() if n == name}
+        mine = {m: (e, sc) for (n, m), (_, e, sc) in entries.items() if n == name}
         _DRAW[name] = (store, spec, _Light(exp), params["figure_settings"], mine)
     missing = [
         n for n, spec in params["experiments"].items() if not store.has("figures", spec["overview"])

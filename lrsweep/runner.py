@@ -1,10 +1,11 @@
-"""The body of the prepare and fit jobs: get each experiment's prepared data, then compute the
-grid points that are not in the store yet, in one pool of worker processes.
+"""The body of the prepare, fit and score jobs: get each experiment's prepared data, then
+compute the grid points' fits (fit job), or their scores and figures (score job), that are not
+in the store yet, in one pool of worker processes.
 
-Getting anything from the store goes through :func:`prepared_data` and :func:`fit_entry`:
-they return a verified entry, or compute it (again) and store it, with one warning line when
-a stored one was damaged. The publish job uses the same two functions, so a store damaged by
-hand is repaired by the next run, whichever job reads it first.
+Getting anything from the store goes through :func:`prepared_data`, :func:`fit_entry` and
+:func:`scores_entry`: they return a verified entry, or compute it (again) and store it, with
+one warning line when a stored one was damaged. The publish job uses the same functions, so a
+store damaged by hand is repaired by the next run, whichever job reads it first.
 """
 
 from __future__ import annotations
@@ -74,11 +75,11 @@ def stored_fit(store: Store, point: dict):
 
 
 def compute_fit(store: Store, prepared, point: dict):
-    """Fit, score and store one grid point; its entry."""
-    from lrsweep.fitting import entry_files, fit_and_score
+    """Fit and store one grid point; its entry."""
+    from lrsweep.fitting import fit_files, fit_point
 
-    fitted = fit_and_score(prepared, point)
-    files = entry_files(fitted, prepared)
+    fitted = fit_point(prepared, point)
+    files = fit_files(fitted, prepared)
     entry = store.put_files(
         "fits", point["key"], files, info={"libraries": _libraries()}, label=fit_label(point)
     )
@@ -93,15 +94,33 @@ def fit_entry(store: Store, prepared, point: dict):
     return entry
 
 
+def stored_scores(store: Store, point: dict):
+    """The verified scores entry of a grid point, or None."""
+    return open_verified(store, "scores", point["score_key"], fit_label(point))
+
+
+def scores_entry(store: Store, prepared, point: dict, entry):
+    """A grid point's verified scores entry, computed from its fit ``entry`` (never refitted)
+    when missing or damaged."""
+    from lrsweep.fitting import stored_fit as read_fit
+    from lrsweep.scoring import score, score_files
+
+    existing = stored_scores(store, point)
+    if existing is not None:
+        return existing
+    files = score_files(score(read_fit(entry, point), prepared), prepared)
+    return store.put_files("scores", point["score_key"], files, label=fit_label(point))
+
+
 def _libraries() -> dict:
     from lrsweep.keys import library_versions
 
     return library_versions()
 
 
-def fitfig_entry(store: Store, prepared, point: dict, entry):
+def fitfig_entry(store: Store, prepared, point: dict, entry, scores):
     """A grid point's figures (confusion matrix, and the tutorial's figure for one or two
-    features), drawn when missing or damaged."""
+    features), drawn from its fit and scores entries when missing or damaged."""
     from lrsweep.figures import draw_fit_figures
     from lrsweep.fitting import read_coefficients, read_record
 
@@ -109,7 +128,7 @@ def fitfig_entry(store: Store, prepared, point: dict, entry):
     existing = open_verified(store, "fitfigs", point["figkey"], label)
     if existing is not None:
         return existing
-    record = read_record(entry)
+    record = read_record(scores)
     coefs = read_coefficients(entry) if "coefficients.csv" in entry.names() else None
     pngs = draw_fit_figures(record, coefs, prepared, point["experiment"])
     return store.put_files("fitfigs", point["figkey"], pngs, label=label)
@@ -117,25 +136,27 @@ def fitfig_entry(store: Store, prepared, point: dict, entry):
 
 def overview_entry(store: Store, name: str, spec: dict, light, settings: dict, entries=None):
     """An experiment's overview figures (plots over its grid), from the store, or drawn from
-    its fits' entries (``entries``: model_id -> entry, when the caller has them)."""
+    its fits' entries (``entries``: model_id -> (fit entry, scores entry), when the caller
+    has them)."""
     from lrsweep.figures import draw_overview
     from lrsweep.fitting import read_record
     from lrsweep.tables import collect
 
     label = f"{experiment_label(name)} overview figures"
+    ids = [p["model_id"] for p in spec["points"]]
     existing = open_verified(store, "figures", spec["overview"], label)
     if existing is not None:
         return existing
-    entries = entries or {p["model_id"]: stored_fit(store, p) for p in spec["points"]}
-    fits = [
-        (name, read_record(entries[p["model_id"]]), entries[p["model_id"]]) for p in spec["points"]
-    ]
+    entries = entries or {
+        p["model_id"]: (stored_fit(store, p), stored_scores(store, p)) for p in spec["points"]
+    }
+    fits = [(name, read_record(scores), entry) for entry, scores in map(entries.get, ids)]
     metrics, coefs = collect(fits)
     files = draw_overview(
         name,
         metrics,
         coefs,
-        lambda m: entries[m].load_npy("proba_test.npy"),
+        lambda m: entries[m][0].load_npy("proba_test.npy"),
         light,
         settings["metric"],
         svg=settings["svg"],
@@ -163,7 +184,8 @@ def _overview(name: str) -> dict:
 
 
 def _task(index: int) -> dict:
-    """One grid point in a worker: its fit (unless stored) and its figures (if asked)."""
+    """One grid point in a worker: its fit (unless stored), its scores (in a score job,
+    unless stored) and its figures (if asked)."""
     task = _JOB["tasks"][index]
     store, point = _JOB["store"], task["point"]
     prepared = _JOB["prepared"][point["experiment"]]
@@ -179,8 +201,10 @@ def _task(index: int) -> dict:
         else:
             entry = task["entry"] or fit_entry(store, prepared, point)
             out.update(status=task["status"], reason="")
-        if task["figures"] and out["status"] in ("ok", "separated"):
-            fitfig_entry(store, prepared, point, entry)
+        if task["score"]:
+            scores = scores_entry(store, prepared, point, entry)
+            if task["figures"] and out["status"] in ("ok", "separated"):
+                fitfig_entry(store, prepared, point, entry, scores)
     except Exception:  # a bug, not a fit problem: keep the traceback, go on with the others
         import traceback
 
@@ -286,9 +310,11 @@ def one_blas_thread(function):
 
 @one_blas_thread
 def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
-    """The fit job: prepare (or read) each experiment's data, then fit and draw what the store
-    lacks in one pool of ``n_jobs`` workers. Returns the job's token (what it computed and what
-    it reused).
+    """The fit job: prepare (or read) each experiment's data, then fit what the store lacks in
+    one pool of ``n_jobs`` workers. Returns the job's token (what it computed and what it
+    reused). With ``params["score"]`` it is the score job of the same grid points: it scores
+    the stored fits whose scores the store lacks (fitting only a fit found missing or
+    damaged), and draws the figures it lacks.
 
     A data error stops its experiment only: the others are fitted and kept, then a DataError
     with every experiment's error, one line each, ends the job.
@@ -298,10 +324,11 @@ def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
 
     store = Store(params["store"])
     store.check_shared()
-    for kind in ("prepared", "fits", "fitfigs"):
+    for kind in ("prepared", "fits", "scores", "fitfigs"):
         store.clean(kind)
     prepared, errors, tasks = {}, [], []
-    reused = []
+    reused, scored = [], []
+    scoring = bool(params.get("score"))
     for exp_name, spec in params["experiments"].items():
         try:
             data = prepared_data(store, exp_name, spec, log)
@@ -316,7 +343,10 @@ def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
             entry = stored_fit(store, point)
             draw = bool(params["figures"] and point.get("figkey"))
             needs_figures = draw and not store.has("fitfigs", point["figkey"])
-            if entry is None or needs_figures:
+            needs_scores = scoring and not store.has("scores", point["score_key"])
+            if needs_scores:
+                scored.append(point["model_id"])
+            if entry is None or needs_figures or needs_scores:
                 status = None
                 if entry is not None:
                     status = _stored_status(entry)
@@ -326,6 +356,7 @@ def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
                         "fit": entry is None,
                         "entry": entry,
                         "status": status,
+                        "score": scoring,
                         "figures": draw,
                     }
                 )
@@ -420,6 +451,7 @@ def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
         },
         "fitted": sorted(d["model_id"] for d in done if d["fitted"]),
         "reused": sorted(reused),
+        "scored": sorted(scored),
         "failed": sorted(
             (tasks[d["index"]]["point"]["experiment"], d["model_id"])
             for d in done
@@ -431,9 +463,9 @@ def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
 
 
 def _stored_status(entry) -> str:
-    from lrsweep.fitting import read_record
+    from lrsweep.fitting import read_fit_record
 
-    return read_record(entry)["status"]
+    return read_fit_record(entry)["status"]
 
 
 @one_blas_thread

@@ -32,7 +32,7 @@ from lrsweep.errors import LrsweepError
 from lrsweep.files import remove_stale_temps, sha256_file, temp_name
 
 MANIFEST = "MANIFEST.json"
-KINDS = ("prepared", "fits", "fitfigs", "figures")
+KINDS = ("prepared", "fits", "scores", "fitfigs", "figures")
 
 log = logging.getLogger("lrsweep")
 

@@ -232,8 +232,10 @@ def test_configs_that_share_an_experiment_name_never_mix(tmp_path):
         else:  # x2
             assert len(ex) == 4 and set(ex.n_test) == {228}
         # provenance lists this version's jobs only
-        jobs = {t["job"] for t in prov["timings"]}
+        jobs = {t["job"] for t in prov["timings"] if t["rule"] == "fit"}
         assert len(jobs) == 1 and all(j.startswith("ex") for j in jobs)
+        scored = {t["job"] for t in prov["timings"] if t["rule"] == "score"}
+        assert len(scored) == 1 and all(j.startswith("ex") for j in scored)
         assert prov["grid_points"] == len(metrics)
     assert len(versions) == 2
     # run again one after another: nothing to do for either
@@ -281,10 +283,17 @@ def test_damaged_stored_files_are_recomputed_not_used(tmp_path):
     x_train.write_bytes(bytes(raw))
     # ... all in example2's fits, so that iris's prepared data is first read by the new C
     # below whatever order the content keys sort in
-    fit, other = [
+    fit, scored = [
         p.parent
-        for p in sorted((store / "fits").glob("*/result.json"))
+        for p in sorted((store / "scores").glob("*/result.json"))
         if json.loads(p.read_text())["class_names"] == ["0", "1"]
+    ]
+    [other] = [  # the fit entry of the other grid point
+        p.parent
+        for p in (store / "fits").glob("*/fit.json")
+        if json.loads(p.read_text())["class_names"] == ["0", "1"]
+        and json.loads(p.read_text())["model_id"]
+        == json.loads((scored / "result.json").read_text())["model_id"]
     ]
     record = json.loads((fit / "result.json").read_text())
     record["scores"]["accuracy_test"] = 0.5

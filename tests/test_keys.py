@@ -81,33 +81,43 @@ def loaded_modules(script: str) -> set[str]:
 
 
 def test_every_module_a_stage_runs_is_in_its_key():
-    """A stored result is reused while its key matches. Every lrsweep module that preparing,
-    fitting and scoring a point, or drawing its figures, loads must be in the key of that
-    result (or be one that cannot change it), or an edit of it would leave stale results in
-    place."""
-    loaded = loaded_modules(
-        """
+    """A stored result is reused while its key matches. Every lrsweep module that preparing
+    and fitting a point loads must be in the key of its fit, and every module that scoring it
+    loads in the key of its scores (which holds the fit's key), or be one that cannot change
+    it, or an edit of it would leave stale results in place. Fitting loads no scoring module:
+    an edit of the scoring code refits nothing."""
+    script = """
         import sys
         from conftest import prepared_bundled
         from lrsweep.config import resolve_config
-        from lrsweep.fitting import entry_files, fit_and_score
-        before = set(sys.modules)
+        from lrsweep.fitting import fit_files, fit_point
         prepared = prepared_bundled("iris")
         exp = {"dataset": {"source": "sklearn", "name": "iris"}, "sklearn": {"solver": "lbfgs"},
                "statsmodels": {}, "cv": {"folds": 3, "repeats": 1}}
         for point in resolve_config({"sweep": "t", "experiments": {"iris": exp}})["grids"]["iris"]:
-            entry_files(fit_and_score(prepared, point), prepared)
+            fitted = fit_point(prepared, point)
+            fit_files(fitted, prepared)
+            SCORE
         print(" ".join(m for m in sys.modules))
         """
-    )
-    assert {"models", "statsmodels_fit", "inference", "metrics", "fitting"} <= loaded
-    allowed = {
+    fitting = loaded_modules(script.replace("SCORE", "pass"))
+    assert {"models", "statsmodels_fit", "fitting"} <= fitting
+    common = {
         *keys.PREPARE_MODULES,
-        *keys.FIT_MODULES,
         *keys.NEUTRAL_MODULES,
         "config",  # the test reads a config to build its grid points: not the stage's
     }
-    assert loaded <= allowed, loaded - allowed
+    assert fitting <= {*common, *keys.FIT_MODULES}, fitting - {*common, *keys.FIT_MODULES}
+    scoring = loaded_modules(
+        script.replace(
+            "SCORE",
+            "from lrsweep.scoring import score, score_files; "
+            "score_files(score(fitted, prepared), prepared)",
+        )
+    )
+    assert {"scoring", "inference", "metrics"} <= scoring
+    allowed = {*common, *keys.FIT_MODULES, *keys.SCORE_MODULES}
+    assert scoring <= allowed, scoring - allowed
 
 
 def test_every_module_the_figures_run_is_in_their_key():

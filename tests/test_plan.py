@@ -34,11 +34,31 @@ def test_keys_follow_content_not_names():
     assert len(set(fit_keys(seeds).values())) == 2
 
 
-def test_statistics_settings_are_in_the_fit_key_not_in_the_model_id():
+def score_keys(plan, name="e"):
+    return {p["model_id"]: p["score_key"] for p in plan.experiments[name]["points"]}
+
+
+def test_settings_that_only_score_are_in_the_score_key_not_the_fit_key():
+    """bootstrap and positive_class change the scores of a fit, never the fit: the fit keys
+    (and the fit jobs) stay, the score keys, the score jobs and the version change; cv
+    changes the fold fits, so the fit keys too. None of them is in a model_id."""
     a = planned({"e": IRIS})
-    b = planned({"e": IRIS}, bootstrap={"resamples": 10})
-    assert fit_keys(a).keys() == fit_keys(b).keys()
-    assert not set(fit_keys(a).values()) & set(fit_keys(b).values())
+    for b in (
+        planned({"e": IRIS}, bootstrap={"resamples": 10}),
+        planned({"e": {**IRIS, "positive_class": 2}}),
+    ):
+        assert fit_keys(a) == fit_keys(b)
+        assert not set(score_keys(a).values()) & set(score_keys(b).values())
+        assert a.version != b.version
+        assert [j.key for j in pack_jobs(a)] == [j.key for j in pack_jobs(b)]
+        assert [j.key for j in shard_jobs(a)[1]] == [j.key for j in shard_jobs(b)[1]]
+        assert [j.key for j in shard_jobs(a)[0]] == [j.key for j in shard_jobs(b)[0]]
+        assert Jobs(a).scores("pack")[0].key != Jobs(b).scores("pack")[0].key
+    cv = planned({"e": {**IRIS, "cv": {"folds": 3}}})
+    assert fit_keys(a).keys() == fit_keys(cv).keys()
+    assert not set(fit_keys(a).values()) & set(fit_keys(cv).values())
+    plotted = planned({"e": IRIS}, plot_metric="roc_auc")  # draws other figures only
+    assert fit_keys(plotted) == fit_keys(a) and score_keys(plotted) == score_keys(a)
 
 
 def test_library_versions_and_code_are_in_every_key(monkeypatch):

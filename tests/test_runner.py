@@ -46,7 +46,7 @@ def records(store_root, params):
     out = {}
     for spec in params["experiments"].values():
         for p in spec["points"]:
-            record = json.loads((store_root / "fits" / p["key"] / "result.json").read_text())
+            record = json.loads((store_root / "fits" / p["key"] / "fit.json").read_text())
             record.pop("fit_seconds")
             out[p["model_id"]] = record
     return out
@@ -119,7 +119,7 @@ def test_an_unexpected_error_is_one_line_beside_the_data_errors(tmp_path, monkey
 @pytest.mark.parametrize(
     ("target", "damage"),
     [
-        ("fits", "result.json"),
+        ("fits", "fit.json"),
         ("fits", "pred_test.npy"),
         ("prepared", "X_train.npy"),
         ("prepared", "meta.json"),
@@ -193,3 +193,60 @@ def test_the_saved_pipeline_reproduces_the_stored_predictions(tmp_path, monkeypa
         raw = test[["age", "job"]]
         np.testing.assert_array_equal(model.predict(raw), np.load(folder / "pred_test.npy"))
         np.testing.assert_array_equal(model.predict_proba(raw), np.load(folder / "proba_test.npy"))
+
+
+CANCER = {
+    "dataset": {"source": "sklearn", "name": "breast_cancer"},
+    "split": {"test_size": 0.3, "random_state": 0, "stratify": True},
+    "standardize": True,
+    "cv": {"folds": 3, "repeats": 2, "random_state": 0},
+    "sklearn": {"C": [0.1, 1.0], "random_state": 0},
+}
+
+
+def test_a_score_job_scores_the_stored_fits_and_fits_nothing(tmp_path, monkeypatch):
+    """The score job computes every number from the stored fit: the same as fitting and
+    scoring in one call (CV included, from the stored fold predictions); with another
+    positive class it fits nothing, and its scores are scikit-learn's on the stored
+    predictions."""
+    from sklearn.metrics import average_precision_score, recall_score
+
+    from lrsweep.fitting import fit_and_score, record_of
+    from lrsweep.plan import Jobs
+    from lrsweep.runner import prepared_data
+
+    monkeypatch.chdir(tmp_path)
+    store = tmp_path / "results/t/store"
+    plan = planned({"c": CANCER})
+    Store(plan.store).mark()
+    jobs = Jobs(plan)
+    [fit], [score] = jobs.fits("pack"), jobs.scores("pack")
+    assert len(run_fit_job(fit.params, 1, LOG)["fitted"]) == 2
+    token = run_fit_job(score.params, 1, LOG)
+    assert token["fitted"] == [] and len(token["scored"]) == 2
+    prepared = prepared_data(Store(plan.store), "c", fit.params["experiments"]["c"])
+    for point in plan.experiments["c"]["points"]:
+        stored = json.loads((store / "scores" / point["score_key"] / "result.json").read_text())
+        direct = record_of(fit_and_score(prepared, point), prepared)
+        stored.pop("fit_seconds"), direct.pop("fit_seconds")
+        assert json.loads(json.dumps(direct)) == stored
+        assert np.isfinite(stored["scores"]["cv_accuracy_mean"])
+
+    other = planned({"c": {**CANCER, "positive_class": 0}})
+    [fit2], [score2] = Jobs(other).fits("pack"), Jobs(other).scores("pack")
+    assert fit2.key == fit.key and score2.key != score.key
+    fits = sorted(p.name for p in (store / "fits").iterdir())
+    token = run_fit_job(score2.params, 1, LOG)
+    assert token["fitted"] == [] and len(token["scored"]) == 2
+    assert sorted(p.name for p in (store / "fits").iterdir()) == fits
+    y_test = np.asarray(prepared.y_test)
+    for point in other.experiments["c"]["points"]:
+        scores = json.loads((store / "scores" / point["score_key"] / "result.json").read_text())[
+            "scores"
+        ]
+        fitted = store / "fits" / point["key"]
+        pred, proba = np.load(fitted / "pred_test.npy"), np.load(fitted / "proba_test.npy")
+        assert scores["sensitivity_test"] == pytest.approx(recall_score(y_test, pred, pos_label=0))
+        assert scores["average_precision_test"] == pytest.approx(
+            average_precision_score(y_test == 0, proba[:, 0])
+        )

@@ -107,7 +107,7 @@ def test_smoke_run_tables_and_files(smoke_run):
     assert prov["packages"]["scikit-learn"].startswith("1.9")
     assert prov["grid_points"] == len(metrics)
     assert prov["datasets"]["digits"]["prepared_checksums"]["X_train.npy"]
-    assert {t["rule"] for t in prov["timings"]} == {"fit"}
+    assert {t["rule"] for t in prov["timings"]} == {"fit", "score"}
     assert prov["computed_with"]["digits/sk_liblinear_l2_C0.05_mc-ovr_rs0"]["scikit-learn"]
 
 
@@ -236,6 +236,92 @@ def fit_tokens(workdir, sweep):
     return [json.loads(p.read_text()) for p in paths]
 
 
+def job_tokens(workdir, sweep, rule):
+    return sorted((workdir / f"results/{sweep}/store/jobs/{rule}").glob("*.json"))
+
+
+SCORING = {
+    "sweep": "scoring",
+    "figures": False,
+    "experiments": {
+        "example2": EXAMPLE2,
+        "synth": {
+            "dataset": {
+                "source": "synthetic",
+                "n_samples": 300,
+                "n_features": 3,
+                "n_informative": 2,
+                "random_state": 0,
+            },
+            "split": {"test_size": 0.3, "random_state": 0, "stratify": True},
+            "standardize": True,
+            "cv": {"folds": 3, "repeats": 2, "random_state": 0},
+            "sklearn": {"C": [0.1, 1.0], "random_state": 0},
+        },
+    },
+}
+
+
+def test_a_setting_that_only_scores_refits_nothing(tmp_path):
+    """bootstrap and positive_class only score: changing them makes a new version whose
+    scores come from the stored fits (and stored CV predictions), with no fit job and no
+    new fit entry; a changed C still fits its point."""
+    from sklearn.metrics import average_precision_score, recall_score
+
+    store = tmp_path / "results/scoring/store"
+    proc = snakemake(tmp_path, config=SCORING)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    first = pd.read_csv(version_dir(tmp_path, "scoring") / "metrics.csv")
+    fits = set(os.listdir(store / "fits"))
+    fit_jobs = job_tokens(tmp_path, "scoring", "fit")
+    assert len(fits) == 4 and first["roc_auc_test_ci_low"].notna().all()
+
+    proc = snakemake(tmp_path, "--config", "bootstrap={resamples: 0}")
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "0 of 4 grid points to fit (4 in the store)" in proc.stderr
+    assert "changed since" in proc.stderr and "bootstrap.resamples" in proc.stderr
+    assert set(os.listdir(store / "fits")) == fits  # no fit entry made
+    assert job_tokens(tmp_path, "scoring", "fit") == fit_jobs  # no fit job ran
+    assert len(job_tokens(tmp_path, "scoring", "score")) == 2  # a score job did
+    second = pd.read_csv(version_dir(tmp_path, "scoring") / "metrics.csv")
+    intervals = ["roc_auc_test_ci_low", "roc_auc_test_ci_high"]
+    assert second[intervals].isna().all().all()  # no resamples: no bootstrap interval
+    # everything else is as it was, the fit times too: read from the same stored fits
+    pd.testing.assert_frame_equal(first.drop(columns=intervals), second.drop(columns=intervals))
+
+    other = {**SCORING["experiments"]["synth"], "positive_class": 0}
+    config = {**SCORING, "experiments": {**SCORING["experiments"], "synth": other}}
+    proc = snakemake(tmp_path, config=config)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "0 of 4 grid points to fit (4 in the store)" in proc.stderr
+    assert set(os.listdir(store / "fits")) == fits
+    assert job_tokens(tmp_path, "scoring", "fit") == fit_jobs
+    version = version_dir(tmp_path, "scoring")
+    third = pd.read_csv(version / "metrics.csv").set_index("model_id")
+    keys = json.loads((version / "provenance.json").read_text())["keys"]["synth"]
+    y_test = np.load(store / "prepared" / keys["prepared"] / "y_test.npy")
+    for model_id in ("sk_lbfgs_l2_C0.1_rs0", "sk_lbfgs_l2_C1_rs0"):
+        # an independent computation on the stored predictions, with class 0 as positive
+        fit = version / "fits/synth" / model_id
+        pred, proba = np.load(fit / "pred_test.npy"), np.load(fit / "proba_test.npy")
+        row = third.loc[model_id]
+        assert row["positive_class"] == 0
+        assert row["sensitivity_test"] == pytest.approx(recall_score(y_test, pred, pos_label=0))
+        assert row["specificity_test"] == pytest.approx(recall_score(y_test, pred, pos_label=1))
+        expected = average_precision_score(y_test == 0, proba[:, 0])
+        assert row["average_precision_test"] == pytest.approx(expected)
+        before = first.set_index("model_id").loc[model_id]
+        assert row["sensitivity_test"] == pytest.approx(before["specificity_test"])
+        assert row["cv_accuracy_mean"] == before["cv_accuracy_mean"]  # from the stored folds
+
+    grown = {**SCORING["experiments"]["synth"], "sklearn": {"C": [0.1, 1.0, 10.0]}}
+    config = {**SCORING, "experiments": {**SCORING["experiments"], "synth": grown}}
+    proc = snakemake(tmp_path, config=config)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "1 of 5 grid points to fit (4 in the store)" in proc.stderr
+    assert len(set(os.listdir(store / "fits")) - fits) == 1
+
+
 def test_adding_a_C_value_fits_only_that_point_and_keeps_the_old_version(tmp_path, capsys):
     assert snakemake(tmp_path, config=small_config([1.0, 10.0])).returncode == 0
     first = version_dir(tmp_path, "small")
@@ -257,7 +343,7 @@ def test_adding_a_C_value_fits_only_that_point_and_keeps_the_old_version(tmp_pat
     assert len(drawn["fitfigs"]) == 1 and len(drawn["figures"]) == 1
     [log] = [
         p
-        for p in (tmp_path / "results/small/logs/fit").glob("*.log")
+        for p in (tmp_path / "results/small/logs/score").glob("*.log")
         if p.stat().st_mtime > first.stat().st_mtime
     ]
     assert "example1: overview figures drawn" in log.read_text()

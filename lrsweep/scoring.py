@@ -1,0 +1,100 @@
+"""Scoring: every number reported about a grid point, computed from what its fit stored.
+
+A fit (:mod:`lrsweep.fitting`) stores the fitted model, its coefficients, its predictions and
+probabilities on the training and test rows and, with ``cv:``, the out-of-fold predictions of
+its fold fits. :func:`score` turns those into the scores on training and test rows
+(:mod:`lrsweep.metrics`), the test intervals and the cross-validation summaries
+(:mod:`lrsweep.inference`), for the positive class and the bootstrap the config names. So a
+setting that only scores (:data:`lrsweep.grid.SCORE_ONLY_KEYS`) is keyed apart from the fit:
+changing it scores the stored fits again and refits nothing.
+"""
+
+from __future__ import annotations
+
+from lrsweep.grid import settings
+from lrsweep.keys import dumps
+from lrsweep.preprocess import positive_index
+
+#: Statuses whose fits have scores (a ``separated`` fit predicts, but its estimates do not
+#: exist: it is reported and never selected).
+SCORED = ("ok", "separated")
+
+
+def score(fitted: dict, prepared) -> dict:
+    """``fitted`` (``point`` and the fit's ``result``) with its scores: ``positive`` (the
+    positive class's index), ``evaluation`` (train and test metrics) and ``extras`` (test
+    intervals, CV summaries)."""
+    from lrsweep.inference import cv_summary, score_intervals
+    from lrsweep.metrics import evaluate
+
+    point, result = fitted["point"], fitted["result"]
+    positive = positive_index(point["experiment"], prepared, point.get("positive_class"))
+    out = {**fitted, "positive": positive}
+    if result["status"] not in SCORED:
+        return out
+    out["evaluation"] = evaluate(prepared, result, positive)
+    boot = point.get("bootstrap") or {}
+    extras = score_intervals(
+        prepared.y_test,
+        result["pred_test"],
+        result["proba_test"],
+        boot.get("resamples", 0),
+        boot.get("random_state", 0),
+    )
+    cv = point.get("cv")
+    if cv:
+        extras.update(
+            cv_summary(
+                prepared.y_train,
+                result["cv_fits"],
+                prepared.class_names,
+                cv["folds"],
+                cv["repeats"],
+                cv["random_state"],
+                positive,
+            )
+        )
+    out["extras"] = extras
+    return out
+
+
+def record_of(scored: dict, prepared) -> dict:
+    """What ``result.json`` holds: settings, status, scores and the tables of one fit."""
+    from lrsweep.metrics import flat_scores
+
+    point, result = scored["point"], scored["result"]
+    record = {
+        "model_id": point["model_id"],
+        **settings(point),
+        "status": result["status"],
+        "reason": result.get("reason", ""),
+        "converged": result.get("converged"),
+        "n_iter": result.get("n_iter"),
+        "fit_seconds": result.get("fit_seconds"),
+        "classes": prepared.classes,
+        "class_names": prepared.class_names,
+        "positive_class": prepared.classes[scored["positive"]] if prepared.n_classes == 2 else None,
+    }
+    if "multi_class" in result:
+        record["multi_class"] = result["multi_class"]
+    if "evaluation" in scored:
+        evaluation = scored["evaluation"]
+        record["scores"] = {**flat_scores(evaluation), **scored["extras"]}
+        record["stats"] = result.get("stats", {})
+        for part in ("train", "test"):
+            record[f"confusion_{part}"] = evaluation[part]["confusion"]
+            record[f"report_{part}"] = evaluation[part]["report"]
+        if "pred_table" in result:
+            record["pred_table"] = result["pred_table"]
+    return record
+
+
+def score_files(scored: dict, prepared) -> dict[str, bytes]:
+    """The files of a grid point's scores entry, as bytes: ``result.json`` and the
+    classification reports."""
+    files = {"result.json": dumps(record_of(scored, prepared)).encode()}
+    if "evaluation" in scored:
+        for part in ("train", "test"):
+            text = scored["evaluation"][part]["report_text"]
+            files[f"classification_report_{part}.txt"] = text.encode()
+    return files
