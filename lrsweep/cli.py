@@ -4,6 +4,7 @@ lrsweep versions [--results results/<sweep> | --config-file FILE]
 lrsweep compare OLD NEW [--results results/<sweep>] [--metric accuracy_test] [--out DIR]
 lrsweep predict --experiment E (--model-id M | --selected) [--version V] NEW.csv -o OUT.csv
 lrsweep verify [--version V]
+lrsweep gc [--keep-last N] [--dry-run]
 
 A version is named by its folder (``v-1f84829f35``), ``latest``, or ``latest~N`` (N steps back
 in the history of ``latest``, see :mod:`lrsweep.history`). Without ``--results`` a command
@@ -143,6 +144,13 @@ def cmd_verify(args) -> int:
     return 1 if found else 0
 
 
+def cmd_gc(args) -> int:
+    from lrsweep.gc import collect
+
+    print(f"lrsweep gc: {collect(_folder(args), args.keep_last, args.dry_run)}")
+    return 0
+
+
 def results_args(p) -> None:
     """``--results`` and ``--config-file``: which sweep folder (:func:`sweep_folder`)."""
     p.add_argument(
@@ -185,6 +193,19 @@ def main(argv=None) -> int:
     p.add_argument("--version", default="latest", help="v-..., latest or latest~N")
     results_args(p)
     p.set_defaults(func=cmd_verify)
+    p = sub.add_parser(
+        "gc", help="remove what no remaining version uses (and, with --keep-last, old versions)"
+    )
+    p.add_argument(
+        "--keep-last",
+        type=int,
+        metavar="N",
+        help="also remove the version folders older than the N most recent in the history "
+        "of latest (latest is always kept)",
+    )
+    p.add_argument("--dry-run", action="store_true", help="say what would be removed, remove none")
+    results_args(p)
+    p.set_defaults(func=cmd_gc)
     from lrsweep.mlflow_export import add_parser as add_export_parser
 
     add_export_parser(sub)

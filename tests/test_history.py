@@ -214,3 +214,55 @@ def test_commands_work_on_the_sweep_the_config_names(tmp_path):
         "lrsweep: name the sweep folder with --results results/<sweep> or the config with "
         "--config-file (found: results/one, results/two)\n"
     )
+
+
+@pytest.mark.slow
+def test_gc_frees_what_no_remaining_version_uses_and_a_rerun_makes_only_that(tmp_path):
+    write(tmp_path, "a.yaml", tiny([1.0, 10.0]))
+    write(tmp_path, "config.yaml", tiny([0.5, 10.0]))
+    run(tmp_path, "--config", "file=a.yaml")
+    a = latest(tmp_path)
+    a_metrics = pd.read_csv(tmp_path / "results/flip" / a / "metrics.csv")
+    run(tmp_path)
+    b = latest(tmp_path)
+    sweep = tmp_path / "results/flip"
+    # leftovers: a damaged version moved aside, a killed job's temporary entry
+    (sweep / f"{a}.damaged-20260101T000000").mkdir()
+    (sweep / f"{a}.damaged-20260101T000000/metrics.csv").write_text("x")
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    host = socket.gethostname().replace(".", "_")
+    (sweep / f"store/fits/.0123456789abcdef0123.{host}.{dead.pid}.tmp").mkdir()
+
+    code, out, _ = cli(tmp_path, "gc")  # nothing in use goes; the leftovers do
+    assert code == 0 and out.startswith("lrsweep gc: results/flip: removed 0 version folder(s)")
+    assert "0 store entries" in out and "2 leftovers" in out
+    assert not (sweep / f"{a}.damaged-20260101T000000").exists()
+    for version in (a, b):
+        assert cli(tmp_path, "verify", "--version", version)[0] == 0
+
+    before = snapshot(tmp_path / "results")
+    code, out, _ = cli(tmp_path, "gc", "--keep-last", "1", "--dry-run")
+    assert code == 0 and snapshot(tmp_path / "results") == before
+    assert out.startswith(f"lrsweep gc: results/flip: would remove 1 version folder(s) ({a})")
+    fits = set(os.listdir(sweep / "store/fits"))
+    code, out, _ = cli(tmp_path, "gc", "--keep-last", "1")
+    assert code == 0 and f"removed 1 version folder(s) ({a}), 1 store entries" in out
+    freed = float(out.split("freed ")[1].split()[0])
+    assert freed > 0
+    assert not (sweep / a).exists() and latest(tmp_path) == b
+    assert len(fits - set(os.listdir(sweep / "store/fits"))) == 1
+    assert cli(tmp_path, "verify")[0] == 0  # b, the latest, whole
+
+    proc = run(tmp_path, "--config", "file=a.yaml")  # A again: only its removed fit
+    assert f"new version results/flip/{a}: 1 of 2 grid points to fit (1 in the store)" in (
+        proc.stderr
+    )
+    tokens = [json.loads(p.read_text()) for p in (sweep / "store/jobs/fit").glob("*.json")]
+    assert ["sk_liblinear_l2_C1_rs0"] in [t["fitted"] for t in tokens]
+    assert latest(tmp_path) == a
+    again = pd.read_csv(sweep / a / "metrics.csv")
+    pd.testing.assert_frame_equal(
+        again.drop(columns="fit_seconds"), a_metrics.drop(columns="fit_seconds")
+    )
+    assert cli(tmp_path, "verify", "--version", b)[0] == 0
