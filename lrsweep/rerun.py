@@ -1,8 +1,10 @@
-"""What a run will do, decided and said at parse time, in a line or two.
+"""What a run will do: decided at parse time, writing nothing; said in a line or two.
 
 :func:`prepare` looks at the version the config names: complete already (a run then only
-points ``latest`` at it), or new (then it says what changed since the latest version and how
-many grid points are not in the store yet).
+points ``latest`` at it), or new (then :func:`announce` says what changed since the latest
+version and how many grid points are not in the store yet). Parse time writes nothing, as a
+dry run, ``--report`` and ``--lint`` parse the Snakefile too: the Snakefile calls
+:func:`announce` once Snakemake executes (in the conditional for a dry run).
 """
 
 from __future__ import annotations
