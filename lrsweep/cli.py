@@ -22,11 +22,11 @@ import pandas as pd
 from lrsweep.errors import LrsweepError
 
 
-def sweep_folder(results: Path | None, config_file: str | None = None) -> Path:
+def sweep_folder(results: Path | None, config_file: str | None = None, notes=None) -> Path:
     """The sweep folder a command works on: ``--results``; else the one the config names
-    (``--config-file``, default ``config.yaml``, read as the workflow reads it), said on
-    stderr; else the only ``results/<sweep>``. The candidates are listed only when that is
-    ambiguous."""
+    (``--config-file``, default ``config.yaml``, read as the workflow reads it); else the only
+    ``results/<sweep>``. The candidates are listed only when that is ambiguous. Which one was
+    taken, when not given, is appended to ``notes`` (default: printed on stderr now)."""
     from lrsweep.config import read_sources, sources_of, validate_config
 
     if results is not None:
@@ -42,15 +42,15 @@ def sweep_folder(results: Path | None, config_file: str | None = None) -> Path:
             why = f"{files[0]} cannot be read ({exc}); "
         else:
             folder = Path("results") / sweep
-            print(
+            _note(
+                notes,
                 f"lrsweep: sweep folder {folder} (the sweep {files[0]} names; "
                 "--results results/<sweep> for another)",
-                file=sys.stderr,
             )
             return folder
     sweeps = [p for p in Path("results").glob("*") if p.is_dir() and not p.name.startswith(".")]
     if len(sweeps) == 1:
-        print(f"lrsweep: sweep folder {sweeps[0]} (the only one)", file=sys.stderr)
+        _note(notes, f"lrsweep: sweep folder {sweeps[0]} (the only one)")
         return sweeps[0]
     raise LrsweepError(
         f"{why}name the sweep folder with --results results/<sweep> or the config with "
@@ -58,10 +58,22 @@ def sweep_folder(results: Path | None, config_file: str | None = None) -> Path:
     )
 
 
+def _note(notes, line: str) -> None:
+    if notes is None:
+        print(line, file=sys.stderr)
+    else:
+        notes.append(line)
+
+
+#: Which sweep folder a command took, said on stderr when it ends without an error (an error
+#: stays the one line it is).
+NOTES: list[str] = []
+
+
 def _folder(args) -> Path:
     """The sweep folder of a command's arguments (:func:`sweep_folder`), found once."""
     if getattr(args, "_folder", None) is None:
-        args._folder = sweep_folder(args.results, args.config_file)
+        args._folder = sweep_folder(args.results, args.config_file, NOTES)
     return args._folder
 
 
@@ -210,11 +222,15 @@ def main(argv=None) -> int:
 
     add_export_parser(sub)
     args = parser.parse_args(argv)
+    NOTES.clear()
     try:
-        return args.func(args)
+        code = args.func(args)
     except LrsweepError as exc:
         print(f"lrsweep: {exc}", file=sys.stderr)
         return 1
+    for line in NOTES:
+        print(line, file=sys.stderr)
+    return code
 
 
 if __name__ == "__main__":

@@ -301,9 +301,9 @@ def export_version(version_dir: Path, tracking_uri: str | None = None) -> dict:
 
 def cmd_export_mlflow(args) -> int:
     import_mlflow()  # the one-line message first, whatever else is missing
-    from lrsweep.cli import sweep_folder
+    from lrsweep.cli import NOTES, sweep_folder
 
-    folder = resolve(sweep_folder(args.results, args.config_file), args.version)
+    folder = resolve(sweep_folder(args.results, args.config_file, NOTES), args.version)
     done = export_version(folder, args.tracking_uri)
     print(
         f"lrsweep: {folder.name} of {done['experiment']} -> MLflow experiment "

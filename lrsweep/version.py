@@ -259,8 +259,7 @@ def resolve(sweep_dir: str | Path, name: str) -> Path:
         pointed = chain(sweep_dir)
         if back >= len(pointed):
             raise LrsweepError(
-                f"{name}: {sweep_dir} has only {len(pointed) - 1} version(s) before the latest "
-                "in its history (lrsweep versions lists them)"
+                f"{name}: {sweep_dir} has only {len(pointed) - 1} version(s) before the latest"
             )
         found = pointed[-1 - back]
         if found not in names:
