@@ -98,6 +98,7 @@ def get_fit_tokens(wildcards):
     """The fit jobs whose results the version holds. When the version is complete already,
     they are needed only as a record (their tokens, if they are all there): no fit job runs
     for a complete version."""
+    start_run()  # also when a job's output is named as the target, not rule all
     tokens = [PLAN.token(job) for job in JOBS.fits(fit_mode())]
     if STATE.complete and not all(os.path.exists(t) for t in tokens):
         return []
@@ -105,6 +106,7 @@ def get_fit_tokens(wildcards):
 
 
 def get_fit_inputs(wildcards):
+    start_run()
     return JOBS.get("fit", wildcards.job, wildcards.key).inputs
 
 
@@ -117,6 +119,7 @@ def get_fit_threads(wildcards):
 
 
 def get_prepare_params(wildcards):
+    start_run()
     return JOBS.get("prepare", wildcards.job, wildcards.key).params
 
 
