@@ -303,9 +303,9 @@ def export_version(version_dir: Path, tracking_uri: str | None = None) -> dict:
 
 def cmd_export_mlflow(args) -> int:
     import_mlflow()  # the one-line message first, whatever else is missing
-    from lrsweep.cli import _default_results
+    from lrsweep.cli import NOTES, sweep_folder
 
-    folder = resolve(Path(args.results or _default_results()), args.version)
+    folder = resolve(sweep_folder(args.results, args.config_file, NOTES), args.version)
     done = export_version(folder, args.tracking_uri)
     print(
         f"lrsweep: {folder.name} of {done['experiment']} -> MLflow experiment "
@@ -345,5 +345,7 @@ def add_parser(subparsers) -> None:
             "artifacts under ./mlruns)"
         ),
     )
-    p.add_argument("--results", type=Path, help="results/<sweep> (default: the only one)")
+    from lrsweep.cli import results_args
+
+    results_args(p)
     p.set_defaults(func=cmd_export_mlflow)

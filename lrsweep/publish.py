@@ -31,7 +31,7 @@ from lrsweep.runner import (
     stored_scores,
 )
 from lrsweep.store import Store, open_verified
-from lrsweep.version import install, listed_files, problems, update_latest, write_checksums
+from lrsweep.version import install, listed_files, problems, write_checksums
 
 TABLES = (
     "metrics.csv",
@@ -190,9 +190,16 @@ def run_publish(
     _report_copies(target, outputs)
     log.info("%s: %s (%d grid points, %d failed)", target, state, len(metrics), failed)
     if point_latest:
-        update_latest(results, params["version"])
+        from lrsweep.history import point_latest as point
+
+        point(target, config_files(params))
         print((target / "summary.txt").read_text(encoding="utf-8"), file=sys.stderr, end="")
     return {"version": params["version"], "state": state}
+
+
+def config_files(params: dict) -> list[str]:
+    """The config files a run read (``--config`` for its command-line overlays)."""
+    return [source["path"] for source in params.get("sources", [])]
 
 
 #: What the forked workers drawing overview figures need (inherited, not pickled).

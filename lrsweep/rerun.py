@@ -1,8 +1,10 @@
-"""What a run will do, decided and said at parse time, in a line or two.
+"""What a run will do: decided at parse time, writing nothing; said in a line or two.
 
 :func:`prepare` looks at the version the config names: complete already (a run then only
-points ``latest`` at it), or new (then it says what changed since the latest version and how
-many grid points are not in the store yet).
+points ``latest`` at it), or new (then :func:`announce` says what changed since the latest
+version and how many grid points are not in the store yet). Parse time writes nothing, as a
+dry run, ``--report`` and ``--lint`` parse the Snakefile too: the Snakefile calls
+:func:`announce` once Snakemake executes (in the conditional for a dry run).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ class State:
     failed: int
     latest_token: str
     version: str
+    publish_token: str = ""
+    damage: tuple[str, ...] = ()
 
     def latest_job(self, mode: str) -> bool:
         """Whether the run needs the local ``latest`` job: to point latest at a version that
@@ -34,6 +38,29 @@ class State:
         if self.complete:
             return self.latest != self.version or bool(self.failed)
         return mode == "shard"
+
+
+def latest_token(plan, latest: str | None) -> str:
+    """The ``latest`` job's token: named by the version, where latest points now and how many
+    times latest has been pointed (the history's length), so that no earlier run's token is
+    ever found (configs A, B, A, B, A: the fifth run's token is not the third's), and a dry
+    run names the same one as the run would, without writing anything."""
+    from lrsweep.history import read_history
+
+    n = len(read_history(plan.results))
+    return str(plan.store / "jobs" / "latest" / f"{plan.version}-from-{latest or 'none'}-{n}.json")
+
+
+def publish_token(token: str, version: str, complete: bool) -> str:
+    """The publish job's token (``token``: its usual name). When the version is not complete
+    but tokens of it are there (it was deleted or damaged by hand), a name that none of them
+    has, so that the run makes it again; deciding that removes nothing (a dry run writes
+    nothing)."""
+    path = Path(token)
+    if complete:
+        return token
+    old = list(path.parent.glob(f"{version}-*.json"))
+    return str(path.with_name(f"{path.stem}.again-{len(old)}.json")) if old else token
 
 
 def config_changes(old: dict, new: dict, prefix: str = "") -> list[str]:
@@ -87,22 +114,19 @@ def describe_changes(plan, latest_dir: Path) -> str | None:
     return "; ".join(parts)
 
 
-def prepare(plan, announce: bool = True, digest=None) -> State:
-    """Decide what the run does about the version (see the module docstring). With
-    ``digest`` (a :class:`lrsweep.keys.FileChecksums`) a version is complete only when every
-    file matches ``SHA256SUMS``: a file changed in place (the version's files are hard links
-    into the store, so a write into a store file reaches them) makes it damaged, and the run
-    makes it again."""
+def prepare(plan, publish: str, digest=None) -> State:
+    """Decide what the run does about the version (see the module docstring), writing
+    nothing. ``publish``: the publish job's usual token. With ``digest`` (a
+    :class:`lrsweep.keys.FileChecksums`) a version is complete only when every file matches
+    ``SHA256SUMS``: a file changed in place (the version's files are hard links into the
+    store, so a write into a store file reaches them) makes it damaged, and the run makes it
+    again."""
     target = plan.version_dir
     if digest and target.exists():
         damage = problems(target, digest, first_only=True)
         complete = not damage
     else:  # no version yet, or inside a job: only whether it is there whole
         damage, complete = [], looks_complete(target)
-    if not complete:
-        # a token left by a version that was deleted (or damaged) by hand: publish again
-        for token in (plan.store / "jobs" / "publish").glob(f"{plan.version}-*.json"):
-            token.unlink(missing_ok=True)
     latest = read_latest(plan.results)
     failed = 0
     if complete:
@@ -110,17 +134,22 @@ def prepare(plan, announce: bool = True, digest=None) -> State:
             failed = json.loads((target / "provenance.json").read_text()).get("failed", 0)
         except (OSError, ValueError):
             failed = 0
-    state = State(
+    return State(
         complete,
         latest,
         failed,
-        str(plan.store / "jobs" / "latest" / f"{plan.version}-from-{latest or 'none'}.json"),
+        latest_token(plan, latest),
         plan.version,
+        publish_token(publish, plan.version, complete),
+        tuple(damage),
     )
-    if announce:
-        for line in _lines(plan, state, failed, damage):
-            print(f"lrsweep: {line}", file=sys.stderr, flush=True)
-    return state
+
+
+def announce(plan, state: State, dry_run: bool = False) -> None:
+    """Say what the run does about the version, in a line or two (a dry run: what a run
+    would do)."""
+    for line in _lines(plan, state, state.failed, state.damage, dry_run):
+        print(f"lrsweep: {line}", file=sys.stderr, flush=True)
 
 
 def _estimate(plan, todo: list[dict]) -> str:
@@ -142,20 +171,24 @@ def _estimate(plan, todo: list[dict]) -> str:
     )
 
 
-def _lines(plan, state: State, failed: int, damage: list[str] = ()) -> list[str]:
+def _lines(plan, state: State, failed: int, damage=(), dry_run: bool = False) -> list[str]:
     target = plan.version_dir
+    dry = "dry run, nothing written: " if dry_run else ""
     if state.complete:
         note = f" ({failed} grid point(s) failed: see {target}/summary.txt)" if failed else ""
         if state.latest == plan.version:
             return [f"{target} is complete and is the latest version: nothing to do{note}"]
+        if dry_run:
+            return [f"{dry}{target} is complete already: a run would only point latest at it"]
         return [f"{target} is complete already: nothing is recomputed; latest -> it{note}"]
     store = Store(plan.store)
     points = [p for e in plan.experiments.values() for p in e["points"]]
     todo = [p for p in points if not store.has("fits", p["key"])]
-    head = f"new version {target}"
+    head = f"{dry}new version {target}"
     if target.exists():
         why = damage[0] if damage else "a file is missing"
-        head = f"{target} is damaged ({why}): it is moved aside and made again"
+        action = "a run would move it aside and make it again" if dry_run else None
+        head = f"{dry}{target} is damaged ({why}): {action or 'it is moved aside and made again'}"
     lines = [
         f"{head}: {len(todo)} of {len(points)} grid points to fit"
         + (f" ({len(points) - len(todo)} in the store)" if len(todo) < len(points) else "")

@@ -42,6 +42,18 @@ def run(snakemake, main) -> None:
     exit_when_done()
 
 
+def run_mode(workflow) -> str:
+    """What the Snakemake process that parsed the Snakefile is doing, asked while it builds
+    its DAG (input functions): ``"run"`` (executing jobs), ``"dry-run"`` (``-n``), or
+    ``"inspect"`` (``--report``, ``--summary``, ``--dag`` and the like; ``--lint`` builds no
+    DAG). Snakemake 9 parses the Snakefile before it knows which (its executor and its
+    ``dryrun`` are set by ``Workflow.execute``, which only a run or a dry run calls), so the
+    Snakefile must not write at parse time."""
+    if workflow.executor_plugin is None:
+        return "inspect"
+    return "dry-run" if workflow.dryrun else "run"
+
+
 def exit_when_done() -> None:
     """End a rule script's process without tearing its modules down.
 

@@ -216,11 +216,13 @@ def list_versions(sweep_dir: str | Path) -> list[dict]:
     return sorted(rows, key=lambda r: r["run_ended"] or "")
 
 
-def finish_run(version_dir: Path, existed: bool) -> tuple[str, bool]:
-    """Point ``latest`` at a complete version; the text to print and whether it has failed
-    grid points."""
+def finish_run(version_dir: Path, existed: bool, config_files=()) -> tuple[str, bool]:
+    """Point ``latest`` at a complete version (recorded in the history); the text to print
+    and whether it has failed grid points."""
+    from lrsweep.history import point_latest
+
     info = json.loads((version_dir / "provenance.json").read_text())
-    update_latest(version_dir.parent, version_dir.name)
+    point_latest(version_dir, list(config_files))
     if existed:
         text = (
             f"lrsweep: {version_dir} was complete already: nothing recomputed; "
@@ -233,25 +235,58 @@ def finish_run(version_dir: Path, existed: bool) -> tuple[str, bool]:
     return text, bool(info.get("failed"))
 
 
-def resolve(sweep_dir: str | Path, name: str) -> Path:
-    """A version folder by name: ``v-...`` (a unique prefix is enough), ``latest``, or
-    ``latest~N``, the N-th complete version before the latest by the time their runs ended."""
+#: What a version name may be, said by every error about one.
+NAME_FORMS = (
+    "v-<hex digits> (a unique prefix is enough), latest, or latest~N with N = 0, 1, 2, ... "
+    "(N steps back in the history of latest)"
+)
+
+
+def quoted(text: str, limit: int = 40) -> str:
+    """Text from a command line or a file, quoted briefly and safely for one error line."""
+    text = str(text)
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def steps_back(name: str) -> int | None:
+    """``latest`` -> 0, ``latest~N`` -> N, a ``v-...`` name -> None; a LrsweepError naming
+    the accepted forms for anything else."""
     from lrsweep.errors import LrsweepError
 
+    if name == "latest":
+        return 0
+    if name.startswith("latest~"):
+        n = name[len("latest~") :]
+        if n.isascii() and n.isdigit():
+            return int(n)
+    elif name.startswith("v-") and len(name) > 2 and all(c in "0123456789abcdef" for c in name[2:]):
+        return None
+    raise LrsweepError(f"{quoted(name)} is not a version name: use {NAME_FORMS}")
+
+
+def resolve(sweep_dir: str | Path, name: str) -> Path:
+    """A version folder by name: ``v-...`` (a unique prefix is enough), ``latest``, or
+    ``latest~N``: N steps back in the history of ``latest`` (:mod:`lrsweep.history`; a
+    version pointed at twice in a row counts once)."""
+    from lrsweep.errors import LrsweepError
+    from lrsweep.history import chain
+
     sweep_dir = Path(sweep_dir)
-    rows = list_versions(sweep_dir)
-    names = [r["version"] for r in rows]
-    if name == "latest" or name.startswith("latest~"):
+    back = steps_back(name)
+    names = [r["version"] for r in list_versions(sweep_dir)]
+    if back is not None:
         current = read_latest(sweep_dir)
         if current is None or current not in names:
             raise LrsweepError(f"{sweep_dir} has no latest version yet (run snakemake first)")
-        back = int(name.split("~", 1)[1]) if "~" in name else 0
-        index = names.index(current) - back
-        if index < 0:
+        pointed = chain(sweep_dir)
+        if back >= len(pointed):
             raise LrsweepError(
-                f"{name}: {sweep_dir} has only {names.index(current)} version(s) before the latest"
+                f"{name}: {sweep_dir} has only {len(pointed) - 1} version(s) before the latest"
             )
-        return (sweep_dir / names[index]).resolve()
+        found = pointed[-1 - back]
+        if found not in names:
+            raise LrsweepError(f"{name} is {found}, which is no longer in {sweep_dir}")
+        return (sweep_dir / found).resolve()
     matches = [n for n in names if n.startswith(name)]
     if len(matches) != 1:
         shown = ", ".join(names) or "none"

@@ -362,13 +362,14 @@ def test_adding_a_C_value_fits_only_that_point_and_keeps_the_old_version(tmp_pat
     # the README's commands, as copied: versions, and compare by position
     from lrsweep.cli import main
 
-    os.chdir(tmp_path)  # the only sweep under results/: found without --results
+    os.chdir(tmp_path)  # the sweep config.yaml names: found without --results
     try:
         assert main(["versions"]) == 0
         listing = capsys.readouterr().out.splitlines()
-        assert listing[0].split("|")[1:4] == [" version ", " run_ended ", " experiments "]
-        assert [line.split("|")[1].strip() for line in listing[2:]] == [first.name, second.name]
-        assert "example1, example2 | 4 |" in listing[2] and listing[3].endswith("| True |")
+        assert listing[0].split("|")[1:4] == [" name ", " pointed at (UTC) ", " version "]
+        assert [line.split("|")[3].strip() for line in listing[2:]] == [second.name, first.name]
+        assert listing[2].startswith("| latest |") and listing[3].startswith("| latest~1 |")
+        assert "| config.yaml | 5 | 0 |" in listing[2] and "| config.yaml | 4 | 0 |" in listing[3]
         assert main(["compare", "latest~1", "latest", "--out", str(tmp_path / "cmp")]) == 0
         assert capsys.readouterr().out.startswith(
             f"{first.name} -> {second.name}: 1 added, 0 removed, 0 changed, 4 unchanged"

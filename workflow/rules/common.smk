@@ -12,7 +12,7 @@ from lrsweep import plan as lrplan
 from lrsweep import rerun
 from lrsweep.errors import LrsweepError
 from lrsweep.keys import FileChecksums
-from lrsweep.smk import end_without_waiting
+from lrsweep.smk import end_without_waiting, run_mode
 from lrsweep.store import Store
 
 # lrsweep reads the config files itself, with its strict safe loader, instead of Snakemake's
@@ -24,6 +24,9 @@ FILES, OVERLAY = lrconfig.sources_of(
     workflow.config_settings.config, workflow.config_settings.configfiles
 )
 MAIN = workflow.exec_mode == ExecMode.DEFAULT  # not inside a cluster job
+# Parse time writes nothing: a dry run, --report, --lint and --summary parse this file too.
+# What a run keeps (the checksum caches, the store's mark) is written, and what it does is
+# said, by start_run(), once Snakemake is executing (lrsweep.smk.run_mode).
 try:
     RAW, SOURCES, LABEL = lrconfig.read_sources(FILES, OVERLAY)
     try:
@@ -31,8 +34,6 @@ try:
         CHECKSUMS = FileChecksums("results/.checksums.json")
         keys.use_code_cache("results/.code-keys.json")
         PLAN = lrplan.make_plan(SWEEP["config"], SWEEP["grids"], SOURCES, CHECKSUMS)
-        CHECKSUMS.save()
-        keys.save_code_cache()
     except LrsweepError as exc:
         raise LrsweepError(f"{LABEL}: {exc}") from None
 except LrsweepError as exc:
@@ -43,15 +44,30 @@ except LrsweepError as exc:
 
 RESULTS = str(PLAN.results)
 STORE = str(PLAN.store)
+JOBS = lrplan.Jobs(PLAN)
+PUBLISH = JOBS.publish
 # Is the version complete already (every file checked against SHA256SUMS, the checksums
 # remembered for this version only)? Where does latest point? (said in a line or two)
 VERSION_SUMS = FileChecksums("results/.version-checksums.json") if MAIN else None
-STATE = rerun.prepare(PLAN, announce=MAIN, digest=VERSION_SUMS)
-if MAIN:
-    VERSION_SUMS.save(only_used=True)
-    Store(STORE).mark()  # jobs on other machines check that they see it
-JOBS = lrplan.Jobs(PLAN)
-PUBLISH = JOBS.publish
+STATE = rerun.prepare(PLAN, PLAN.token(PUBLISH), digest=VERSION_SUMS)
+STARTED = []
+
+
+def start_run():
+    """Once, in the planning process, when Snakemake builds the DAG to execute it: a real run
+    saves the caches, marks the store (jobs on other machines check that they see it) and
+    says what it does; a dry run says what a run would do; --report, --summary, --lint and
+    the like say and write nothing."""
+    mode = run_mode(workflow)
+    if not MAIN or STARTED or mode == "inspect":
+        return
+    STARTED.append(mode)
+    rerun.announce(PLAN, STATE, dry_run=mode == "dry-run")
+    if mode == "run":
+        CHECKSUMS.save()
+        keys.save_code_cache()
+        VERSION_SUMS.save(only_used=True)
+        Store(STORE).mark()
 
 
 wildcard_constraints:
@@ -71,7 +87,8 @@ def fit_mode():
 
 
 def get_final_output(wildcards):
-    targets = [PLAN.token(PUBLISH)]
+    start_run()
+    targets = [STATE.publish_token]
     if STATE.latest_job(fit_mode()):
         targets.append(STATE.latest_token)
     return targets
@@ -81,6 +98,7 @@ def get_fit_tokens(wildcards):
     """The fit and score jobs whose results the version holds. When the version is complete
     already, they are needed only as a record (their tokens, if they are all there): no fit
     or score job runs for a complete version."""
+    start_run()  # also when a job's output is named as the target, not rule all
     tokens = [
         PLAN.token(job) for job in JOBS.fits(fit_mode()) + JOBS.scores(fit_mode())
     ]
@@ -90,6 +108,7 @@ def get_fit_tokens(wildcards):
 
 
 def get_fit_inputs(wildcards):
+    start_run()
     return JOBS.get("fit", wildcards.job, wildcards.key).inputs
 
 
@@ -102,6 +121,7 @@ def get_fit_threads(wildcards):
 
 
 def get_score_inputs(wildcards):
+    start_run()
     return JOBS.get("score", wildcards.job, wildcards.key).inputs
 
 
@@ -114,6 +134,7 @@ def get_score_threads(wildcards):
 
 
 def get_prepare_params(wildcards):
+    start_run()
     return JOBS.get("prepare", wildcards.job, wildcards.key).params
 
 

@@ -10,7 +10,7 @@ rule publish:
     input:
         get_fit_tokens,
     output:
-        token=PLAN.token(PUBLISH),
+        token=STATE.publish_token,
         metrics=report(
             f"{STORE}/reports/{PUBLISH.label}/metrics.csv",
             caption="../report/metrics.rst",
@@ -62,7 +62,7 @@ rule publish:
 # (exit 1 if a grid point failed); on a cluster, for every version (see lrsweep.rerun.State).
 rule latest:
     input:
-        PLAN.token(PUBLISH),
+        STATE.publish_token,
     output:
         STATE.latest_token,
     log:
@@ -72,5 +72,6 @@ rule latest:
     params:
         version_dir=str(PLAN.version_dir),
         existed=STATE.complete,
+        config_files=[source["path"] for source in PLAN.sources],
     script:
         "../scripts/latest.py"

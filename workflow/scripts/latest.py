@@ -9,7 +9,9 @@ from lrsweep.version import finish_run
 
 
 def main(snakemake, log):
-    text, failed = finish_run(Path(snakemake.params.version_dir), snakemake.params.existed)
+    text, failed = finish_run(
+        Path(snakemake.params.version_dir), snakemake.params.existed, snakemake.params.config_files
+    )
     print(text, file=sys.stderr, end="")
     log.info("%s", text)
     if failed:
