@@ -47,8 +47,10 @@ def atomic_write_bytes(path: str | Path, data: bytes) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:  # a full disk, a kill: leave no half-written temporary file
+    except BaseException as exc:  # a full disk, a kill: leave no half-written temporary file
         tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename in (None, str(tmp)):  # the file meant
+            raise OSError(exc.errno, exc.strerror, str(path)) from None
         raise
 
 

@@ -213,3 +213,13 @@ def exit_if_failed(plan) -> None:
         return
     if failed:
         sys.exit(1)
+
+
+def write_failure(exc: OSError) -> str:
+    """The line for a run that cannot write what it keeps (a full disk, a read-only folder):
+    nothing was computed yet, and nothing already in results/ is lost."""
+    where = exc.filename or "results/"
+    return (
+        f"cannot write {where} ({exc.strerror or exc}): free space or fix the permissions of "
+        "results/, then run again; nothing stored was changed"
+    )

@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from lrsweep.errors import LrsweepError
-from lrsweep.files import remove_stale_temps, sha256_file, temp_name
+from lrsweep.files import atomic_write_text, remove_stale_temps, sha256_file, temp_name
 
 MANIFEST = "MANIFEST.json"
 KINDS = ("prepared", "fits", "scores", "fitfigs", "figures")
@@ -150,8 +150,7 @@ class Store:
         elsewhere check that they see it (:meth:`check_shared`)."""
         readme = self.root / "README"
         if not readme.is_file():
-            self.root.mkdir(parents=True, exist_ok=True)
-            readme.write_text(README, encoding="utf-8")
+            atomic_write_text(readme, README)
 
     def check_shared(self) -> None:
         """Refuse to run where the store written by the planning machine is not visible."""

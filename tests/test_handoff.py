@@ -5,6 +5,7 @@ version one set of bytes whatever the cores or packing, no code from a stored pi
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -237,3 +238,37 @@ def test_a_crafted_stored_preprocessor_runs_nothing_in_a_fit_job(tmp_path):
     logs = "".join(p.read_text() for p in (tmp_path / "results/poison/logs").rglob("*.log"))
     assert "runstring" in proc.stderr + logs and "not loaded" in proc.stderr + logs
     assert cli(tmp_path, "verify", "--results", "results/poison")[0] == 0
+
+
+def test_a_full_disk_at_the_start_is_one_line_and_leaves_nothing_half_written(tmp_path):
+    """r11: results/ on a full file system: one line naming the file, exit 1, no temporary
+    file left behind (it used to be a Snakemake-wrapped OSError and a 0-byte .tmp file)."""
+    full = tmp_path / "full"
+    full.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(full)], capture_output=True
+    )
+    if mounted.returncode != 0:
+        pytest.skip("needs root to mount a small tmpfs (a full disk)")
+    try:
+        with contextlib.suppress(OSError), open(full / "filler", "wb") as fh:
+            while True:
+                fh.write(b"x" * 4096)
+                fh.flush()
+        work = tmp_path / "work"
+        work.mkdir()
+        (work / "results").symlink_to(full)
+        (work / "d.csv").write_text("a,y\n" + "".join(f"{i},{i % 2}\n" for i in range(20)))
+        config = {
+            "sweep": "full",
+            "figures": False,
+            "experiments": {"e": {"dataset": {"source": "csv", "path": "d.csv", "target": "y"}}},
+        }
+        proc = snakemake(work, config=config)
+        lines = [line for line in proc.stderr.splitlines() if line.startswith("lrsweep:")]
+        assert proc.returncode == 1, proc.stderr[-3000:]
+        assert "No space left on device" in lines[-1] and "cannot write results/" in lines[-1]
+        assert "Traceback" not in proc.stderr and "OSError" not in proc.stderr, proc.stderr
+        assert not [p for p in full.rglob("*") if p.name.endswith(".tmp")]
+    finally:
+        subprocess.run(["umount", str(full)], capture_output=True)

@@ -64,10 +64,14 @@ def start_run():
     STARTED.append(mode)
     rerun.announce(PLAN, STATE, dry_run=mode == "dry-run")
     if mode == "run":
-        CHECKSUMS.save()
-        keys.save_code_cache()
-        VERSION_SUMS.save(only_used=True)
-        Store(STORE).mark()
+        try:
+            CHECKSUMS.save()
+            keys.save_code_cache()
+            VERSION_SUMS.save(only_used=True)
+            Store(STORE).mark()
+        except OSError as exc:  # a full disk, a read-only folder: one line, exit 1
+            print(f"lrsweep: {rerun.write_failure(exc)}", file=sys.stderr)
+            raise SystemExit(1) from None
 
 
 wildcard_constraints:
