@@ -123,7 +123,7 @@ def _results(version):
     for name, digest in hashes(version).items():
         if name in ("provenance.json", "SHA256SUMS", "summary.txt") or name.endswith(".log"):
             continue
-        if name.endswith("result.json"):
+        if name.endswith(("result.json", "fit.json")):
             record = json.loads((version / name).read_text())
             record.pop("fit_seconds", None)
             digest = json.dumps(record, sort_keys=True)
