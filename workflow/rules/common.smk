@@ -35,6 +35,11 @@ try:
         keys.save_code_cache()
     except LrsweepError as exc:
         raise LrsweepError(f"{LABEL}: {exc}") from None
+    # the data checks that need no split, before any job (a dry run shows them)
+    if MAIN:
+        PASSED = lrplan.PassedChecks("results/.data-checks.json")
+        lrplan.check_data(PLAN, PASSED)
+        PASSED.save()
 except LrsweepError as exc:
     # One line and exit 1, as the README promises: a WorkflowError would be wrapped by
     # Snakemake in "WorkflowError in file ..., line 39:" and a traceback line.
