@@ -158,7 +158,16 @@ def code_key(modules) -> str:
 
 #: Modules that read versions or only print: they cannot change what a version holds, so
 #: editing them (or adding a command) makes no new version.
-TOOL_MODULES = ("cli", "compare", "mlflow_export", "predict", "progress", "rerun", "smk")
+TOOL_MODULES = (
+    "cli",
+    "compare",
+    "mlflow_export",
+    "mlflow_model",
+    "predict",
+    "progress",
+    "rerun",
+    "smk",
+)
 
 
 def all_modules() -> list[str]:
