@@ -152,11 +152,14 @@ def fit_title(row, part: str = "test") -> str:
 
 
 def file_labels(row) -> dict:
-    """solver, penalty and C of a fit as used in figure file names (and report labels)."""
+    """solver, penalty and C of a fit as used in figure file names (and report labels). A
+    statsmodels fit's "solver" is its method (``newton``, ...), or ``fit_regularized`` for L1,
+    so that its figure is ``statsmodels--newton--none--Cinf--sm_mle_newton.png``, not
+    ``statsmodels--statsmodels--...``: the model_id already says which library fitted it."""
     if row["library"] == "statsmodels":
         if row.get("regularized") == "l1":
-            return {"solver": "statsmodels", "penalty": "l1", "C": f"{1 / row['alpha']:g}"}
-        return {"solver": "statsmodels", "penalty": "none", "C": "inf"}
+            return {"solver": "fit_regularized", "penalty": "l1", "C": f"{1 / row['alpha']:g}"}
+        return {"solver": str(row.get("method") or "newton"), "penalty": "none", "C": "inf"}
     c = float(row["C"])
     return {
         "solver": row["solver"],
@@ -433,6 +436,15 @@ def reliability(truth, prob, n_bins: int):
     return calibration_curve(np.asarray(truth, dtype=int), prob, n_bins=n_bins, strategy="uniform")
 
 
+def bin_counts(prob, n_bins: int) -> list[int]:
+    """The rows in each non-empty bin of :func:`reliability` (the same equal-width bins, in
+    the same order)."""
+    edges = np.linspace(0.0, 1.0, n_bins + 1)
+    index = np.searchsorted(edges[1:-1], np.asarray(prob, float))  # as calibration_curve
+    counts = np.bincount(index, minlength=n_bins)
+    return [int(n) for n in counts if n > 0]
+
+
 def brier(truth, prob) -> float:
     """Mean squared difference between the predicted probability and the 0/1 outcome."""
     return float(np.mean((np.asarray(prob, float) - np.asarray(truth, float)) ** 2))
@@ -504,6 +516,10 @@ def plot_calibration_ovr(per_class, title: str, n_bins: int, limit: int = 30):
         ax.plot([0, 1], [0, 1], color="grey", lw=1, ls=":")
         observed, predicted = reliability(truth, prob, n_bins)
         (line,) = ax.plot(predicted, observed, "o-", ms=4, lw=1.4, color="C0")
+        for x, y, n in zip(predicted, observed, bin_counts(prob, n_bins), strict=True):
+            ax.annotate(
+                f"{n}", (x, y), xytext=(0, 5), textcoords="offset points", ha="center", fontsize=6
+            )
         ax.legend([line], [f"Brier {brier(truth, prob):.4f}"], fontsize=7, loc="upper left")
         ax.set_title(f"class {name} vs rest", fontsize=8)
         ax.set_xlim(-0.02, 1.02)
@@ -513,7 +529,9 @@ def plot_calibration_ovr(per_class, title: str, n_bins: int, limit: int = 30):
     for ax in list(axes.flat)[len(shown) :]:
         ax.set_visible(False)
     fig.supxlabel(
-        f"mean predicted probability of the class ({n_bins} bins of equal width)", fontsize=9
+        f"mean predicted probability of the class ({n_bins} bins of equal width; "
+        "the number over a point: rows in its bin)",
+        fontsize=9,
     )
     fig.supylabel("observed frequency of the class", fontsize=9)
     more = f" (first {limit} of {len(per_class)} classes)" if len(per_class) > limit else ""
@@ -1157,7 +1175,7 @@ def draw_fit_figures(record: dict, coefs, prepared, experiment: str) -> dict[str
     row = _record_row(record)
     names = [str(n) for n in (record.get("class_names") or prepared.class_names)]
     part = "all" if prepared.meta.get("same_rows") else "test"
-    last = f"confusion matrix of the {part} rows"
+    last = f"confusion matrix of {'all rows' if part == 'all' else 'the test rows'}"
     accuracy = row["accuracy_test"]
     if accuracy is not None and not math.isnan(accuracy):
         last += f", accuracy {accuracy:.4f}"
@@ -1240,6 +1258,7 @@ def draw_overview(
     n_roc=5,
     n_calibration=3,
     svg=False,
+    select_metric=None,
 ):
     """The figures over an experiment's grid, as ``{file name: bytes}``, each as PNG (and SVG
     with ``svg``: it costs as much again to draw):
@@ -1248,7 +1267,12 @@ def draw_overview(
     for two classes roc (the ``n_roc`` top-ranked) and precision_recall (the same fits as
     calibration); and one statsmodels figure per statsmodels fit
     (``statsmodels--<model_id>.png``). "Top-ranked" is :func:`lrsweep.selection.ranked`, the
-    leaderboard's rule. ``proba_of(model_id)`` gives a fit's test probabilities."""
+    leaderboard's rule. ``proba_of(model_id)`` gives a fit's test probabilities.
+    The heatmap shows ``select_metric``, the metric the ranking is led by (default
+    :data:`lrsweep.selection.METRIC`), so that its best cell is the leaderboard's choice.
+    Not drawn: ``gap`` for ``split: none`` (train and "test" are the same rows: always zero),
+    and the figures over C (accuracy_vs_C, heatmap, gap, coef_paths) of an experiment of one
+    grid point (nothing to draw over)."""
     from sklearn.metrics import roc_curve
 
     out: dict[str, bytes] = {}
@@ -1262,13 +1286,19 @@ def draw_overview(
     part = "all" if prepared.meta.get("same_rows") else "test"
     ok = metrics[metrics["status"] == "ok"]
     sk = grid_table(metrics)
-    if len(sk):
+    heat = select_metric or selection.METRIC
+    if len(sk) and len(metrics) > 1:
         keep("accuracy_vs_C", plot_metric_vs_C(sk, metric, f"{experiment}: scores against C"))
         keep(
             "heatmap",
-            plot_heatmap(sk, metric, f"{experiment}: test {METRIC_LABELS.get(metric, metric)}"),
+            plot_heatmap(
+                sk,
+                heat,
+                f"{experiment}: test {METRIC_LABELS.get(heat, heat)}, the selection metric",
+            ),
         )
-        keep("gap", plot_gap(sk, f"{experiment}: train - test accuracy (overfitting check)"))
+        if part != "all":
+            keep("gap", plot_gap(sk, f"{experiment}: train - test accuracy (overfitting check)"))
         paths = coefficient_paths(coefs, sk)
         if paths:
             keep("coef_paths", plot_coef_paths(paths, f"{experiment}: coefficient paths"))

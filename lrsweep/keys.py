@@ -167,6 +167,7 @@ TOOL_MODULES = (
     "compare",
     "gc",
     "mlflow_export",
+    "mlflow_model",
     "predict",
     "progress",
     "rerun",

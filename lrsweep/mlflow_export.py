@@ -8,9 +8,19 @@ one MLflow run per grid point (row of ``metrics.csv``) in an MLflow experiment n
 the sweep, with the settings as parameters, the numeric results as metrics, the grid point's
 identity as tags, and its per-fit figures and saved model as artifacts.
 
-Every run carries the tag ``lrsweep.key`` (sweep/version/experiment/model_id), so exporting
-the same version again finds its runs and adds nothing; a run left unfinished by an
-interrupted export is made again.
+The version is one parent run (named after it, tag ``lrsweep.kind = version``) and every grid
+point a run nested in it (MLflow's tag ``mlflow.parentRunId``), so the UI shows a version as
+one row that opens into its grid. Each experiment's selected fit (lrsweep.selection, the
+leaderboard's rule) carries the tag ``lrsweep.selected = true`` (the others ``false``) and,
+for a scikit-learn fit, its pipeline logged as an MLflow model (``model``): a pyfunc "model
+from code" (:mod:`lrsweep.mlflow_model`) around its ``model.skops``, which
+``mlflow.pyfunc.load_model`` loads and which predicts as ``lrsweep predict`` does; no pickle
+of the estimator. ``lrsweep.fit_key`` (also ``fit_key``) is the fit's content key: the same
+fit in two versions has the same one, so runs can be grouped by it.
+
+Every run carries the tag ``lrsweep.key`` (sweep/version, and /experiment/model_id for a grid
+point), so exporting the same version again finds its runs and adds nothing; a run left
+unfinished by an interrupted export is made again.
 
 MLflow is an optional extra (``requirements-mlflow.txt``): it is imported only inside the
 functions that talk to it, so ``import lrsweep.cli`` and the other commands never need it.
@@ -22,6 +32,7 @@ import json
 import math
 import numbers
 import os
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -39,6 +50,14 @@ WHOLE_SETTINGS = ("max_iter", "random_state", "maxiter", "positive_class")
 TEXT_COLUMNS = ("experiment", "model_id", "status", "reason")
 #: The tag that identifies a run across exports (one grid point of one version).
 KEY_TAG = "lrsweep.key"
+#: The tag of each experiment's selected fit ("true"; the others "false").
+SELECTED_TAG = "lrsweep.selected"
+#: The tag of a run's fit content key (the same fit in two versions: the same value).
+FIT_KEY_TAG = "lrsweep.fit_key"
+#: MLflow's tag that nests a run in another.
+PARENT_TAG = "mlflow.parentRunId"
+#: The artifact folder of a selected fit's MLflow model.
+MODEL_NAME = "model"
 #: Files of a fit folder not worth copying into MLflow: arrays of predictions, which can be
 #: large and stay in the version folder.
 SKIPPED_FIT_FILES = (".npy",)
@@ -143,7 +162,7 @@ def version_tags(provenance: dict, experiment: str, model_id: str) -> dict:
     tags = {}
     fit_key = ((provenance.get("keys") or {}).get(experiment) or {}).get("fits", {}).get(model_id)
     if fit_key:
-        tags["fit_key"] = fit_key
+        tags["fit_key"] = tags[FIT_KEY_TAG] = fit_key
     commit = (provenance.get("git") or {}).get("commit")
     if commit:
         tags["git_commit"] = commit + ("-dirty" if provenance["git"].get("dirty") else "")
@@ -236,11 +255,76 @@ def _existing_runs(client, experiment_id: str, version: str) -> dict:
             return runs
 
 
-def _log_run(client, experiment_id: str, params: dict, metrics: dict, tags: dict, files):
+def selected_fits(version_dir: Path) -> dict[str, str]:
+    """Each experiment's selected model_id (:func:`lrsweep.predict.selected_model`, the
+    leaderboard's rule); experiments with no fit that may be selected are left out."""
+    from lrsweep.errors import LrsweepError
+    from lrsweep.predict import selected_model
+
+    out = {}
+    for experiment in json.loads((version_dir / "provenance.json").read_text())["datasets"]:
+        try:
+            out[experiment] = selected_model(version_dir, experiment)
+        except LrsweepError:
+            continue
+    return out
+
+
+def _parent_run(client, experiment_id: str, existing: dict, sweep: str, version: str, tags):
+    """The version's parent run: found by its :data:`KEY_TAG`, or made."""
+    key = f"{sweep}/{version}"
+    for run in existing.get(key, []):
+        return run.info.run_id, False
+    run = client.create_run(
+        experiment_id,
+        run_name=version,
+        tags={**tags, "sweep": sweep, "version": version, KEY_TAG: key, "lrsweep.kind": "version"},
+    )
+    return run.info.run_id, True
+
+
+def log_pipeline_model(run_id: str, uri: str, model_file: Path, info: dict) -> str:
+    """Log a selected fit's pipeline into its run as an MLflow pyfunc model from code
+    (:mod:`lrsweep.mlflow_model`, the skops file and the experiment's record as artifacts,
+    lrsweep's own code beside them so that it loads where lrsweep is not installed). Returns
+    the model's URI."""
+    import tempfile
+
+    import mlflow
+
+    from lrsweep.keys import distribution_versions
+
+    pins = distribution_versions(("scikit-learn", "skops", "numpy", "pandas", "scipy"))
+    package = Path(__file__).resolve().parent
+    with tempfile.TemporaryDirectory() as tmp:
+        info_file = Path(tmp) / "info.json"
+        info_file.write_text(json.dumps(info), encoding="utf-8")
+        before = mlflow.get_tracking_uri()
+        mlflow.set_tracking_uri(uri)  # the fluent API's store, for this call only
+        try:
+            with mlflow.start_run(run_id=run_id), warnings.catch_warnings():
+                # the rows' columns are checked by lrsweep itself (lrsweep.predict)
+                warnings.filterwarnings("ignore", "Add type hints", UserWarning)
+                logged = mlflow.pyfunc.log_model(
+                    name=MODEL_NAME,
+                    python_model=str(package / "mlflow_model.py"),
+                    artifacts={"model": str(model_file), "info": str(info_file)},
+                    code_paths=[str(package)],
+                    pip_requirements=[f"{n}=={v}" for n, v in pins.items() if v],
+                )
+        finally:
+            mlflow.set_tracking_uri(before)
+    return logged.model_uri
+
+
+def _log_run(
+    client, experiment_id: str, params: dict, metrics: dict, tags: dict, files, model=None
+):
     """One run: its tags with it, then its parameters (16 at most; a batch takes 100) and
-    metrics in batches (a batch takes 1000 values), its artifacts, and its end. A run is
-    RUNNING until the last step, so an export interrupted half-way is recognised and made
-    again."""
+    metrics in batches (a batch takes 1000 values), its artifacts, its MLflow model (``model``:
+    (tracking URI, model.skops, the experiment's record), for a selected fit), and its end. A
+    run is RUNNING until the last step, so an export interrupted half-way is recognised and
+    made again."""
     from mlflow.entities import Metric, Param
     from mlflow.utils.time import get_current_time_millis
 
@@ -255,6 +339,8 @@ def _log_run(client, experiment_id: str, params: dict, metrics: dict, tags: dict
         client.log_batch(run_id, metrics=values[start : start + 900])
     for path, folder in files:
         client.log_artifact(run_id, str(path), folder)
+    if model is not None:
+        log_pipeline_model(run_id, *model)
     client.set_terminated(run_id, "FAILED" if tags.get("status") == "failed" else "FINISHED")
     return run_id
 
@@ -270,12 +356,19 @@ def export_version(version_dir: Path, tracking_uri: str | None = None) -> dict:
     experiment = _experiment(client, sweep)
     existing = _existing_runs(client, experiment.experiment_id, version)
     listed = [name for _, name in listed_files(version_dir)]
-    done = {"created": 0, "existed": 0, "redone": 0}
+    done = {"created": 0, "existed": 0, "redone": 0, "models": 0}
+    commit = version_tags(provenance, "", "")
+    parent, _ = _parent_run(client, experiment.experiment_id, existing, sweep, version, commit)
+    selected = selected_fits(version_dir)
     for row in read_metrics(version_dir / "metrics.csv"):
         exp, model_id = str(row["experiment"]), str(row["model_id"])
-        params, metrics, tags = row_to_run(
-            row, sweep=sweep, version=version, extra_tags=version_tags(provenance, exp, model_id)
-        )
+        is_selected = selected.get(exp) == model_id
+        extra = {
+            **version_tags(provenance, exp, model_id),
+            PARENT_TAG: parent,
+            SELECTED_TAG: "true" if is_selected else "false",
+        }
+        params, metrics, tags = row_to_run(row, sweep=sweep, version=version, extra_tags=extra)
         runs = existing.get(tags[KEY_TAG], [])
         if any(r.info.status != "RUNNING" for r in runs):
             done["existed"] += 1
@@ -283,6 +376,11 @@ def export_version(version_dir: Path, tracking_uri: str | None = None) -> dict:
         for run in runs:  # left unfinished by an interrupted export
             client.delete_run(run.info.run_id)
             done["redone"] += 1
+        model_file = version_dir / "fits" / exp / model_id / "model.skops"
+        model = None
+        if is_selected and f"fits/{exp}/{model_id}/model.skops" in listed:
+            model = (uri, model_file, provenance["datasets"][exp])
+            done["models"] += 1
         _log_run(
             client,
             experiment.experiment_id,
@@ -290,9 +388,12 @@ def export_version(version_dir: Path, tracking_uri: str | None = None) -> dict:
             metrics,
             tags,
             [(version_dir / name, folder) for name, folder in artifacts(listed, exp, model_id)],
+            model,
         )
         done["created"] += 1
+    client.set_terminated(parent, "FINISHED")  # also one an interrupted export left running
     return {
+        "parent_run_id": parent,
         "experiment": sweep,
         "experiment_id": experiment.experiment_id,
         "artifact_location": experiment.artifact_location,
@@ -311,6 +412,10 @@ def cmd_export_mlflow(args) -> int:
         f"lrsweep: {folder.name} of {done['experiment']} -> MLflow experiment "
         f"{done['experiment']!r} at {done['tracking_uri']} "
         f"(artifacts: {done['artifact_location']})"
+    )
+    print(
+        f"one parent run for {folder.name}, a nested run per grid point; "
+        f"{done['models']} selected pipeline(s) logged as MLflow models"
     )
     redone = f" ({done['redone']} unfinished by an earlier export, made again)"
     print(

@@ -28,6 +28,7 @@ Fit jobs come in two shapes (``fit_jobs``):
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -266,6 +267,57 @@ def fit_job_point(point: dict) -> dict:
 def fit_job_experiment(exp: dict) -> dict:
     """An experiment's settings as its fit jobs get them (without the positive class)."""
     return {k: v for k, v in exp.items() if k not in SCORE_ONLY_KEYS}
+
+
+class PassedChecks:
+    """The prepared keys whose data passed :func:`check_data`, remembered in a small JSON file
+    so that a large file is scanned once, not at every ``snakemake`` start. A prepared key
+    covers the dataset's settings, the file's checksum, the preparing code and the libraries:
+    an edited file, or other settings, are checked again."""
+
+    def __init__(self, cache_file: str | Path | None = None):
+        self.cache_file = Path(cache_file) if cache_file else None
+        self.keys: set[str] = set()
+        if self.cache_file and self.cache_file.is_file():
+            try:
+                self.keys = set(json.loads(self.cache_file.read_text()))
+            except (ValueError, TypeError):
+                self.keys = set()
+        self.changed = False
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.keys
+
+    def add(self, key: str) -> None:
+        self.keys.add(key)
+        self.changed = True
+
+    def save(self) -> None:
+        if self.cache_file and self.changed:
+            from lrsweep.files import atomic_write_text
+
+            self.cache_file.parent.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(self.cache_file, json.dumps(sorted(self.keys)))
+
+
+def check_data(plan: Plan, passed: PassedChecks, root: str | Path = ".") -> None:
+    """Run, while planning, the data checks of the fit job that need no split
+    (:func:`lrsweep.preprocess.load_checked`) on every csv and parquet dataset whose prepared
+    key is neither in ``passed`` nor in the store: a missing column, a wrong target, text in
+    a numeric column, gaps without ``impute`` or ``dropna`` raise the job's one-line
+    :class:`~lrsweep.errors.DataError` before any job starts (a dry run shows it). The
+    checks that need the split (a class too small for it, imputing a column with no training
+    value, CV folds) stay in the job."""
+    from lrsweep.preprocess import load_checked
+    from lrsweep.store import Store
+
+    store = Store(plan.store)
+    for name, spec in plan.experiments.items():
+        key = spec["prepared"]
+        if spec["data_sha256"] is None or key in passed or store.has("prepared", key):
+            continue
+        load_checked(name, spec["exp"], root, spec["data_sha256"])
+        passed.add(key)
 
 
 def _fit_params(plan: Plan, members: dict[str, list[dict]], prepare: bool) -> dict:

@@ -116,15 +116,28 @@ def predict_table(
     version_dir: Path, experiment: str, model_id: str, frame: pd.DataFrame, source: str = "input"
 ) -> pd.DataFrame:
     """``frame`` with the predicted label and one probability column per class."""
-    from lrsweep.data import model_input
-
     info = experiment_info(version_dir, experiment)
+    check_input(frame, info, source)
+    return score_frame(load_model(version_dir, experiment, model_id), info, frame, source)
+
+
+def check_input(frame: pd.DataFrame, info: dict, source: str = "input") -> None:
+    """New rows fit the model (``info``: the experiment's record in provenance.json): its
+    columns, numbers where it takes numbers."""
     features = info["features"]
     check_columns(frame, features, info.get("target"), source)
     categorical = info.get("categorical") or []
     check_numbers(frame, [c for c in features if c not in categorical], source)
-    model = load_model(version_dir, experiment, model_id)
-    X = model_input(frame, features, categorical)
+
+
+def score_frame(model, info: dict, frame: pd.DataFrame, source: str = "input") -> pd.DataFrame:
+    """``frame``, checked (:func:`check_input`), with the predicted label and one probability
+    column per class, as ``lrsweep predict`` writes them; also the MLflow model's predict
+    (:mod:`lrsweep.mlflow_model`)."""
+    from lrsweep.data import model_input
+
+    check_input(frame, info, source)
+    X = model_input(frame, info["features"], info.get("categorical") or [])
     try:
         codes, proba = model.predict(X), model.predict_proba(X)
     except ValueError as exc:

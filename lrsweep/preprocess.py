@@ -138,16 +138,27 @@ def check_imputable(experiment: str, raw: Raw, raw_train, impute: str) -> None:
         )
 
 
-def prepare_experiment(
+def load_checked(
     experiment: str, exp: dict, root: str | Path = ".", expected_sha256: str | None = None
-) -> Prepared:
-    """Load → check → split → learn the preprocessing on the training rows → the design."""
+):
+    """Load and run every check that needs no split (columns, text in a numeric column, the
+    target, gaps without ``dropna`` or ``impute``): (spec, raw, rows dropped, label codes,
+    classes). The fit job runs it first, and the planner runs it on csv and parquet datasets
+    (:func:`lrsweep.plan.check_data`), so that a dry run shows such an error before any job."""
     spec = preparation_spec(exp)
     raw = load_dataset(experiment, exp, root, expected_sha256)
     raw, dropped = drop_missing(
         experiment, raw, spec["dataset"].get("dropna", False), spec["impute"]
     )
     codes, classes = encode_labels(experiment, raw.y)
+    return spec, raw, dropped, codes, classes
+
+
+def prepare_experiment(
+    experiment: str, exp: dict, root: str | Path = ".", expected_sha256: str | None = None
+) -> Prepared:
+    """Load → check → split → learn the preprocessing on the training rows → the design."""
+    spec, raw, dropped, codes, classes = load_checked(experiment, exp, root, expected_sha256)
     train, test = split_rows(experiment, len(codes), codes, spec["split"], classes)
     same_rows = spec["split"] == "none"
     preprocessor = build_preprocessor(raw, spec["standardize"], spec["impute"])

@@ -82,18 +82,31 @@ def provenance_record(params: dict, *, fits: dict, prepared: dict, failed: int, 
 FAILURE_COLUMNS = ("experiment", "model_id", "reason")
 
 
-def summary_text(metrics_csv, leaderboard_md, version_dir: Path) -> tuple[str, bool]:
+def summary_text(
+    metrics_csv, leaderboard_md, version_dir: Path, dropped: dict | None = None
+) -> tuple[str, bool]:
     """The text printed at the end of a run (also saved as ``summary.txt``), and whether any
-    grid point failed."""
+    grid point failed. ``ok`` is split into converged and not converged (a fit that did not
+    converge is never selected); ``dropped``: the rows ``dropna`` dropped, by experiment."""
     with open(metrics_csv, newline="", encoding="utf-8") as f:
         metrics = list(csv.DictReader(f))
     counts = Counter(row["status"] for row in metrics)
     statuses = ["ok", "separated", "skipped", "failed"]
+    unconverged = sum(1 for r in metrics if r["status"] == "ok" and r["converged"] != "True")
+
+    def count(s: str) -> str:
+        if s == "ok" and unconverged:
+            return f"{counts.get(s, 0)} ok ({unconverged} not converged)"
+        return f"{counts.get(s, 0)} {s}"
+
     lines = [
         f"lrsweep: {version_dir} (also {version_dir.parent}/latest)",
         "grid points: "
-        + ", ".join(
-            f"{counts.get(s, 0)} {s}" for s in statuses if counts.get(s) or s != "separated"
+        + ", ".join(count(s) for s in statuses if counts.get(s) or s != "separated"),
+        *(
+            f"experiment '{name}': dropna dropped {n:,} rows with a gap or an infinite value"
+            for name, n in sorted((dropped or {}).items())
+            if n
         ),
         "",
         # the table only; the list of fits not significantly worse stays in the file

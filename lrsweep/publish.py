@@ -74,6 +74,7 @@ class Experiment:
             "categorical": self.meta.get("categorical", []),
             "classes": self.meta.get("classes"),
             "class_names": self.meta.get("class_names"),
+            "dropped_rows": self.meta.get("dropped_rows", 0),
         }
 
     @property
@@ -155,7 +156,17 @@ def run_publish(
         )
         if params["figures"]:
             _figures(params, store, experiments, entries, metrics, staging, n_jobs, log)
-        write_report(staging, params["version"], params["sweep"], metrics, coefficients, board)
+        dropped = {n: e.meta.get("dropped_rows", 0) for n, e in experiments.items()}
+        write_report(
+            staging,
+            params["version"],
+            params["sweep"],
+            metrics,
+            coefficients,
+            board,
+            same_rows,
+            dropped,
+        )
         for (name, model_id), (_, *both) in entries.items():  # the fit's files and its scores'
             for entry in both:
                 for file in entry.names():
@@ -165,7 +176,9 @@ def run_publish(
         )
         grid = {name: spec["points"] for name, spec in params["experiments"].items()}
         (staging / "grid.json").write_text(dumps(grid), encoding="utf-8")
-        text, failed = summary_text(staging / "metrics.csv", staging / "leaderboard.md", target)
+        text, failed = summary_text(
+            staging / "metrics.csv", staging / "leaderboard.md", target, dropped
+        )
         (staging / "summary.txt").write_text(text, encoding="utf-8")
         record = provenance_record(
             params,

@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 
 TOLERANCE = 1e-9
+#: The metric that leads the ranking (higher is better); ROC AUC and log-loss break its ties.
+METRIC = "accuracy"
 
 
 def candidates(metrics: pd.DataFrame) -> pd.DataFrame:
@@ -46,6 +48,12 @@ def uses_cv(group: pd.DataFrame) -> bool:
     return "cv_accuracy_mean" in group.columns and group["cv_accuracy_mean"].notna().any()
 
 
+def selection_column(group: pd.DataFrame) -> str:
+    """The metrics.csv column the ranking of ``group`` is led by: the mean CV score of
+    :data:`METRIC` with ``cv:``, else its test score."""
+    return f"cv_{METRIC}_mean" if uses_cv(group) else f"{METRIC}_test"
+
+
 def _level(values: pd.Series, higher_is_better: bool) -> pd.Series:
     """A sortable key where values within :data:`TOLERANCE` are equal."""
     v = values.astype(float)
@@ -64,7 +72,10 @@ def ranked(group: pd.DataFrame, on: str = "auto", nonzero: dict | None = None) -
     prefix, suffix = ("cv_", "_mean") if on == "cv" else ("", "_test")
     keys = pd.DataFrame(index=group.index)
     for i, (metric, higher) in enumerate(
-        (("accuracy", True), ("roc_auc", True), ("log_loss", False))
+        (
+            (METRIC, True),
+            *((m, h) for m, h in (("roc_auc", True), ("log_loss", False)) if m != METRIC),
+        )
     ):
         col = f"{prefix}{metric}{suffix}"
         keys[i] = _level(group[col], higher) if col in group else 0.0

@@ -694,3 +694,67 @@ def test_coefficient_paths_of_several_classes_are_norms_across_classes():
     assert list(frame["term"]) == ["x0", "x0"]  # no intercept
     assert list(frame.sort_values("C")["value"]) == pytest.approx([5.0, 10.0])
     assert frame.attrs["ylabel"] == "coefficient norm across classes"
+
+
+# --------------------------------------------------------------------------------------------
+# 12. Issue #28: titles, file names and the figures that are not drawn
+
+
+def test_split_none_confusion_title_says_all_rows(monkeypatch):
+    seen = {}
+    monkeypatch.setattr(
+        figures, "confusion_png", lambda cm, names, title, last: seen.update(last=last) or b""
+    )
+    figures.draw_fit_figures(sk_record(), None, prepared_two_classes(same_rows=True), "bc")
+    assert seen["last"].startswith("confusion matrix of all rows, accuracy ")
+
+
+def test_statsmodels_figure_names_do_not_repeat_the_library():
+    mle = {"library": "statsmodels", "model_id": "sm_mle_newton", "method": "newton"}
+    l1 = {"library": "statsmodels", "model_id": "sm_l1_a0.1", "regularized": "l1", "alpha": 0.1}
+    assert (
+        figures.fit_file("statsmodels", mle) == "statsmodels--newton--none--Cinf--sm_mle_newton.png"
+    )
+    assert (
+        figures.fit_file("statsmodels", l1)
+        == "statsmodels--fit_regularized--l1--C10--sm_l1_a0.1.png"
+    )
+
+
+def test_heatmap_follows_the_selection_metric_not_the_plot_metric(monkeypatch):
+    metrics, coefs, probas, prepared = two_class_experiment()
+    drawn = capture(monkeypatch, "plot_heatmap")
+    figures.draw_overview("e", metrics, coefs, probas.__getitem__, prepared, metric="roc_auc")
+    ax = drawn["plot_heatmap"].axes[0]
+    assert "accuracy" in ax.get_title() and "AUC" not in ax.get_title()
+    shown = sorted(float(t.get_text()) for t in ax.texts)
+    assert shown == pytest.approx(sorted(metrics["accuracy_test"].round(3)))
+
+
+def test_split_none_has_no_gap_and_one_grid_point_no_figures_over_the_grid(monkeypatch):
+    monkeypatch.setattr(figures, "png_bytes", lambda fig, close=True: plt.close(fig) or b"png")
+    metrics, coefs, probas, prepared = two_class_experiment()
+    same = SimpleNamespace(**{**vars(prepared), "meta": {"same_rows": True}})
+    out = figures.draw_overview("e", metrics, coefs, probas.__getitem__, same)
+    assert "gap.png" not in out and {"accuracy_vs_C.png", "heatmap.png"} <= set(out)
+    one = metrics.head(1)
+    out = figures.draw_overview("e", one, coefs, probas.__getitem__, prepared)
+    assert not {"accuracy_vs_C.png", "heatmap.png", "gap.png", "coef_paths.png"} & set(out)
+    assert "calibration.png" in out  # the one fit's own curves are still drawn
+
+
+def test_one_vs_rest_reliability_shows_the_rows_of_each_bin(monkeypatch):
+    rng = np.random.default_rng(3)
+    y = rng.integers(0, 3, 150)
+    metrics = metrics_table(grid(C=[0.1, 1.0]))
+    probas = {m: rng.dirichlet([1, 1, 1], size=150) for m in metrics["model_id"]}
+    prepared = SimpleNamespace(class_names=["a", "b", "c"], meta={"same_rows": False}, y_test=y)
+    drawn = capture(monkeypatch, "plot_calibration_ovr")
+    figures.draw_overview("e", metrics, pd.DataFrame(), probas.__getitem__, prepared)
+    best = figures.top_fits(metrics, pd.DataFrame()).iloc[0]["model_id"]
+    panels = [ax for ax in drawn["plot_calibration_ovr"].axes if ax.get_visible()]
+    for c, ax in enumerate(panels):
+        counts = [int(t.get_text()) for t in ax.texts]
+        edges = np.linspace(0, 1, 11)
+        expected = np.histogram(probas[best][:, c], bins=edges)[0]
+        assert sum(counts) == 150 and counts == [int(n) for n in expected if n]

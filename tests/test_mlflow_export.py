@@ -243,10 +243,13 @@ def as_number(text: str):
         return None
 
 
-def all_runs(client, experiment_id):
+def all_runs(client, experiment_id, kind="grid point"):
+    """The grid points' runs (nested in their version's), or with ``kind="version"`` the
+    parent runs."""
     runs = client.search_runs([experiment_id], max_results=1000)
     assert not runs.token
-    return list(runs)
+    parents = [r for r in runs if r.data.tags.get("lrsweep.kind") == "version"]
+    return parents if kind == "version" else [r for r in runs if r not in parents]
 
 
 def artifact_files(client, run_id, path=None) -> list[str]:
@@ -387,3 +390,93 @@ def test_exporting_again_creates_no_runs(exported, tmp_path, monkeypatch):
     point = [interrupted.data.tags[k] for k in ("experiment", "model_id")]
     again = [r for r in runs if [r.data.tags[k] for k in ("experiment", "model_id")] == point]
     assert [r.data.params for r in again] == [interrupted.data.params]
+
+
+def leaderboard_choices(version) -> dict:
+    """experiment -> selected model_id, read from leaderboard.md's table."""
+    lines = (version / "leaderboard.md").read_text().split("\n## ")[0].splitlines()
+    head = next(line for line in lines if line.startswith("| experiment"))
+    columns = [c.strip() for c in head.strip("|").split("|")]
+    out = {}
+    for line in lines:
+        if line.startswith("| ") and line != head and not line.startswith("|---"):
+            cells = dict(zip(columns, (c.strip() for c in line.strip("|").split("|")), strict=True))
+            out[cells["experiment"]] = cells["model_id"]
+    return out
+
+
+@pytest.mark.slow
+def test_a_version_is_a_parent_run_and_the_selected_fits_are_tagged_and_load(exported, tmp_path):
+    """Issue #28: one parent run per version, a nested run per grid point, the selected fit of
+    each experiment tagged lrsweep.selected = true, and its pipeline an MLflow model that
+    mlflow.pyfunc.load_model loads and that predicts what `lrsweep predict` writes."""
+    import mlflow
+    import pandas as pd
+    from mlflow.tracking import MlflowClient
+
+    workdir, version, rows, uri, _ = exported
+    client = MlflowClient(tracking_uri=uri)
+    experiment_id = client.get_experiment_by_name(SWEEP).experiment_id
+    (parent,) = all_runs(client, experiment_id, kind="version")
+    assert parent.info.run_name == version.name and parent.info.status == "FINISHED"
+    runs = all_runs(client, experiment_id)
+    assert {r.data.tags["mlflow.parentRunId"] for r in runs} == {parent.info.run_id}
+    nested = client.search_runs(
+        [experiment_id], filter_string=f"tags.mlflow.parentRunId = '{parent.info.run_id}'"
+    )
+    assert len(nested) == len(rows)
+    chosen = leaderboard_choices(version)
+    assert set(chosen) == {"example1", "example2", "iris"}
+    selected = client.search_runs([experiment_id], filter_string="tags.`lrsweep.selected` = 'true'")
+    assert {r.data.tags["experiment"]: r.data.tags["model_id"] for r in selected} == chosen
+    keys = json.loads((version / "provenance.json").read_text())["keys"]
+    for r in runs:
+        tags = r.data.tags
+        assert tags["lrsweep.fit_key"] == keys[tags["experiment"]]["fits"][tags["model_id"]]
+
+    iris = next(r for r in selected if r.data.tags["experiment"] == "iris")
+    assert chosen["iris"].startswith("sk_")
+    mlflow.set_tracking_uri(uri)
+    model = mlflow.pyfunc.load_model(f"runs:/{iris.info.run_id}/model")
+    from sklearn.datasets import load_iris
+
+    data = load_iris(as_frame=True).frame.drop(columns="target").head(30)
+    features = json.loads((version / "provenance.json").read_text())["datasets"]["iris"]
+    data.columns = features["features"]
+    data.to_csv(tmp_path / "rows.csv", index=False)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "lrsweep.cli",
+            "predict",
+            "--results",
+            str(version.parent),
+            "--experiment",
+            "iris",
+            "--selected",
+            str(tmp_path / "rows.csv"),
+            "-o",
+            str(tmp_path / "p.csv"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr
+    expected = pd.read_csv(tmp_path / "p.csv")
+    got = model.predict(pd.read_csv(tmp_path / "rows.csv"))
+    assert list(got.columns) == list(expected.columns)
+    assert list(got["predicted"]) == list(expected["predicted"])
+    probabilities = [c for c in expected.columns if c.startswith("p_")]
+    assert len(probabilities) == 3
+    assert np.allclose(got[probabilities], expected[probabilities], rtol=1e-12, atol=1e-15)
+    # a model from code around the skops file: no pickle of the estimator among its files
+    files = artifact_files(client, iris.info.run_id)
+    local = Path(mlflow.artifacts.download_artifacts(f"runs:/{iris.info.run_id}/model"))
+    stored = [p.name for p in local.rglob("*") if p.is_file()]
+    assert "model.skops" in stored and not [n for n in stored if n.endswith((".pkl", ".pickle"))]
+    assert "model.skops" in [f.rsplit("/", 1)[-1] for f in files]
+    statsmodels = next(r for r in selected if r.data.tags["experiment"] == "example2")
+    assert chosen["example2"].startswith("sm_")  # no scikit-learn pipeline: no model
+    assert not client.list_artifacts(statsmodels.info.run_id, "model")

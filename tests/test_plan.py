@@ -187,3 +187,37 @@ def test_the_fit_mode_follows_where_jobs_run():
     assert fit_mode("auto", True, True, ["tmpdir=x", "slurm_partition=debug"]) == "shard"
     assert fit_mode("pack", local_exec=False, main=True) == "pack"
     assert fit_mode("shard", local_exec=True, main=True) == "shard"
+
+
+def test_planning_runs_the_jobs_data_checks_and_scans_a_file_once(tmp_path, monkeypatch):
+    """Issue #28: the checks that need no split run while planning (the job's own function,
+    so the same line), once per file checksum and settings."""
+    import lrsweep.preprocess as preprocess
+    from lrsweep.errors import DataError
+    from lrsweep.plan import PassedChecks, check_data
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d.csv").write_text("a,b,y\n1,2,0\n2,x,1\n3,4,0\n4,5,1\n")
+    exp = {"dataset": {"source": "csv", "path": "d.csv", "target": "y"}, "split": "none"}
+    plan = planned({"e": exp}, root=tmp_path)
+    passed = PassedChecks(tmp_path / "checks.json")
+    with pytest.raises(DataError) as planning:
+        check_data(plan, passed, tmp_path)
+    with pytest.raises(DataError) as job:
+        preprocess.prepare_experiment("e", plan.experiments["e"]["exp"], tmp_path)
+    assert str(planning.value) == str(job.value)
+    assert "column 'b' holds text ('x' on line 3 of the file)" in str(job.value)
+    assert not passed.keys
+
+    (tmp_path / "d.csv").write_text("a,b,y\n1,2,0\n2,3,1\n3,4,0\n4,5,1\n")
+    plan = planned({"e": exp}, root=tmp_path)
+    calls = []
+    real = preprocess.load_checked
+    monkeypatch.setattr(preprocess, "load_checked", lambda *a: calls.append(a) or real(*a))
+    check_data(plan, passed, tmp_path)
+    passed.save()
+    check_data(plan, PassedChecks(tmp_path / "checks.json"), tmp_path)  # the next start
+    assert len(calls) == 1
+    (tmp_path / "d.csv").write_text("a,b,y\n1,2,0\n2,3,1\n3,4,0\n4,,1\n")  # edited: new checksum
+    with pytest.raises(DataError, match="NaN or missing values"):
+        check_data(planned({"e": exp}, root=tmp_path), passed, tmp_path)

@@ -140,8 +140,8 @@ FIGURES = {
         "tutorial--liblinear--l2--C10--sk_liblinear_l2_C10_rs0.png",
     ],
     "example2/fits": [
-        "statsmodels--statsmodels--none--Cinf--sm_mle_newton.png",
-        "tutorial--statsmodels--none--Cinf--sm_mle_newton.png",
+        "statsmodels--newton--none--Cinf--sm_mle_newton.png",
+        "tutorial--newton--none--Cinf--sm_mle_newton.png",
     ],
     "digits/fits": ["confusion--liblinear--l2--C0.05--sk_liblinear_l2_C0.05_mc-ovr_rs0.png"],
     "synthetic/overview": ["roc.png", "coef_paths.png"],
@@ -410,8 +410,11 @@ def test_lint_is_clean(tmp_path):
 
 
 def test_data_error_is_one_line_and_other_experiments_still_fit(tmp_path):
+    """Data errors that only the job can see (they need the split, or an inline dataset's
+    labels) stop their experiment; the others are fitted and kept. (A csv file's errors that
+    need no split stop the run while planning: test_a_data_error_stops_the_run_while_planning.)"""
     (tmp_path / "data").mkdir()
-    pd.DataFrame({"a": [1.0, 2, 3, 4], "outcome": ["x"] * 4}).to_csv(
+    pd.DataFrame({"a": [1.0, 2, 3, 4, 5, 6], "outcome": ["x"] * 5 + ["y"]}).to_csv(
         tmp_path / "data/one.csv", index=False
     )
     one_class = {"source": "inline", "x": [[1.0], [2.0], [3.0]], "y": ["x", "x", "x"]}
@@ -423,16 +426,19 @@ def test_data_error_is_one_line_and_other_experiments_still_fit(tmp_path):
             "inline": {"dataset": one_class, "split": "none"},
             "mydata": {
                 "dataset": {"source": "csv", "path": "data/one.csv", "target": "outcome"},
-                "split": "none",
+                "split": {"test_size": 0.5, "random_state": 0, "stratify": True},
             },
         },
     }
     proc = snakemake(tmp_path, config=config)
     assert proc.returncode != 0
-    for name in ("mydata", "inline"):
-        assert (
-            f"lrsweep: experiment '{name}': key 'dataset.target': the target has a single class"
-        ) in proc.stderr
+    assert (
+        "lrsweep: experiment 'inline': key 'dataset.target': the target has a single class"
+    ) in proc.stderr
+    assert (
+        "lrsweep: experiment 'mydata': key 'split.stratify': class 'y' (1 row) too small for a "
+        "stratified split"
+    ) in proc.stderr
     fits = list((tmp_path / "results/bad/store/fits").iterdir())
     assert len(fits) == 2  # the good experiment's two fits went on and are kept
     # the terminal gets one line per problem and where the details are, not the traceback
@@ -571,3 +577,93 @@ def test_intervals_comparisons_and_cross_validation(smoke_run):
     selection = pd.read_csv(out / "cv_selection.csv")
     assert set(selection.experiment) == {"iris"}
     assert set(selection.C_best_mean) <= {0.1, 1.0} and set(selection.C_one_se) <= {0.1, 1.0}
+
+
+def test_dropped_rows_and_unconverged_fits_are_counted_where_people_read(tmp_path):
+    """Issue #28: the rows dropna dropped were only in the fit log, and the summary's "ok"
+    counted fits that did not converge. Now summary.txt, provenance.json and report.html say
+    both."""
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({"a": rng.normal(size=60), "b": rng.normal(size=60)})
+    frame["y"] = (frame["a"] + rng.normal(size=60) > 0).astype(int)
+    frame.loc[[3, 7, 11], "b"] = np.nan
+    tmp_path.mkdir(exist_ok=True)
+    frame.to_csv(tmp_path / "d.csv", index=False)
+    config = {
+        "sweep": "dr",
+        "figures": False,
+        "experiments": {
+            "gaps": {
+                "dataset": {"source": "csv", "path": "d.csv", "target": "y", "dropna": True},
+                "sklearn": {"solver": "lbfgs", "C": [0.1, 1.0], "max_iter": [1, 100]},
+            }
+        },
+    }
+    proc = snakemake(tmp_path, config=config)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out = version_dir(tmp_path, "dr")
+    metrics = pd.read_csv(out / "metrics.csv")
+    unconverged = int((~metrics["converged"].astype(bool)).sum())
+    assert unconverged == 2  # max_iter 1 (lbfgs stops short of the optimum)
+    summary = (out / "summary.txt").read_text()
+    assert f"grid points: 4 ok ({unconverged} not converged), 0 skipped, 0 failed" in summary
+    assert "experiment 'gaps': dropna dropped 3 rows with a gap or an infinite value" in summary
+    assert summary in proc.stderr  # what was printed
+    prov = json.loads((out / "provenance.json").read_text())
+    assert prov["datasets"]["gaps"]["dropped_rows"] == 3
+    page = (out / "report.html").read_text()
+    assert "4 ok (2 not converged)" in page and "dropna dropped 3 rows" in page
+
+
+DATA_ERRORS = {
+    # (file contents, dataset settings, the start of the one line)
+    "missing column": (
+        "a,b,y\n1,2,0\n2,3,1\n3,4,0\n4,5,1\n",
+        {"target": "y", "features": ["a", "c"]},
+        "lrsweep: experiment 'e': key 'dataset.features': column(s) 'c' not in d.csv",
+    ),
+    "wrong target": (
+        "a,b,y\n1,2,0\n2,3,1\n3,4,0\n4,5,1\n",
+        {"target": "a"},
+        "lrsweep: experiment 'e': key 'dataset.target': the target has 4 distinct values in 4 rows",
+    ),
+    "text in a numeric column": (
+        "a,b,y\n1,2,0\n2,x,1\n3,4,0\n4,5,1\n",
+        {"target": "y"},
+        "lrsweep: experiment 'e': key 'dataset.features': column 'b' holds text ('x' on line 3 "
+        "of the file)",
+    ),
+    "gaps without impute": (
+        "a,b,y\n1,2,0\n2,,1\n3,4,0\n4,5,1\n",
+        {"target": "y"},
+        "lrsweep: experiment 'e': key 'dataset': NaN or missing values (b: 1)",
+    ),
+}
+
+
+@pytest.mark.parametrize("case", list(DATA_ERRORS))
+@pytest.mark.parametrize("dry", [True, False])
+def test_a_data_error_stops_the_run_while_planning(tmp_path, case, dry):
+    """Issue #28: a data error that the file alone shows was found only in the fit job (a dry
+    run said "25 of 25 grid points to fit"; the run printed the line and 14 lines of
+    Snakemake's exceptions). Now planning finds it: one line, exit 1, no job."""
+    text, dataset, line = DATA_ERRORS[case]
+    tmp_path.mkdir(exist_ok=True)
+    (tmp_path / "d.csv").write_text(text)
+    config = {
+        "sweep": "de",
+        "experiments": {
+            "e": {
+                "dataset": {"source": "csv", "path": "d.csv", **dataset},
+                "split": "none",
+                "sklearn": {"C": [0.1, 1.0]},
+            }
+        },
+    }
+    proc = snakemake(tmp_path, *(["-n"] if dry else []), config=config)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    lines = [s for s in proc.stderr.splitlines() if not s.startswith("Using workflow")]
+    assert len(lines) == 1 and lines[0].startswith(line), proc.stderr[-2000:]
+    assert "grid points to fit" not in proc.stderr
+    assert not (tmp_path / "results/de/store/prepared").exists()  # no job ran
+    assert not (tmp_path / "results/de/logs").exists()

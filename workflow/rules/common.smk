@@ -25,7 +25,7 @@ FILES, OVERLAY = lrconfig.sources_of(
 )
 MAIN = workflow.exec_mode == ExecMode.DEFAULT  # not inside a cluster job
 # Parse time writes nothing: a dry run, --report, --lint and --summary parse this file too.
-# What a run keeps (the checksum caches, the store's mark) is written, and what it does is
+# What a run keeps (the checksum caches, the data checks passed, the store's mark) is written, and what it does is
 # said, by start_run(), once Snakemake is executing (lrsweep.smk.run_mode).
 try:
     RAW, SOURCES, LABEL = lrconfig.read_sources(FILES, OVERLAY)
@@ -36,6 +36,11 @@ try:
         PLAN = lrplan.make_plan(SWEEP["config"], SWEEP["grids"], SOURCES, CHECKSUMS)
     except LrsweepError as exc:
         raise LrsweepError(f"{LABEL}: {exc}") from None
+    # the data checks that need no split, before any job (a dry run shows them); what
+    # passed is remembered by start_run, in a real run only
+    PASSED = lrplan.PassedChecks("results/.data-checks.json")
+    if MAIN:
+        lrplan.check_data(PLAN, PASSED)
 except LrsweepError as exc:
     # One line and exit 1, as the README promises: a WorkflowError would be wrapped by
     # Snakemake in "WorkflowError in file ..., line 39:" and a traceback line.
@@ -67,6 +72,7 @@ def start_run():
         try:
             CHECKSUMS.save()
             keys.save_code_cache()
+            PASSED.save()
             VERSION_SUMS.save(only_used=True)
             Store(STORE).mark()
         except OSError as exc:  # a full disk, a read-only folder: one line, exit 1
