@@ -308,16 +308,24 @@ def check_data(plan: Plan, passed: PassedChecks, root: str | Path = ".") -> None
     :class:`~lrsweep.errors.DataError` before any job starts (a dry run shows it). The
     checks that need the split (a class too small for it, imputing a column with no training
     value, CV folds) stay in the job."""
+    from lrsweep.errors import DataError
     from lrsweep.preprocess import load_checked
     from lrsweep.store import Store
 
     store = Store(plan.store)
+    errors = []  # every experiment's, one line each, as the fit job says them
     for name, spec in plan.experiments.items():
         key = spec["prepared"]
         if spec["data_sha256"] is None or key in passed or store.has("prepared", key):
             continue
-        load_checked(name, spec["exp"], root, spec["data_sha256"])
+        try:
+            load_checked(name, spec["exp"], root, spec["data_sha256"])
+        except DataError as exc:
+            errors.append(str(exc))
+            continue
         passed.add(key)
+    if errors:
+        raise DataError("\nlrsweep: ".join(errors))
 
 
 def _fit_params(plan: Plan, members: dict[str, list[dict]], prepare: bool) -> dict:

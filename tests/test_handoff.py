@@ -131,8 +131,47 @@ def _results(version):
             digest = pd.read_csv(version / name).drop(columns="fit_seconds").to_csv()
         elif name.endswith(".skops"):  # zip timestamps: compare what it predicts instead
             continue
+        elif name == "report.html":
+            digest = _without_timings((version / name).read_text())
         out[name] = digest
     return out
+
+
+def _without_timings(page: str) -> str:
+    """report.html as text and table cells, the fit_seconds column of each table left out
+    (a measurement, as in metrics.csv)."""
+    from html.parser import HTMLParser
+
+    class Cells(HTMLParser):
+        def __init__(self):
+            super().__init__()
+            self.out, self.row, self.cell, self.skip = [], None, None, None
+
+        def handle_starttag(self, tag, attrs):
+            if tag == "tr":
+                self.row = []
+            elif tag in ("td", "th") and self.row is not None:
+                self.cell = []
+
+        def handle_endtag(self, tag):
+            if tag in ("td", "th") and self.cell is not None:
+                self.row.append("".join(self.cell).strip())
+                self.cell = None
+            elif tag == "tr" and self.row is not None:
+                if "fit_seconds" in self.row:
+                    self.skip = self.row.index("fit_seconds")
+                kept = [c for i, c in enumerate(self.row) if i != self.skip]
+                self.out.append("|".join(kept))
+                self.row = None
+            elif tag == "table":
+                self.skip = None
+
+        def handle_data(self, data):
+            (self.cell if self.cell is not None else self.out).append(data)
+
+    parser = Cells()
+    parser.feed(page)
+    return "".join(parser.out)
 
 
 def test_one_version_is_one_set_of_numbers_whatever_the_cores_or_packing(tmp_path):

@@ -247,7 +247,8 @@ def test_gc_frees_what_no_remaining_version_uses_and_a_rerun_makes_only_that(tmp
     assert out.startswith(f"lrsweep gc: results/flip: would remove 1 version folder(s) ({a})")
     fits = set(os.listdir(sweep / "store/fits"))
     code, out, _ = cli(tmp_path, "gc", "--keep-last", "1")
-    assert code == 0 and f"removed 1 version folder(s) ({a}), 1 store entries" in out
+    # the one grid point only the removed version used: its fit entry and its scores entry
+    assert code == 0 and f"removed 1 version folder(s) ({a}), 2 store entries" in out
     freed = float(out.split("freed ")[1].split()[0])
     assert freed > 0
     assert not (sweep / a).exists() and latest(tmp_path) == b
