@@ -183,3 +183,83 @@ def marginal_effects(X, params, cov: np.ndarray, level: float = LEVEL) -> dict[s
         "ci_low": ame - q * se,
         "ci_high": ame + q * se,
     }
+
+
+def reference_of(term: str, reference: dict) -> str:
+    """The left-out level a design term is measured against (``column=level`` terms of a
+    categorical column), as ``column=level``; empty for other terms."""
+    for column, level in reference.items():
+        if term.startswith(f"{column}="):
+            return f"{column}={level}"
+    return ""
+
+
+def inference_tables(
+    X,
+    y,
+    estimates,
+    terms: list[str],
+    classes: dict,
+    class_names: dict,
+    cov_type_list: list[str],
+    groups=None,
+    reference: dict | None = None,
+) -> tuple[list[dict], list[dict]]:
+    """(coefficient rows, marginal-effect rows) of a maximum-likelihood fit, one block per
+    covariance type. ``estimates`` (equations, terms) as a fit stores them; ``classes``:
+    ``equations``, the class of each equation (the second class for two classes, every class
+    but the first for more), and ``all``, every class (the marginal effects of three or more
+    classes cover each)."""
+    estimates = np.asarray(estimates, dtype=float)
+    params = estimates.T  # (k, J-1)
+    binary = estimates.shape[0] == 1
+    reference = reference or {}
+    coef_rows, me_rows = [], []
+    for cov_type in cov_type_list:
+        V = covariance(X, y, params, cov_type, groups)
+        inf = wald(estimates.ravel(), V)
+        if binary:
+            inf.update(odds_ratios(inf, estimates.ravel()))
+        for i, cls in enumerate(classes["equations"]):
+            for j, term in enumerate(terms):
+                m = i * len(terms) + j
+                row = {
+                    "class": cls,
+                    "term": term,
+                    "estimate": float(estimates[i, j]),
+                    "cov_type": cov_type,
+                    **{name: float(values[m]) for name, values in inf.items()},
+                    "reference": reference_of(term, reference),
+                    "class_name": class_names.get(cls, str(cls)),
+                }
+                coef_rows.append(row)
+        me = marginal_effects(X, params, V)
+        me_classes = classes["equations"] if binary else classes["all"]
+        for i, cls in enumerate(me_classes):
+            for j, term in enumerate(terms):
+                if j == 0:
+                    continue  # the intercept has no marginal effect
+                me_rows.append(
+                    {
+                        "class": cls,
+                        "term": term,
+                        "cov_type": cov_type,
+                        "marginal_effect": float(me["effect"][i, j]),
+                        **{
+                            name: float(me[name][i, j])
+                            for name in ("std_err", "z", "p_value", "ci_low", "ci_high")
+                        },
+                        "class_name": class_names.get(cls, str(cls)),
+                    }
+                )
+    return coef_rows, me_rows
+
+
+def check_cov_types(experiment: str, cov_type_list, n_classes: int, has_groups: bool) -> None:
+    """Refuse, in one line, a covariance type this experiment's fits cannot have."""
+    from lrsweep.data import err
+
+    for cov_type in cov_type_list or ():
+        reason = check_cov_type(cov_type, n_classes, has_groups)
+        if reason:
+            raise err(experiment, "statsmodels.cov_type", reason)

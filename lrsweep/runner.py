@@ -320,6 +320,8 @@ def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
     with every experiment's error, one line each, ends the job.
     """
     from lrsweep.cost import POINT_OVERHEAD_SECONDS, point_seconds
+    from lrsweep.covariance import check_cov_types
+    from lrsweep.grid import cov_types
     from lrsweep.preprocess import check_cv_folds, positive_index
 
     store = Store(params["store"])
@@ -334,6 +336,13 @@ def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
             data = prepared_data(store, exp_name, spec, log)
             positive_index(exp_name, data, spec["exp"].get("positive_class"))
             check_cv_folds(exp_name, data, spec["exp"].get("cv"))
+            if spec["exp"].get("statsmodels") is not None:
+                check_cov_types(
+                    exp_name,
+                    cov_types(spec["exp"]["statsmodels"]),
+                    data.n_classes,
+                    data.groups_train is not None,
+                )
         except DataError as exc:
             log.error("%s", exc)
             errors.append(str(exc))

@@ -1,8 +1,12 @@
 """Gather every grid point's stored result into a version's tables.
 
 ``metrics.csv`` has one row per grid point (skipped and failed ones included);
-``coefficients.csv`` is long: ``experiment, model_id, class, term, estimate`` (plus
-``std_err, z, p_value, ci_low, ci_high`` for statsmodels fits).
+``coefficients.csv`` is long: ``experiment, model_id, class, term, estimate``; a statsmodels
+maximum-likelihood fit has one block of rows per covariance type (``cov_type``) with
+``std_err, z, p_value, ci_low, ci_high``, for two classes ``odds_ratio, odds_ratio_ci_low,
+odds_ratio_ci_high``, and the ``reference`` level each indicator term is measured against
+(from its scores entry's ``inference.csv``). ``marginal_effects.csv`` gathers those fits'
+average marginal effects, one block per covariance type.
 """
 
 from __future__ import annotations
@@ -69,15 +73,42 @@ def metrics_row(record: dict) -> dict:
     return row
 
 
-def collect(fits: list[tuple[str, dict, object]]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(metrics, coefficients) of ``fits``: (experiment, result record, store entry) in grid
-    order."""
+#: The columns of coefficients.csv, in this order (those a table has).
+COEFFICIENT_COLUMNS = [
+    "experiment",
+    "model_id",
+    "class",
+    "term",
+    "estimate",
+    "cov_type",
+    "std_err",
+    "z",
+    "p_value",
+    "ci_low",
+    "ci_high",
+    "odds_ratio",
+    "odds_ratio_ci_low",
+    "odds_ratio_ci_high",
+    "reference",
+    "class_name",
+]
+
+
+def collect(fits: list[tuple]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(metrics, coefficients) of ``fits``: (experiment, result record, fit entry[, scores
+    entry]) in grid order. A scores entry with ``inference.csv`` gives its fit's rows (one
+    block per covariance type); :func:`estimates_of` keeps one row per coefficient."""
     from lrsweep.fitting import read_coefficients
 
     rows, coefs = [], []
-    for experiment, record, entry in fits:
+    for experiment, record, entry, *scores in fits:
         rows.append({"experiment": experiment, **metrics_row(record)})
-        if "coefficients.csv" in entry.names():
+        if scores and "inference.csv" in scores[0].names():
+            table = read_coefficients(scores[0], "inference.csv")
+            table.insert(0, "model_id", record["model_id"])
+            table.insert(0, "experiment", experiment)
+            coefs.append(table)
+        elif "coefficients.csv" in entry.names():
             table = read_coefficients(entry)
             table.insert(0, "model_id", record["model_id"])
             table.insert(0, "experiment", experiment)
@@ -93,7 +124,35 @@ def collect(fits: list[tuple[str, dict, object]]) -> tuple[pd.DataFrame, pd.Data
         if coefs
         else pd.DataFrame(columns=["experiment", "model_id", "class", "term", "estimate"])
     )
+    order = [c for c in COEFFICIENT_COLUMNS if c in coefficients.columns]
+    coefficients = coefficients[order + [c for c in coefficients if c not in order]]
     return metrics, coefficients
+
+
+def estimates_of(coefficients: pd.DataFrame) -> pd.DataFrame:
+    """One row per coefficient (the first covariance type's block of each fit): what counts,
+    compares and draws estimates must not see a coefficient once per covariance type."""
+    if "cov_type" not in coefficients.columns or coefficients.empty:
+        return coefficients
+    keys = ["experiment", "model_id", "class", "term"]
+    return coefficients.drop_duplicates(keys, keep="first").reset_index(drop=True)
+
+
+def marginal_effects(fits: list[tuple]) -> pd.DataFrame:
+    """The ``marginal_effects.csv`` of a version: every scores entry's table (statsmodels
+    maximum-likelihood fits), with its experiment and model_id."""
+    from lrsweep.fitting import read_coefficients
+
+    tables = []
+    for experiment, record, _entry, *scores in fits:
+        if scores and "marginal_effects.csv" in scores[0].names():
+            table = read_coefficients(scores[0], "marginal_effects.csv")
+            table.insert(0, "model_id", record["model_id"])
+            table.insert(0, "experiment", experiment)
+            tables.append(table)
+    columns = ["experiment", "model_id", "class", "term", "cov_type", "marginal_effect"]
+    columns += ["std_err", "z", "p_value", "ci_low", "ci_high", "class_name"]
+    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=columns)
 
 
 #: ``selected_by`` of an experiment without ``cv:``, by whether it has test rows of its own.
