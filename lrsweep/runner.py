@@ -140,7 +140,7 @@ def overview_entry(store: Store, name: str, spec: dict, light, settings: dict, e
     has them)."""
     from lrsweep.figures import draw_overview
     from lrsweep.fitting import read_record
-    from lrsweep.tables import collect
+    from lrsweep.tables import collect, estimates_of
 
     label = f"{experiment_label(name)} overview figures"
     ids = [p["model_id"] for p in spec["points"]]
@@ -150,8 +150,9 @@ def overview_entry(store: Store, name: str, spec: dict, light, settings: dict, e
     entries = entries or {
         p["model_id"]: (stored_fit(store, p), stored_scores(store, p)) for p in spec["points"]
     }
-    fits = [(name, read_record(scores), entry) for entry, scores in map(entries.get, ids)]
+    fits = [(name, read_record(scores), entry, scores) for entry, scores in map(entries.get, ids)]
     metrics, coefs = collect(fits)
+    coefs = estimates_of(coefs)  # the first cov_type's intervals: one row per coefficient
     files = draw_overview(
         name,
         metrics,

@@ -204,3 +204,61 @@ def test_hc3_with_three_classes_is_one_line(tmp_path):
         "experiment 'e': key 'statsmodels.cov_type': HC3 needs the leverages of one equation, "
         "which a 3-class (multinomial) fit does not have: use nonrobust, HC0, HC1 or cluster"
     )
+
+
+def test_sklearn_in_the_reference_design_is_the_same_fit(tmp_path):
+    """The comparison figure's transform: an unpenalized scikit-learn fit on the full one-hot
+    design, moved to statsmodels' design, equals statsmodels' MLE, and predicts the same."""
+    from sklearn.linear_model import LogisticRegression
+
+    from lrsweep.figures import in_reference_design
+
+    p, grid = prepare(tmp_path, regions_table())
+    model = LogisticRegression(C=np.inf, tol=1e-10, max_iter=10_000).fit(p.X_train, p.y_train)
+    full = pd.DataFrame(
+        {
+            "term": ["intercept", *p.feature_names],
+            "estimate": [model.intercept_[0], *model.coef_[0]],
+        }
+    )
+    moved = in_reference_design(full, p.meta["reference_levels"])
+    sm = fit_and_score(p, grid[0])["result"]
+    assert list(moved["term"]) == sm["terms"]
+    np.testing.assert_allclose(moved["estimate"], sm["estimates"][0], rtol=1e-4, atol=1e-6)
+    from lrsweep.statsmodels_fit import design
+
+    eta_full = model.decision_function(p.X_train)
+    eta_moved = design(p, p.X_train).to_numpy() @ moved["estimate"].to_numpy()
+    np.testing.assert_allclose(eta_moved, eta_full, rtol=1e-9, atol=1e-9)
+
+
+def test_comparison_figure_names_its_counterparts_and_keeps_its_title(tmp_path):
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from lrsweep.figures import counterpart_label, plot_statsmodels_vs_sklearn
+
+    penalized = {"model_id": "sk_saga_l1_C1", "penalty": "l1", "C": 1.0, "converged": False}
+    assert counterpart_label(penalized) == (
+        "scikit-learn sk_saga_l1_C1 (l1-penalized, C=1, NOT converged)"
+    )
+    free = {"model_id": "sk_lbfgs_none_Cinf", "penalty": "none", "C": np.inf, "converged": True}
+    assert counterpart_label(free) == "scikit-learn sk_lbfgs_none_Cinf (unpenalized)"
+    sm = pd.DataFrame(
+        {
+            "term": ["intercept", "x"],
+            "estimate": [0.1, 0.5],
+            "ci_low": [0, 0.3],
+            "ci_high": [0.2, 0.7],
+        }
+    )
+    sk = pd.DataFrame({"term": ["intercept", "x"], "estimate": [0.1, 0.4], "model": ["m", "m"]})
+    title = (
+        "breast_cancer: statsmodels L1 (alpha=1, maxiter=1000) — accuracy on the test rows 0.9737"
+    )
+    fig = plot_statsmodels_vs_sklearn(sm, sk, title, note="a note")
+    fig.canvas.draw()
+    box = fig.axes[0].title.get_window_extent()
+    width = fig.get_figwidth() * fig.dpi
+    assert box.x0 >= 0 and box.x1 <= width, (box, width)
+    assert fig.axes[0].title.get_text().replace("\n", " ") == title
