@@ -1039,28 +1039,6 @@ def plot_coef_paths(paths: dict[str, pd.DataFrame], title: str, top: int = 10):
     return fig
 
 
-def in_reference_design(rows: pd.DataFrame, reference: dict) -> pd.DataFrame:
-    """scikit-learn coefficients of a full one-hot design (every level of each categorical
-    column) in statsmodels' design (each column's reference level left out): a level's
-    coefficient minus its reference's, the reference's added to the intercept. Every row has
-    exactly one level of each column, so the linear predictor, and every prediction, is
-    unchanged: the same fit in the same parametrisation. ``rows``: term, estimate (one class),
-    any other columns are kept."""
-    out = rows.copy()
-    est = out.set_index("term")["estimate"]
-    drop = []
-    for column, level in reference.items():
-        ref_term = f"{column}={level}"
-        if ref_term not in est.index:
-            continue
-        base = float(est[ref_term])
-        mask = out["term"].str.startswith(f"{column}=")
-        out.loc[mask, "estimate"] = out.loc[mask, "estimate"] - base
-        out.loc[out["term"] == "intercept", "estimate"] += base
-        drop.append(ref_term)
-    return out[~out["term"].isin(drop)].reset_index(drop=True)
-
-
 def counterpart_label(row) -> str:
     """A scikit-learn fit as the statsmodels figure names it: its model_id, whether it is
     penalized (and how much) and whether it converged."""
@@ -1395,6 +1373,8 @@ def draw_overview(
 
     sm_ok = ok[ok["library"] == "statsmodels"]
     sk_ok = ok[ok["library"] == "sklearn"]
+    from lrsweep.tables import in_reference_design
+
     reference = (getattr(prepared, "meta", None) or {}).get("reference_levels") or {}
     for _, row in sm_ok.iterrows():
         sm = coefs[coefs["model_id"] == row["model_id"]]

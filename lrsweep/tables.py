@@ -220,6 +220,44 @@ AGREEMENT_COLUMNS = [
 ]
 
 
+def in_reference_design(rows: pd.DataFrame, reference: dict) -> pd.DataFrame:
+    """scikit-learn coefficients of a full one-hot design (every level of each categorical
+    column) in statsmodels' design (each column's reference level left out): a level's
+    coefficient minus its reference's, the reference's added to the intercept. Every row has
+    exactly one level of each column, so the linear predictor, and every prediction, is
+    unchanged: the same fit in the same parametrisation. ``rows``: term, estimate (one class),
+    any other columns are kept."""
+    out = rows.copy()
+    est = out.set_index("term")["estimate"]
+    drop = []
+    for column, level in reference.items():
+        ref_term = f"{column}={level}"
+        if ref_term not in est.index:
+            continue
+        base = float(est[ref_term])
+        mask = out["term"].str.startswith(f"{column}=")
+        out.loc[mask, "estimate"] = out.loc[mask, "estimate"] - base
+        out.loc[out["term"] == "intercept", "estimate"] += base
+        drop.append(ref_term)
+    return out[~out["term"].isin(drop)].reset_index(drop=True)
+
+
+def references_of(sm_rows: pd.DataFrame) -> dict:
+    """{column: level} of a statsmodels fit's rows, from their ``reference`` column
+    (``column=level`` of the level each indicator term is measured against)."""
+    import os
+
+    out = {}
+    if "reference" not in sm_rows:
+        return out
+    for term, ref in zip(sm_rows["term"], sm_rows["reference"], strict=True):
+        if isinstance(ref, str) and ref and "=" in ref:
+            shared = os.path.commonprefix([term, ref])
+            column = shared[: shared.rfind("=")] if "=" in shared else ref.split("=", 1)[0]
+            out[column] = ref[len(column) + 1 :]
+    return out
+
+
 def _reference_form(table: pd.DataFrame, classes: list) -> pd.DataFrame:
     """scikit-learn's multinomial coefficients (one row per class, summing to zero) as
     statsmodels' MNLogit writes them: each class minus the first (reference) class."""
@@ -241,8 +279,16 @@ def agreement(metrics: pd.DataFrame, coefficients: pd.DataFrame) -> pd.DataFrame
         coefs = coefficients[coefficients["experiment"] == experiment]
         for _, a in sk.iterrows():
             for _, b in sm.iterrows():
-                ca = coefs[coefs["model_id"] == a["model_id"]]
                 cb = coefs[coefs["model_id"] == b["model_id"]]
+                reference = references_of(cb)  # the same design as statsmodels'
+                ca = pd.concat(
+                    [
+                        in_reference_design(rows, reference)
+                        for _, rows in coefs[coefs["model_id"] == a["model_id"]].groupby(
+                            "class", sort=False
+                        )
+                    ]
+                )
                 classes = sorted(set(ca["class"].astype(str)) | set(cb["class"].astype(str)))
                 wa = _reference_form(ca, classes)
                 wb = cb.pivot(index="class", columns="term", values="estimate")

@@ -27,6 +27,7 @@ def config(statsmodels: dict) -> dict:
                 "categorical": ["region"],
                 "impute": "median",
                 "split": {"test_size": 0.25, "random_state": 0, "stratify": True},
+                "sklearn": {"penalty": "none", "max_iter": 1000, "tol": 1e-8},
                 "statsmodels": {"method": "newton", "groups": "school", **statsmodels},
             }
         },
@@ -41,15 +42,21 @@ def test_changing_cov_type_refits_nothing(tmp_path):
     fits = set(os.listdir(store / "fits"))
     fit_jobs = job_tokens(tmp_path, "cov", "fit")
     first = pd.read_csv(version_dir(tmp_path, "cov") / "coefficients.csv")
+    first = first[first["model_id"] == "sm_mle_newton"]
     assert first["cov_type"].unique().tolist() == ["nonrobust"]
+    # the unpenalized scikit-learn fit (full one-hot design) in statsmodels' design: the MLE
+    [row] = pd.read_csv(version_dir(tmp_path, "cov") / "agreement.csv").itertuples()
+    assert row.max_abs_coef_diff < 1e-3
+    assert row.llf_sklearn == pytest.approx(row.llf_statsmodels, rel=1e-6)
 
     proc = snakemake(tmp_path, config=config({"cov_type": ["nonrobust", "HC1", "cluster"]}))
     assert proc.returncode == 0, proc.stderr[-3000:]
-    assert "0 of 1 grid points to fit (1 in the store)" in proc.stderr
+    assert "0 of 2 grid points to fit (2 in the store)" in proc.stderr
     assert set(os.listdir(store / "fits")) == fits  # no fit entry made
     assert job_tokens(tmp_path, "cov", "fit") == fit_jobs  # no fit job ran
     version = version_dir(tmp_path, "cov")
     coefs = pd.read_csv(version / "coefficients.csv")
+    coefs = coefs[coefs["model_id"] == "sm_mle_newton"]
     assert coefs["cov_type"].unique().tolist() == ["nonrobust", "HC1", "cluster"]
     blocks = {c: b.reset_index(drop=True) for c, b in coefs.groupby("cov_type")}
     pd.testing.assert_series_equal(blocks["HC1"]["estimate"], blocks["cluster"]["estimate"])

@@ -211,7 +211,7 @@ def test_sklearn_in_the_reference_design_is_the_same_fit(tmp_path):
     design, moved to statsmodels' design, equals statsmodels' MLE, and predicts the same."""
     from sklearn.linear_model import LogisticRegression
 
-    from lrsweep.figures import in_reference_design
+    from lrsweep.tables import in_reference_design
 
     p, grid = prepare(tmp_path, regions_table())
     model = LogisticRegression(C=np.inf, tol=1e-10, max_iter=10_000).fit(p.X_train, p.y_train)
