@@ -262,3 +262,18 @@ def test_comparison_figure_names_its_counterparts_and_keeps_its_title(tmp_path):
     width = fig.get_figwidth() * fig.dpi
     assert box.x0 >= 0 and box.x1 <= width, (box, width)
     assert fig.axes[0].title.get_text().replace("\n", " ") == title
+
+
+def test_a_coefficient_counts_once_whatever_its_cov_types(tmp_path):
+    """The selection rule's nonzero count (used by `lrsweep predict` on a version's
+    coefficients.csv) does not see a coefficient once per covariance type."""
+    from lrsweep import selection
+
+    table = regions_table()
+    table.to_csv(tmp_path / "d.csv", index=False)
+    p, grid = prepare(tmp_path, table, statsmodels={"cov_type": ["nonrobust", "HC0", "HC3"]})
+    rows = pd.read_csv(
+        pd.io.common.BytesIO(entry_files(fit_and_score(p, grid[0]), p)["inference.csv"])
+    )
+    assert len(rows) == 3 * 6
+    assert selection.nonzero_counts(rows.assign(model_id="m")) == {"m": 5}
