@@ -122,3 +122,44 @@ def test_cov_type_refusals():
     assert cov.check_cov_type("HC1", 2, False) is None
     assert "multinomial" in cov.check_cov_type("HC3", 3, False)
     assert "statsmodels.groups" in cov.check_cov_type("cluster", 2, False)
+
+
+def test_a_grid_point_reports_rs_numbers(ref):
+    """End to end through lrsweep's preparation, fit and scores: a csv experiment on the
+    Spector & Mazzeo table with cov_type HC0, HC1 and cluster (groups GROUP, not a feature)
+    gives R's standard errors, odds ratios and average marginal effects."""
+    import io
+
+    from lrsweep.config import resolve_config
+    from lrsweep.fitting import entry_files, fit_and_score
+    from lrsweep.preprocess import prepare_experiment
+
+    cov_types = ["nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster"]
+    exp = {
+        "dataset": {
+            "source": "csv",
+            "path": "spector.csv",
+            "target": "GRADE",
+            "features": ["GPA", "TUCE", "PSI"],
+        },
+        "split": "none",
+        "statsmodels": {"method": "newton", "cov_type": cov_types, "groups": "GROUP"},
+    }
+    sweep = resolve_config({"sweep": "t", "experiments": {"spector": exp}})
+    prepared = prepare_experiment("spector", sweep["config"]["experiments"]["spector"], REF)
+    [point] = sweep["grids"]["spector"]
+    files = entry_files(fit_and_score(prepared, point), prepared)
+    coefs = pd.read_csv(io.BytesIO(files["inference.csv"]))
+    effects = pd.read_csv(io.BytesIO(files["marginal_effects.csv"]))
+    for cov_type in cov_types:
+        block = coefs[coefs["cov_type"] == cov_type].set_index("term").loc[TERMS]
+        np.testing.assert_allclose(block["estimate"], r_values(ref, "estimate", ""), rtol=RTOL)
+        for name in ("std_err", "odds_ratio", "odds_ratio_ci_low", "odds_ratio_ci_high"):
+            np.testing.assert_allclose(block[name], r_values(ref, name, cov_type), rtol=RTOL)
+        me = effects[effects["cov_type"] == cov_type].set_index("term").loc[TERMS[1:]]
+        np.testing.assert_allclose(
+            me["marginal_effect"], r_values(ref, "ame", cov_type, TERMS[1:]), rtol=RTOL
+        )
+        np.testing.assert_allclose(
+            me["std_err"], r_values(ref, "ame_std_err", cov_type, TERMS[1:]), rtol=RTOL
+        )
