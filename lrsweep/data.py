@@ -260,7 +260,8 @@ def _table(experiment: str, exp: dict, root: Path, expected_sha256: str | None) 
             "dataset.target",
             f"column {quote(target)} not in {path.name} (columns: {quote_list(frame.columns)})",
         )
-    features = spec.get("features") or [c for c in frame.columns if c != target]
+    groups = groups_column(exp)  # not a feature unless listed
+    features = spec.get("features") or [c for c in frame.columns if c not in (target, groups)]
     refuse_repeats(experiment, "dataset.features", features)
     missing = [c for c in features if c not in frame.columns]
     if missing:

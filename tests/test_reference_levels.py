@@ -277,3 +277,18 @@ def test_a_coefficient_counts_once_whatever_its_cov_types(tmp_path):
     )
     assert len(rows) == 3 * 6
     assert selection.nonzero_counts(rows.assign(model_id="m")) == {"m": 5}
+
+
+def test_groups_is_not_a_default_feature(tmp_path):
+    table = regions_table()[["x", "school", "y"]]
+    table.to_csv(tmp_path / "d.csv", index=False)
+    exp = {
+        "dataset": {"source": "csv", "path": "d.csv", "target": "y"},  # features: the rest
+        "split": "none",
+        "statsmodels": {"cov_type": "cluster", "groups": "school"},
+    }
+    sweep = resolve_config({"sweep": "t", "experiments": {"e": exp}})
+    p = prepare_experiment("e", sweep["config"]["experiments"]["e"], tmp_path)
+    assert p.feature_names == ["x"]
+    codes = pd.factorize(table["school"], sort=True)[0]
+    np.testing.assert_array_equal(p.groups_train, codes)
