@@ -46,6 +46,7 @@ class Raw:
     categorical: list[str] = field(default_factory=list)
     class_names: dict = field(default_factory=dict)  # label -> display name (bundled data)
     info: dict = field(default_factory=dict)
+    groups: Any = None  # each row's group (statsmodels.groups: codes of a column), or None
 
     @property
     def is_frame(self) -> bool:
@@ -259,7 +260,8 @@ def _table(experiment: str, exp: dict, root: Path, expected_sha256: str | None) 
             "dataset.target",
             f"column {quote(target)} not in {path.name} (columns: {quote_list(frame.columns)})",
         )
-    features = spec.get("features") or [c for c in frame.columns if c != target]
+    groups = groups_column(exp)  # not a feature unless listed
+    features = spec.get("features") or [c for c in frame.columns if c not in (target, groups)]
     refuse_repeats(experiment, "dataset.features", features)
     missing = [c for c in features if c not in frame.columns]
     if missing:
@@ -279,7 +281,39 @@ def _table(experiment: str, exp: dict, root: Path, expected_sha256: str | None) 
     for label in frame[target].dropna().unique():
         check_text(experiment, "dataset.target", f"a class label of column {quote(target)}", label)
     columns = [str(c) for c in features]
-    return Raw(model_input(frame, columns, categorical), y, columns, categorical=categorical)
+    return Raw(
+        model_input(frame, columns, categorical),
+        y,
+        columns,
+        categorical=categorical,
+        groups=group_codes(experiment, exp, frame, path.name),
+    )
+
+
+def groups_column(exp: dict):
+    """The column ``statsmodels.groups`` names (clustered standard errors), or None."""
+    block = exp.get("statsmodels")
+    return block.get("groups") if isinstance(block, dict) else None
+
+
+def group_codes(experiment: str, exp: dict, frame, file_name: str):
+    """Each row's group as an integer code (-1 for a gap), from the column
+    ``statsmodels.groups`` names; None without one. The column need not be a feature."""
+    column = groups_column(exp)
+    if column is None:
+        return None
+    if column not in frame.columns:
+        raise err(
+            experiment,
+            "statsmodels.groups",
+            f"column {quote(column)} not in {file_name} (columns: {quote_list(frame.columns)})",
+        )
+    if column == exp["dataset"]["target"]:
+        raise err(experiment, "statsmodels.groups", f"column {quote(column)} is the target")
+    import pandas as pd
+
+    codes, _ = pd.factorize(frame[column], sort=True)
+    return np.asarray(codes, dtype=np.int64)
 
 
 def refuse_repeats(experiment: str, key: str, names: list) -> None:
@@ -387,6 +421,12 @@ def load_dataset(
         raw = _table(experiment, exp, Path(root), expected_sha256)
     else:
         raise err(experiment, "dataset.source", f"unknown source {source!r}")
+    if groups_column(exp) is not None and raw.groups is None:
+        raise err(
+            experiment,
+            "statsmodels.groups",
+            f"needs a column of a table (source csv or parquet), not source {source}",
+        )
     if exp.get("categorical") and not raw.is_frame:
         raw = _as_categorical(experiment, raw, exp["categorical"])
     raw.info["source"] = source
@@ -407,7 +447,7 @@ def _as_categorical(experiment: str, raw: Raw, setting) -> Raw:
     for c in raw.columns:
         if c not in chosen:
             frame[c] = frame[c].astype(float)
-    return Raw(frame, raw.y, raw.columns, chosen, raw.class_names, raw.info)
+    return Raw(frame, raw.y, raw.columns, chosen, raw.class_names, raw.info, raw.groups)
 
 
 # --------------------------------------------------------------------------------------------
@@ -421,6 +461,8 @@ def drop_missing(experiment: str, raw: Raw, dropna: bool, impute: str) -> tuple[
     import pandas as pd
 
     y_bad = pd.isna(pd.Series(raw.y)).to_numpy()
+    if raw.groups is not None:  # a row without a group cannot be clustered: as a label gap
+        y_bad = y_bad | (np.asarray(raw.groups) < 0)
     if raw.is_frame:
         gaps = raw.X.isna().to_numpy()
         numeric = [c for c in raw.columns if c not in raw.categorical]
@@ -441,13 +483,20 @@ def drop_missing(experiment: str, raw: Raw, dropna: bool, impute: str) -> tuple[
                 experiment, "dataset.dropna", "no rows are left after dropping those with gaps"
             )
         X = raw.X[keep] if not raw.is_frame else raw.X.loc[keep].reset_index(drop=True)
-        return Raw(X, raw.y[keep], raw.columns, raw.categorical, raw.class_names, raw.info), int(
-            (~keep).sum()
-        )
+        groups = None if raw.groups is None else np.asarray(raw.groups)[keep]
+        kept = Raw(X, raw.y[keep], raw.columns, raw.categorical, raw.class_names, raw.info, groups)
+        return kept, int((~keep).sum())
 
     def listing(mask):
         return ", ".join(f"{raw.columns[j]}: {int(c)}" for j, c in enumerate(mask.sum(axis=0)) if c)
 
+    if raw.groups is not None and (np.asarray(raw.groups) < 0).any():
+        raise err(
+            experiment,
+            "statsmodels.groups",
+            f"{int((np.asarray(raw.groups) < 0).sum())} rows have no group; set 'dropna: true' "
+            "on the dataset to drop them",
+        )
     if y_bad.any():
         raise err(
             experiment,

@@ -1057,17 +1057,35 @@ def plot_coef_paths(paths: dict[str, pd.DataFrame], title: str, top: int = 10):
     return fig
 
 
-def plot_statsmodels_vs_sklearn(sm: pd.DataFrame, sk: pd.DataFrame, title: str, top: int = 20):
-    """statsmodels estimates with 95 % intervals, and scikit-learn estimates of the same terms.
-    ``sm`` has term, estimate, ci_low, ci_high; ``sk`` has term, estimate, model."""
+def counterpart_label(row) -> str:
+    """A scikit-learn fit as the statsmodels figure names it: its model_id, whether it is
+    penalized (and how much) and whether it converged."""
+    if row.get("penalty") == "none" or math.isinf(float(row.get("C", 0))):
+        how = "unpenalized"
+    else:
+        how = f"{row['penalty']}-penalized, C={float(row['C']):g}"
+    if row.get("converged") is False or str(row.get("converged")).lower() == "false":
+        how += ", NOT converged"
+    return f"scikit-learn {row['model_id']} ({how})"
+
+
+def plot_statsmodels_vs_sklearn(
+    sm: pd.DataFrame, sk: pd.DataFrame, title: str, top: int = 20, note: str = ""
+):
+    """statsmodels estimates with 95 % intervals, and scikit-learn estimates of the same terms
+    in the same design (:func:`in_reference_design`). ``sm`` has term, estimate, ci_low,
+    ci_high (and cov_type); ``sk`` has term, estimate, model (its legend label)."""
     terms = list(sm["term"])
     if len(terms) > top:
         keep = sm.reindex(sm["estimate"].abs().sort_values(ascending=False).index)["term"][:top]
         terms = [t for t in terms if t in set(keep)]
     sm = sm.set_index("term").loc[terms]
-    fig, ax = plt.subplots(figsize=(7, max(3, 0.38 * len(terms) + 1.6)))
+    title = _wrap(title, 72)
+    head = title.count("\n") + 1
+    fig, ax = plt.subplots(figsize=(7.5, max(3, 0.38 * len(terms) + 1.6 + 0.18 * head)))
     y = np.arange(len(terms))
     if "ci_low" in sm and sm["ci_low"].notna().any():
+        cov = sm["cov_type"].iloc[0] if "cov_type" in sm and sm["cov_type"].notna().any() else ""
         ax.errorbar(
             sm["estimate"],
             y,
@@ -1075,7 +1093,7 @@ def plot_statsmodels_vs_sklearn(sm: pd.DataFrame, sk: pd.DataFrame, title: str, 
             fmt="o",
             color="black",
             capsize=3,
-            label="statsmodels (95 % CI)",
+            label=f"statsmodels (95 % CI{', ' + cov if cov else ''})",
         )
     else:  # an L1 fit: no interval is valid after selection
         ax.scatter(
@@ -1089,7 +1107,7 @@ def plot_statsmodels_vs_sklearn(sm: pd.DataFrame, sk: pd.DataFrame, title: str, 
             marker="sdv^P"[k % 5],
             s=30,
             color=f"C{k % 10}",
-            label=f"scikit-learn {model}",
+            label=model,
             zorder=3,
         )
     ax.axvline(0, color="grey", lw=0.8)
@@ -1100,6 +1118,9 @@ def plot_statsmodels_vs_sklearn(sm: pd.DataFrame, sk: pd.DataFrame, title: str, 
     ax.legend(fontsize=7, loc="best")
     ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
+    if note:
+        room = add_note(fig, note)
+        fig.subplots_adjust(bottom=min(0.5, fig.subplotpars.bottom + room))
     return fig
 
 
@@ -1382,17 +1403,42 @@ def draw_overview(
 
     sm_ok = ok[ok["library"] == "statsmodels"]
     sk_ok = ok[ok["library"] == "sklearn"]
+    from lrsweep.tables import in_reference_design
+
+    reference = (getattr(prepared, "meta", None) or {}).get("reference_levels") or {}
     for _, row in sm_ok.iterrows():
         sm = coefs[coefs["model_id"] == row["model_id"]]
         first = sm["class"].iloc[0]
         sm = sm[sm["class"] == first]
         chosen = _sklearn_counterparts(row, sk_ok, coefs) if len(classes) == 2 else []
-        skc = coefs[coefs["model_id"].isin(chosen)].rename(columns={"model_id": "model"})
+        named = {r["model_id"]: counterpart_label(r) for r in sk_ok.to_dict("records")}
+        skc = pd.concat(
+            [
+                in_reference_design(coefs[coefs["model_id"] == m], reference).assign(model=named[m])
+                for m in chosen
+            ]
+            or [pd.DataFrame(columns=["term", "estimate", "model"])],
+            ignore_index=True,
+        )
         first_name = sm["class_name"].iloc[0] if "class_name" in sm else first
         title = f"{experiment}: {fit_title(row, part)}" + (
             f" (class {first_name})" if len(classes) > 2 else ""
         )
+        note = ""
+        if chosen:
+            note = "scikit-learn's coefficients are shown in statsmodels' design: " + (
+                "each categorical column's reference level ("
+                + ", ".join(f"{c}={v}" for c, v in reference.items())
+                + ") left out, its coefficient subtracted from the column's others and added "
+                "to the intercept (the same predictions)."
+                if reference
+                else "the same terms."
+            )
+            mle = row.get("regularized") != "l1"
+            if mle and not any("unpenalized" in named[m] for m in chosen):
+                note += " No unpenalized scikit-learn fit: penalized ones are drawn, which "
+                note += "shrink their coefficients and need not agree with the MLE."
         out[f"statsmodels--{row['model_id']}.png"] = png_bytes(
-            plot_statsmodels_vs_sklearn(sm, skc, title)
+            plot_statsmodels_vs_sklearn(sm, skc, title, note=note)
         )
     return out

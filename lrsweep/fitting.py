@@ -26,7 +26,7 @@ from lrsweep.keys import dumps
 SCORED = ("ok", "separated")
 #: What a fit entry's ``fit.json`` keeps of the fit's result (when the fit has it).
 RESULT_KEYS = ("status", "reason", "converged", "n_iter", "fit_seconds", "multi_class")
-SCORED_KEYS = ("stats", "pred_table")
+SCORED_KEYS = ("stats", "pred_table", "coef_classes", "terms")
 #: The arrays of a fit entry: predictions and probabilities on the training and test rows.
 ARRAYS = ("pred_train", "proba_train", "pred_test", "proba_test")
 
@@ -76,13 +76,12 @@ def record_of(scored: dict, prepared) -> dict:
 
 
 def coefficient_rows(result: dict, class_names: dict) -> list[dict]:
+    """The estimates, class by class (the fit's; their standard errors, intervals and odds
+    ratios are scores, :func:`lrsweep.scoring.inference`)."""
     rows = []
-    inference = result.get("inference") or {}
     for i, cls in enumerate(result["coef_classes"]):
         for j, term in enumerate(result["terms"]):
             row = {"class": cls, "term": term, "estimate": float(result["estimates"][i][j])}
-            for name, values in inference.items():
-                row[name] = float(np.asarray(values)[i][j])
             row["class_name"] = class_names.get(cls, str(cls))
             rows.append(row)
     return rows
@@ -155,6 +154,9 @@ def stored_fit(entry, point: dict) -> dict:
     if result["status"] in SCORED:
         for name in ARRAYS:
             result[name] = entry.load_npy(f"{name}.npy")
+        if "terms" in record and "coefficients.csv" in entry.names():
+            estimates = read_coefficients(entry)["estimate"].to_numpy(dtype=float)
+            result["estimates"] = estimates.reshape(len(record["coef_classes"]), -1)
         cv = record.get("cv_fits")
         if cv:
             result["cv_fits"] = dict(cv)
@@ -173,7 +175,9 @@ def read_fit_record(entry) -> dict:
     return json.loads(entry.read_text("fit.json"))
 
 
-def read_coefficients(entry):
+def read_coefficients(entry, name: str = "coefficients.csv"):
+    """A table of an entry (``coefficients.csv``, or a scores entry's ``inference.csv`` and
+    ``marginal_effects.csv``)."""
     import pandas as pd
 
-    return pd.read_csv(io.BytesIO(entry.read_bytes("coefficients.csv")))
+    return pd.read_csv(io.BytesIO(entry.read_bytes(name)))

@@ -66,10 +66,14 @@ SETTING_KEYS = (
     "alpha",
 )
 #: Settings of the statistics computed with every fit (not part of its model_id).
-SCORING_KEYS = ("bootstrap", "cv", "positive_class")
+SCORING_KEYS = ("bootstrap", "cv", "positive_class", "cov_type")
 #: Of those, the settings that only score a stored fit: they are in the key of its scores,
 #: never in the key of the fit (``cv`` is not among them: its fold fits are fitting).
-SCORE_ONLY_KEYS = ("bootstrap", "positive_class")
+#: ``cov_type`` (statsmodels fits: the list of covariance types of its inference tables) is
+#: computed from the stored estimates (:mod:`lrsweep.covariance`).
+SCORE_ONLY_KEYS = ("bootstrap", "positive_class", "cov_type")
+#: The covariance type of a statsmodels fit when the config is silent.
+COV_TYPE_DEFAULT = "nonrobust"
 
 
 def describe(experiment: str | None, key: str, message: str) -> str:
@@ -182,10 +186,24 @@ def expand_sklearn(name: str, spec: dict) -> list[dict]:
     return list(points.values())
 
 
+def cov_types(spec: dict | None) -> list[str]:
+    """The covariance types a ``statsmodels:`` block asks for, as a list (one inference table
+    each for every maximum-likelihood fit: not a grid dimension, nothing is refitted)."""
+    return list(_as_list((spec or {}).get("cov_type", COV_TYPE_DEFAULT)))
+
+
 def expand_statsmodels(name: str, spec: dict) -> list[dict]:
     if "l1" in _as_list(spec.get("regularized")) and spec.get("alpha") is None:
         raise ConfigError(
             describe(name, "statsmodels.alpha", "regularized: l1 needs alpha (a number >= 0)")
+        )
+    if "cluster" in cov_types(spec) and not spec.get("groups"):
+        raise ConfigError(
+            describe(
+                name,
+                "statsmodels.cov_type",
+                "cluster needs statsmodels.groups (the column that names each row's group)",
+            )
         )
     points: dict[str, dict] = {}
     for p in _product(spec, STATSMODELS_DEFAULTS):
@@ -229,6 +247,7 @@ def experiment_grid(name: str, exp: dict, bootstrap: dict) -> list[dict]:
         p["bootstrap"] = bootstrap
         p["cv"] = exp.get("cv")
         p["positive_class"] = exp.get("positive_class")
+        p["cov_type"] = cov_types(exp["statsmodels"]) if p["library"] == "statsmodels" else None
     return points
 
 

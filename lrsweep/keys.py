@@ -40,7 +40,7 @@ STORE_FORMAT = 3
 PREPARE_MODULES = ("data", "preprocess", "modelfile")
 FIT_MODULES = ("fitting", "grid", "models", "statsmodels_fit")
 #: What scores a stored fit (a scores key holds its fit's key, so the fitting code too).
-SCORE_MODULES = ("scoring", "metrics", "inference")
+SCORE_MODULES = ("scoring", "metrics", "inference", "covariance")
 FIGURE_MODULES = ("figures", "selection", "tables")
 #: Modules a stage may import that cannot change what it computes: errors, file moves, keys,
 #: the store's byte-level reads and writes.

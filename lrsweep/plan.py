@@ -265,8 +265,14 @@ def fit_job_point(point: dict) -> dict:
 
 
 def fit_job_experiment(exp: dict) -> dict:
-    """An experiment's settings as its fit jobs get them (without the positive class)."""
-    return {k: v for k, v in exp.items() if k not in SCORE_ONLY_KEYS}
+    """An experiment's settings as its fit jobs get them (without the positive class and the
+    covariance types of its statsmodels fits)."""
+    out = {k: v for k, v in exp.items() if k not in SCORE_ONLY_KEYS}
+    if isinstance(out.get("statsmodels"), dict):
+        out["statsmodels"] = {
+            k: v for k, v in out["statsmodels"].items() if k not in SCORE_ONLY_KEYS
+        }
+    return out
 
 
 class PassedChecks:

@@ -10,8 +10,9 @@ estimator as one ``Pipeline``, which takes raw rows (:mod:`lrsweep.fitting`).
 The design matrix: numeric columns (imputed, then standardized if asked), then one indicator
 column per level of each categorical column, named ``column=level``. Levels unseen in training
 get all-zero indicators. statsmodels gets the same design without each categorical column's
-first level (its reference level, recorded in ``meta["reference_levels"]``), so that its
-unpenalized fit is identifiable.
+reference level (recorded in ``meta["reference_levels"]``), so that its unpenalized fit is
+identifiable: the level ``reference: {column: level}`` names, else the column's most frequent
+level in the training rows (:func:`reference_levels`; ``(missing)`` never by default).
 """
 
 from __future__ import annotations
@@ -24,7 +25,15 @@ from typing import Any
 import numpy as np
 
 from lrsweep import modelfile
-from lrsweep.data import Raw, drop_missing, encode_labels, err, load_dataset, split_rows
+from lrsweep.data import (
+    Raw,
+    drop_missing,
+    encode_labels,
+    err,
+    groups_column,
+    load_dataset,
+    split_rows,
+)
 from lrsweep.errors import quote, quote_list
 
 MISSING_LEVEL = "(missing)"
@@ -45,6 +54,7 @@ class Prepared:
     preprocessor: Any = None  # fitted: raw rows -> design (None: the raw rows are the design)
     raw_train: Any = None  # raw training rows, kept when cross-validation must refit it
     sm_drop: list[int] = field(default_factory=list)  # design columns statsmodels leaves out
+    groups_train: Any = None  # the training rows' group codes (statsmodels.groups), or None
 
     @property
     def n_classes(self) -> int:
@@ -64,6 +74,8 @@ def preparation_spec(exp: dict) -> dict:
         "categorical": exp.get("categorical") or [],
         "impute": exp.get("impute", "none"),
         "keep_raw": bool(exp.get("cv")),
+        "reference": exp.get("reference") or {},
+        "groups": groups_column(exp),
     }
 
 
@@ -100,19 +112,81 @@ def build_preprocessor(raw: Raw, standardize: bool, impute: str):
     return ColumnTransformer(parts, sparse_threshold=0.0)
 
 
-def design_names(preprocessor, raw: Raw) -> tuple[list[str], list[int], dict]:
+def design_names(
+    preprocessor, raw: Raw, X_train=None, chosen: dict | None = None, experiment: str = ""
+) -> tuple[list[str], list[int], dict]:
     """The design's column names, the columns statsmodels leaves out, and the reference
-    level of each categorical column."""
+    level of each categorical column (:func:`reference_levels`, from the indicator counts
+    of the training rows ``X_train``)."""
     if preprocessor is None or not raw.categorical:
+        if chosen:
+            column = next(iter(chosen))
+            raise err(
+                experiment,
+                "reference",
+                f"column {quote(column)} is not a categorical column (there are none)",
+            )
         return list(raw.columns), [], {}
     numeric = [c for c in raw.columns if c not in raw.categorical]
     encoder = preprocessor.named_transformers_["categorical"].named_steps["onehot"]
-    names, drop, reference = list(numeric), [], {}
+    names, drop = list(numeric), []
+    counts = []
     for column, levels in zip(raw.categorical, encoder.categories_, strict=True):
-        drop.append(len(names))
-        reference[column] = str(levels[0])
+        start = len(names)
         names += [f"{column}={level}" for level in levels]
-    return names, drop, reference
+        counts.append(
+            np.zeros(len(levels))
+            if X_train is None
+            else np.asarray(X_train)[:, start : start + len(levels)].sum(axis=0)
+        )
+    reference = reference_levels(
+        experiment, raw.categorical, encoder.categories_, counts, chosen or {}
+    )
+    start = len(numeric)
+    for column, levels in zip(raw.categorical, encoder.categories_, strict=True):
+        drop.append(start + reference[column])
+        start += len(levels)
+    return (
+        names,
+        drop,
+        {c: str(encoder.categories_[i][reference[c]]) for i, c in enumerate(raw.categorical)},
+    )
+
+
+def reference_levels(
+    experiment: str, columns: list, categories: list, counts: list, chosen: dict
+) -> dict[str, int]:
+    """The index of each categorical column's reference level (the level statsmodels leaves
+    out of its design): the one ``chosen`` names (``reference: {column: level}``), else the
+    most frequent level of the training rows (``counts``), the first in sorted order on a
+    tie. ``(missing)`` is a level of its own: it can be chosen, but is never the default."""
+    unknown = [c for c in chosen if c not in columns]
+    if unknown:
+        raise err(
+            experiment,
+            "reference",
+            f"column {quote(unknown[0])} is not a categorical column "
+            f"(categorical: {quote_list(columns)})",
+        )
+    out = {}
+    for column, levels, count in zip(columns, categories, counts, strict=True):
+        levels = [str(v) for v in levels]
+        if column in chosen:
+            wanted = str(chosen[column])
+            if wanted not in levels:
+                raise err(
+                    experiment,
+                    f"reference.{column}",
+                    f"{quote(wanted)} is not a level of column {quote(column)} in the "
+                    f"training rows (levels: {quote_list(levels)})",
+                )
+            out[column] = levels.index(wanted)
+            continue
+        count = np.asarray(count, dtype=float).copy()
+        if MISSING_LEVEL in levels and len(levels) > 1:
+            count[levels.index(MISSING_LEVEL)] = -1.0
+        out[column] = int(np.argmax(count))
+    return out
 
 
 def _take(X, rows):
@@ -165,6 +239,7 @@ def prepare_experiment(
     raw_train = _take(raw.X, train) if not same_rows else raw.X
     check_imputable(experiment, raw, raw_train, spec["impute"])
     raw_test = raw_train if same_rows else _take(raw.X, test)
+    groups_train = None if raw.groups is None else np.asarray(raw.groups)[train]
     n_rows, n_raw = len(codes), len(raw.columns)
     keep = raw_train if spec["keep_raw"] and preprocessor is not None else None
     if keep is not None and isinstance(keep, np.ndarray):
@@ -182,7 +257,9 @@ def prepare_experiment(
     else:
         X_train = preprocessor.fit_transform(raw_train)
         X_test = X_train if same_rows else preprocessor.transform(raw_test)
-    names, sm_drop, reference = design_names(preprocessor, raw)
+    names, sm_drop, reference = design_names(
+        preprocessor, raw, X_train, spec["reference"], experiment
+    )
     class_names = [raw.class_names.get(c, str(c)) for c in classes]
     meta = {
         **raw.info,
@@ -195,12 +272,17 @@ def prepare_experiment(
         "raw_columns": list(raw.columns),
         "categorical": list(raw.categorical),
         "reference_levels": reference,
+        "reference_chosen": sorted(spec["reference"]),
+        "target": str(spec["dataset"].get("target") or "y"),
         "split": spec["split"],
         "standardized": spec["standardize"],
         "impute": spec["impute"],
         "same_rows": same_rows,
         "class_names": class_names,
     }
+    if groups_train is not None:
+        meta["groups"] = spec["groups"]
+        meta["n_groups_train"] = int(len(np.unique(groups_train)))
     X_train = np.ascontiguousarray(X_train, dtype=float)
     X_test = X_train if same_rows else np.ascontiguousarray(X_test, dtype=float)
     return Prepared(
@@ -214,6 +296,7 @@ def prepare_experiment(
         preprocessor,
         keep,
         sm_drop,
+        groups_train,
     )
 
 
@@ -261,6 +344,8 @@ def save_prepared(prepared: Prepared, writer) -> dict:
         if name == "X_test" and prepared.meta.get("same_rows"):
             continue  # the same rows as X_train
         writer.save_npy(f"{name}.npy", getattr(prepared, name))
+    if prepared.groups_train is not None:
+        writer.save_npy("groups_train.npy", np.asarray(prepared.groups_train, dtype=np.int64))
     if prepared.preprocessor is not None:
         writer.write_bytes("preprocessor.skops", modelfile.dumps(prepared.preprocessor))
     if prepared.raw_train is not None:
@@ -307,6 +392,7 @@ def load_prepared(entry, mmap: bool = True, with_raw: bool = True) -> Prepared:
         preprocessor=preprocessor,
         raw_train=raw_train,
         sm_drop=meta.get("sm_drop", []),
+        groups_train=entry.load_npy("groups_train.npy") if "groups_train.npy" in names else None,
     )
 
 

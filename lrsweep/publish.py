@@ -39,6 +39,7 @@ TABLES = (
     "agreement.csv",
     "comparisons.csv",
     "cv_selection.csv",
+    "marginal_effects.csv",
 )
 
 
@@ -124,10 +125,11 @@ def run_publish(
             entry = stored_fit(store, point) or fit_entry(store, exp.full, point)
             scores = stored_scores(store, point) or scores_entry(store, exp.full, point, entry)
             record = json.loads(scores.read_text("result.json"))
-            fits.append((name, record, entry))
+            fits.append((name, record, entry, scores))
             entries[(name, point["model_id"])] = (point, entry, scores)
             computed_with[f"{name}/{point['model_id']}"] = entry.info.get("libraries")
-    metrics, coefficients = tables.collect(fits)
+    metrics, coef_table = tables.collect(fits)
+    coefficients = tables.estimates_of(coef_table)  # one row per coefficient
     preds = {
         key: entry.load_npy("pred_test.npy")
         for key, (_, entry, _) in entries.items()
@@ -143,10 +145,11 @@ def run_publish(
     try:
         for name, table in {
             "metrics.csv": metrics,
-            "coefficients.csv": coefficients,
+            "coefficients.csv": coef_table,
             "agreement.csv": tables.agreement(metrics, coefficients),
             "comparisons.csv": comparisons,
             "cv_selection.csv": tables.cv_selection(metrics),
+            "marginal_effects.csv": tables.marginal_effects(fits),
         }.items():
             (staging / name).write_text(table.to_csv(index=False), encoding="utf-8")
         same_rows = frozenset(n for n, e in experiments.items() if e.meta.get("same_rows"))

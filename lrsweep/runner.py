@@ -140,7 +140,7 @@ def overview_entry(store: Store, name: str, spec: dict, light, settings: dict, e
     has them)."""
     from lrsweep.figures import draw_overview
     from lrsweep.fitting import read_record
-    from lrsweep.tables import collect
+    from lrsweep.tables import collect, estimates_of
 
     label = f"{experiment_label(name)} overview figures"
     ids = [p["model_id"] for p in spec["points"]]
@@ -150,8 +150,9 @@ def overview_entry(store: Store, name: str, spec: dict, light, settings: dict, e
     entries = entries or {
         p["model_id"]: (stored_fit(store, p), stored_scores(store, p)) for p in spec["points"]
     }
-    fits = [(name, read_record(scores), entry) for entry, scores in map(entries.get, ids)]
+    fits = [(name, read_record(scores), entry, scores) for entry, scores in map(entries.get, ids)]
     metrics, coefs = collect(fits)
+    coefs = estimates_of(coefs)  # the first cov_type's intervals: one row per coefficient
     files = draw_overview(
         name,
         metrics,
@@ -320,6 +321,8 @@ def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
     with every experiment's error, one line each, ends the job.
     """
     from lrsweep.cost import POINT_OVERHEAD_SECONDS, point_seconds
+    from lrsweep.covariance import check_cov_types
+    from lrsweep.grid import cov_types
     from lrsweep.preprocess import check_cv_folds, positive_index
 
     store = Store(params["store"])
@@ -334,6 +337,13 @@ def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
             data = prepared_data(store, exp_name, spec, log)
             positive_index(exp_name, data, spec["exp"].get("positive_class"))
             check_cv_folds(exp_name, data, spec["exp"].get("cv"))
+            if spec["exp"].get("statsmodels") is not None:
+                check_cov_types(
+                    exp_name,
+                    cov_types(spec["exp"]["statsmodels"]),
+                    data.n_classes,
+                    data.groups_train is not None,
+                )
         except DataError as exc:
             log.error("%s", exc)
             errors.append(str(exc))

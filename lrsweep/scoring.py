@@ -55,7 +55,34 @@ def score(fitted: dict, prepared) -> dict:
             )
         )
     out["extras"] = extras
+    mle = point.get("library") == "statsmodels" and point.get("regularized") == "none"
+    if mle and point.get("cov_type") and result["status"] == "ok":
+        out["inference"] = inference(point, result, prepared)
     return out
+
+
+def inference(point: dict, result: dict, prepared) -> tuple[list[dict], list[dict]]:
+    """The coefficient and marginal-effect rows of a statsmodels maximum-likelihood fit, one
+    block per covariance type of ``point["cov_type"]``, from its stored estimates and the
+    training rows (:mod:`lrsweep.covariance`): nothing is refitted."""
+    from lrsweep.covariance import check_cov_types, inference_tables
+    from lrsweep.statsmodels_fit import design
+
+    has_groups = prepared.groups_train is not None
+    check_cov_types(point["experiment"], point["cov_type"], prepared.n_classes, has_groups)
+    names = dict(zip(prepared.classes, prepared.class_names, strict=True))
+    classes = {"equations": list(result["coef_classes"]), "all": list(prepared.classes)}
+    return inference_tables(
+        design(prepared, prepared.X_train).to_numpy(),
+        prepared.y_train,
+        result["estimates"],
+        list(result["terms"]),
+        classes,
+        names,
+        point["cov_type"],
+        prepared.groups_train,
+        prepared.meta.get("reference_levels") or {},
+    )
 
 
 def record_of(scored: dict, prepared) -> dict:
@@ -97,4 +124,10 @@ def score_files(scored: dict, prepared) -> dict[str, bytes]:
         for part in ("train", "test"):
             text = scored["evaluation"][part]["report_text"]
             files[f"classification_report_{part}.txt"] = text.encode()
+    if "inference" in scored:
+        import pandas as pd
+
+        coef_rows, me_rows = scored["inference"]
+        files["inference.csv"] = pd.DataFrame(coef_rows).to_csv(index=False).encode()
+        files["marginal_effects.csv"] = pd.DataFrame(me_rows).to_csv(index=False).encode()
     return files

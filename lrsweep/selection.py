@@ -116,8 +116,11 @@ def protocol(group: pd.DataFrame, same_rows: bool = False) -> str:
 
 
 def nonzero_counts(coefficients: pd.DataFrame) -> dict:
-    """Per model_id of one experiment, the number of nonzero coefficients (intercept aside)."""
+    """Per model_id of one experiment, the number of nonzero coefficients (intercept aside),
+    each counted once (a version's coefficients.csv has a block per statsmodels cov_type)."""
     if coefficients.empty:
         return {}
     terms = coefficients[coefficients["term"] != "intercept"]
+    if "cov_type" in terms.columns:
+        terms = terms.drop_duplicates(["model_id", "class", "term"])
     return (terms["estimate"].abs() > 0).groupby(terms["model_id"]).sum().to_dict()

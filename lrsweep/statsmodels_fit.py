@@ -38,6 +38,13 @@ L1_NOTE = (
 )
 
 
+COV_NOTE = (
+    "The standard errors above are model-based (nonrobust). coefficients.csv holds those of "
+    "every cov_type asked for, with odds ratios; marginal_effects.csv the average marginal "
+    "effects."
+)
+
+
 class PerfectSeparationError(ValueError):
     """The data are perfectly separated: the MLE does not exist. ``str()`` says how, as the
     middle of the ``reason`` (:func:`explain_failure`)."""
@@ -265,19 +272,28 @@ def fit_statsmodels(prepared: Prepared, point: dict) -> dict:
     proba_train, proba_test = proba(prepared.X_train), proba(prepared.X_test)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        summary = str(result.summary())
+        yname = str(prepared.meta.get("target") or "y")
+        summary = str(result.summary(yname=yname))
         try:
-            summary2 = str(result.summary2())
+            summary2 = str(result.summary2(yname=yname))
         except Exception as exc:  # summary2 is unavailable for some fits; say so
             summary2 = f"summary2() is not available for this fit: {exc}"
     reference = prepared.meta.get("reference_levels") or {}
     if reference:
-        note = "Reference levels (left out of the design): " + ", ".join(
-            f"{c}={v}" for c, v in reference.items()
+        chosen = prepared.meta.get("reference_chosen") or []
+        note = (
+            "Reference levels (left out of the design; the most frequent level of the "
+            "training rows unless reference: names one): "
+            + ", ".join(
+                f"{c}={v}{' (named in the config)' if c in chosen else ''}"
+                for c, v in reference.items()
+            )
         )
         summary, summary2 = f"{summary}\n{note}\n", f"{summary2}\n{note}\n"
     if l1:
         summary, summary2 = L1_NOTE + summary, L1_NOTE + summary2
+    else:
+        summary, summary2 = f"{summary}\n{COV_NOTE}\n", f"{summary2}\n{COV_NOTE}\n"
     out = {
         "status": "ok",
         "converged": converged,

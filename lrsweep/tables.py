@@ -1,8 +1,12 @@
 """Gather every grid point's stored result into a version's tables.
 
 ``metrics.csv`` has one row per grid point (skipped and failed ones included);
-``coefficients.csv`` is long: ``experiment, model_id, class, term, estimate`` (plus
-``std_err, z, p_value, ci_low, ci_high`` for statsmodels fits).
+``coefficients.csv`` is long: ``experiment, model_id, class, term, estimate``; a statsmodels
+maximum-likelihood fit has one block of rows per covariance type (``cov_type``) with
+``std_err, z, p_value, ci_low, ci_high``, for two classes ``odds_ratio, odds_ratio_ci_low,
+odds_ratio_ci_high``, and the ``reference`` level each indicator term is measured against
+(from its scores entry's ``inference.csv``). ``marginal_effects.csv`` gathers those fits'
+average marginal effects, one block per covariance type.
 """
 
 from __future__ import annotations
@@ -69,15 +73,42 @@ def metrics_row(record: dict) -> dict:
     return row
 
 
-def collect(fits: list[tuple[str, dict, object]]) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(metrics, coefficients) of ``fits``: (experiment, result record, store entry) in grid
-    order."""
+#: The columns of coefficients.csv, in this order (those a table has).
+COEFFICIENT_COLUMNS = [
+    "experiment",
+    "model_id",
+    "class",
+    "term",
+    "estimate",
+    "cov_type",
+    "std_err",
+    "z",
+    "p_value",
+    "ci_low",
+    "ci_high",
+    "odds_ratio",
+    "odds_ratio_ci_low",
+    "odds_ratio_ci_high",
+    "reference",
+    "class_name",
+]
+
+
+def collect(fits: list[tuple]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(metrics, coefficients) of ``fits``: (experiment, result record, fit entry[, scores
+    entry]) in grid order. A scores entry with ``inference.csv`` gives its fit's rows (one
+    block per covariance type); :func:`estimates_of` keeps one row per coefficient."""
     from lrsweep.fitting import read_coefficients
 
     rows, coefs = [], []
-    for experiment, record, entry in fits:
+    for experiment, record, entry, *scores in fits:
         rows.append({"experiment": experiment, **metrics_row(record)})
-        if "coefficients.csv" in entry.names():
+        if scores and "inference.csv" in scores[0].names():
+            table = read_coefficients(scores[0], "inference.csv")
+            table.insert(0, "model_id", record["model_id"])
+            table.insert(0, "experiment", experiment)
+            coefs.append(table)
+        elif "coefficients.csv" in entry.names():
             table = read_coefficients(entry)
             table.insert(0, "model_id", record["model_id"])
             table.insert(0, "experiment", experiment)
@@ -93,7 +124,35 @@ def collect(fits: list[tuple[str, dict, object]]) -> tuple[pd.DataFrame, pd.Data
         if coefs
         else pd.DataFrame(columns=["experiment", "model_id", "class", "term", "estimate"])
     )
+    order = [c for c in COEFFICIENT_COLUMNS if c in coefficients.columns]
+    coefficients = coefficients[order + [c for c in coefficients if c not in order]]
     return metrics, coefficients
+
+
+def estimates_of(coefficients: pd.DataFrame) -> pd.DataFrame:
+    """One row per coefficient (the first covariance type's block of each fit): what counts,
+    compares and draws estimates must not see a coefficient once per covariance type."""
+    if "cov_type" not in coefficients.columns or coefficients.empty:
+        return coefficients
+    keys = ["experiment", "model_id", "class", "term"]
+    return coefficients.drop_duplicates(keys, keep="first").reset_index(drop=True)
+
+
+def marginal_effects(fits: list[tuple]) -> pd.DataFrame:
+    """The ``marginal_effects.csv`` of a version: every scores entry's table (statsmodels
+    maximum-likelihood fits), with its experiment and model_id."""
+    from lrsweep.fitting import read_coefficients
+
+    tables = []
+    for experiment, record, _entry, *scores in fits:
+        if scores and "marginal_effects.csv" in scores[0].names():
+            table = read_coefficients(scores[0], "marginal_effects.csv")
+            table.insert(0, "model_id", record["model_id"])
+            table.insert(0, "experiment", experiment)
+            tables.append(table)
+    columns = ["experiment", "model_id", "class", "term", "cov_type", "marginal_effect"]
+    columns += ["std_err", "z", "p_value", "ci_low", "ci_high", "class_name"]
+    return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=columns)
 
 
 #: ``selected_by`` of an experiment without ``cv:``, by whether it has test rows of its own.
@@ -161,6 +220,44 @@ AGREEMENT_COLUMNS = [
 ]
 
 
+def in_reference_design(rows: pd.DataFrame, reference: dict) -> pd.DataFrame:
+    """scikit-learn coefficients of a full one-hot design (every level of each categorical
+    column) in statsmodels' design (each column's reference level left out): a level's
+    coefficient minus its reference's, the reference's added to the intercept. Every row has
+    exactly one level of each column, so the linear predictor, and every prediction, is
+    unchanged: the same fit in the same parametrisation. ``rows``: term, estimate (one class),
+    any other columns are kept."""
+    out = rows.copy()
+    est = out.set_index("term")["estimate"]
+    drop = []
+    for column, level in reference.items():
+        ref_term = f"{column}={level}"
+        if ref_term not in est.index:
+            continue
+        base = float(est[ref_term])
+        mask = out["term"].str.startswith(f"{column}=")
+        out.loc[mask, "estimate"] = out.loc[mask, "estimate"] - base
+        out.loc[out["term"] == "intercept", "estimate"] += base
+        drop.append(ref_term)
+    return out[~out["term"].isin(drop)].reset_index(drop=True)
+
+
+def references_of(sm_rows: pd.DataFrame) -> dict:
+    """{column: level} of a statsmodels fit's rows, from their ``reference`` column
+    (``column=level`` of the level each indicator term is measured against)."""
+    import os
+
+    out = {}
+    if "reference" not in sm_rows:
+        return out
+    for term, ref in zip(sm_rows["term"], sm_rows["reference"], strict=True):
+        if isinstance(ref, str) and ref and "=" in ref:
+            shared = os.path.commonprefix([term, ref])
+            column = shared[: shared.rfind("=")] if "=" in shared else ref.split("=", 1)[0]
+            out[column] = ref[len(column) + 1 :]
+    return out
+
+
 def _reference_form(table: pd.DataFrame, classes: list) -> pd.DataFrame:
     """scikit-learn's multinomial coefficients (one row per class, summing to zero) as
     statsmodels' MNLogit writes them: each class minus the first (reference) class."""
@@ -182,8 +279,16 @@ def agreement(metrics: pd.DataFrame, coefficients: pd.DataFrame) -> pd.DataFrame
         coefs = coefficients[coefficients["experiment"] == experiment]
         for _, a in sk.iterrows():
             for _, b in sm.iterrows():
-                ca = coefs[coefs["model_id"] == a["model_id"]]
                 cb = coefs[coefs["model_id"] == b["model_id"]]
+                reference = references_of(cb)  # the same design as statsmodels'
+                ca = pd.concat(
+                    [
+                        in_reference_design(rows, reference)
+                        for _, rows in coefs[coefs["model_id"] == a["model_id"]].groupby(
+                            "class", sort=False
+                        )
+                    ]
+                )
                 classes = sorted(set(ca["class"].astype(str)) | set(cb["class"].astype(str)))
                 wa = _reference_form(ca, classes)
                 wb = cb.pivot(index="class", columns="term", values="estimate")
