@@ -28,6 +28,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from lrsweep import selection  # noqa: E402
+from lrsweep.metrics import LOWER_IS_BETTER  # noqa: E402
 
 MARKERS = "osD^vPX*h<>p"
 LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1))]
@@ -866,8 +867,6 @@ def heatmap_cells(sk: pd.DataFrame, metric: str):
     return series, cs, values, notes
 
 
-#: Metrics where lower is better (the rest: higher is better).
-LOWER_IS_BETTER = {"log_loss", "brier"}
 #: The span of each metric's heatmap colour scale, below the best value (above it, where lower
 #: is better). Fixed per metric so that a colour step means the same difference in every
 #: experiment: 0.05 of accuracy or AUC is a difference worth seeing; a plot-wide rescaling

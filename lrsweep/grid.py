@@ -1,7 +1,8 @@
 """Expand a validated experiment into its grid points.
 
-A grid point is a dict of settings: the Cartesian product of the lists under ``sklearn:`` and
-``statsmodels:``, with the tutorial's vocabulary (:mod:`lrsweep.models` translates it for the
+A grid point is a dict of settings: the Cartesian product of the lists under ``sklearn:`` (or
+the union of the products of a list of such sub-grids) and ``statsmodels:``, with the
+tutorial's vocabulary (:mod:`lrsweep.models` translates it for the
 installed scikit-learn). Its ``model_id`` is a readable pure function of the settings, stable
 across grid edits. Combinations that cannot work are kept with ``status: skipped`` and the
 reason.
@@ -66,10 +67,10 @@ SETTING_KEYS = (
     "alpha",
 )
 #: Settings of the statistics computed with every fit (not part of its model_id).
-SCORING_KEYS = ("bootstrap", "cv", "positive_class")
+SCORING_KEYS = ("bootstrap", "cv", "positive_class", "select")
 #: Of those, the settings that only score a stored fit: they are in the key of its scores,
 #: never in the key of the fit (``cv`` is not among them: its fold fits are fitting).
-SCORE_ONLY_KEYS = ("bootstrap", "positive_class")
+SCORE_ONLY_KEYS = ("bootstrap", "positive_class", "select")
 
 
 def describe(experiment: str | None, key: str, message: str) -> str:
@@ -153,14 +154,27 @@ def statsmodels_model_id(p: dict) -> str:
     return "_".join(parts)
 
 
-def expand_sklearn(name: str, spec: dict) -> list[dict]:
-    if "elasticnet" in _as_list(spec.get("penalty")) and spec.get("l1_ratio") is None:
-        raise ConfigError(
-            describe(
-                name, "sklearn.l1_ratio", "penalty elasticnet needs l1_ratio (a number in [0, 1])"
-            )
-        )
+def expand_sklearn(name: str, spec: dict | list[dict]) -> list[dict]:
+    """The grid points of ``sklearn:``: one mapping of grid keys (their Cartesian product), or
+    a list of such sub-grids, as GridSearchCV's list of ``param_grid`` dicts: the union of
+    their products, in order, a point in two sub-grids with the same settings kept once."""
+    subgrids = spec if isinstance(spec, list) else [spec]
     points: dict[str, dict] = {}
+    for i, sub in enumerate(subgrids):
+        key = "sklearn" if isinstance(spec, dict) else f"sklearn[{i}]"
+        if "elasticnet" in _as_list(sub.get("penalty")) and sub.get("l1_ratio") is None:
+            raise ConfigError(
+                describe(
+                    name,
+                    f"{key}.l1_ratio",
+                    "penalty elasticnet needs l1_ratio (a number in [0, 1])",
+                )
+            )
+        _expand_sklearn_product(name, sub, points)
+    return list(points.values())
+
+
+def _expand_sklearn_product(name: str, spec: dict, points: dict[str, dict]) -> None:
     for p in _product(spec, SKLEARN_DEFAULTS):
         if p["penalty"] != "elasticnet":
             p["l1_ratio"] = None  # only elasticnet reads it: do not make duplicate points
@@ -179,7 +193,6 @@ def expand_sklearn(name: str, spec: dict) -> list[dict]:
                 "reason": reason or "",
             },
         )
-    return list(points.values())
 
 
 def expand_statsmodels(name: str, spec: dict) -> list[dict]:
@@ -229,6 +242,7 @@ def experiment_grid(name: str, exp: dict, bootstrap: dict) -> list[dict]:
         p["bootstrap"] = bootstrap
         p["cv"] = exp.get("cv")
         p["positive_class"] = exp.get("positive_class")
+        p["select"] = exp.get("select")
     return points
 
 

@@ -10,6 +10,16 @@ import warnings
 
 import numpy as np
 
+#: The one table of metric directions: these metrics are better lower, every other metric
+#: (accuracy, balanced accuracy, ROC AUC, F1, average precision, ...) is better higher. The
+#: selection rule, the one-SE rule, the leaderboard and the figures all read it here.
+LOWER_IS_BETTER = frozenset({"log_loss", "brier"})
+
+
+def higher_is_better(metric: str) -> bool:
+    """Whether a larger value of ``metric`` (a bare name: ``log_loss``, ``roc_auc``) is better."""
+    return metric not in LOWER_IS_BETTER
+
 
 def binary_indicators(cm: np.ndarray) -> dict[str, float]:
     """The tutorial's four indicators from a 2×2 confusion matrix [[TN, FP], [FN, TP]]."""
@@ -149,6 +159,7 @@ def split_metrics(
     out["log_loss"] = float(-np.mean(np.log(p_true / row_sums)))
     truth = np.eye(k)[y]
     if k == 2:
+        out["f1"] = float(f1[positive])  # the positive class's F1 (scikit-learn's f1_score)
         out["brier"] = float(np.mean((proba[:, positive] - truth[:, positive]) ** 2))
         is_pos = y == positive
         out["average_precision"] = (

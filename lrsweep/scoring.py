@@ -20,6 +20,27 @@ from lrsweep.preprocess import positive_index
 SCORED = ("ok", "separated")
 
 
+#: Selection metrics defined for two classes only.
+TWO_CLASS_METRICS = ("f1", "average_precision")
+
+
+def check_select(experiment: str, n_classes: int, select: dict | None) -> None:
+    """Refuse a two-class selection metric for a target of more classes (one line)."""
+    from lrsweep.errors import DataError
+    from lrsweep.grid import describe
+
+    metric = (select or {}).get("metric")
+    if n_classes > 2 and metric in TWO_CLASS_METRICS:
+        other = {"f1": "f1_macro", "average_precision": "roc_auc"}[metric]
+        raise DataError(
+            describe(
+                experiment,
+                "select.metric",
+                f"{metric} needs two classes (this target has {n_classes}); use {other}",
+            )
+        )
+
+
 def score(fitted: dict, prepared) -> dict:
     """``fitted`` (``point`` and the fit's ``result``) with its scores: ``positive`` (the
     positive class's index), ``evaluation`` (train and test metrics) and ``extras`` (test
