@@ -194,26 +194,41 @@ CV_METRICS = (
 )
 
 
-def cv_summary(y_train, cv: dict, names: list, folds: int, repeats: int, seed: int, positive=1):
-    """Mean, standard deviation and standard error of each metric over the folds of repeated
-    stratified k-fold CV, from the out-of-fold predictions ``cv`` of
-    :func:`lrsweep.models.cv_predictions` (the fold rows are derived from the split settings
-    again): a fit's CV scores are computed again from its stored predictions, never refitted."""
+def cv_fold_scores(y_train, cv: dict, names: list, folds: int, repeats: int, seed: int, positive=1):
+    """Every metric of :data:`CV_METRICS` on each validation fold, one dict per split
+    (``repeat``, ``fold``, ``n_valid`` and the metrics), from the out-of-fold predictions
+    ``cv`` of :func:`lrsweep.models.cv_predictions`: the rows of ``cv_folds.csv``. Split ``i``
+    is fold ``i % folds`` of repeat ``i // folds`` of scikit-learn's
+    ``RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)``."""
     from lrsweep.metrics import split_metrics
 
-    if cv.get("status") != "ok":
-        return {"cv_status": cv.get("status"), "cv_reason": cv.get("reason", "")}
     y = np.asarray(y_train)
-    values = {m: [] for m in CV_METRICS}
+    rows = []
     for i, (_, valid) in enumerate(cv_splits(y, folds, repeats, seed)):
         r = i // folds
         scores = split_metrics(
             y[valid], cv["pred"][r][valid], cv["proba"][r][valid], names, positive
         )["scores"]
-        for m in CV_METRICS:
-            values[m].append(scores.get(m, float("nan")))
+        row = {"repeat": r, "fold": i % folds, "n_valid": len(valid)}
+        rows.append({**row, **{m: scores.get(m, float("nan")) for m in CV_METRICS}})
+    return rows
+
+
+def cv_summary(
+    y_train, cv: dict, names: list, folds: int, repeats: int, seed: int, positive=1, rows=None
+):
+    """Mean, standard deviation and standard error of each metric over the folds of repeated
+    stratified k-fold CV, computed from the fold scores (``rows``, of :func:`cv_fold_scores`,
+    which it computes when not given) of the out-of-fold predictions ``cv`` of
+    :func:`lrsweep.models.cv_predictions` (the fold rows are derived from the split settings
+    again): a fit's CV scores are computed again from its stored predictions, never refitted."""
+    if cv.get("status") != "ok":
+        return {"cv_status": cv.get("status"), "cv_reason": cv.get("reason", "")}
+    if rows is None:
+        rows = cv_fold_scores(y_train, cv, names, folds, repeats, seed, positive)
     out = {"cv_folds": folds, "cv_repeats": repeats}
-    for m, v in values.items():
+    for m in CV_METRICS:
+        v = np.array([row[m] for row in rows], dtype=float)
         if np.isnan(v).all():
             continue
         sd = float(np.nanstd(v, ddof=1)) if len(v) > 1 else float("nan")

@@ -39,6 +39,7 @@ TABLES = (
     "agreement.csv",
     "comparisons.csv",
     "cv_selection.csv",
+    "cv_folds.csv",
 )
 
 
@@ -146,6 +147,7 @@ def run_publish(
             "agreement.csv": tables.agreement(metrics, coefficients),
             "comparisons.csv": comparisons,
             "cv_selection.csv": tables.cv_selection(metrics),
+            "cv_folds.csv": tables.cv_folds(fits),
         }.items():
             (staging / name).write_text(table.to_csv(index=False), encoding="utf-8")
         same_rows = frozenset(n for n, e in experiments.items() if e.meta.get("same_rows"))

@@ -45,7 +45,7 @@ def score(fitted: dict, prepared) -> dict:
     """``fitted`` (``point`` and the fit's ``result``) with its scores: ``positive`` (the
     positive class's index), ``evaluation`` (train and test metrics) and ``extras`` (test
     intervals, CV summaries)."""
-    from lrsweep.inference import cv_summary, score_intervals
+    from lrsweep.inference import cv_fold_scores, cv_summary, score_intervals
     from lrsweep.metrics import evaluate
 
     point, result = fitted["point"], fitted["result"]
@@ -64,15 +64,19 @@ def score(fitted: dict, prepared) -> dict:
     )
     cv = point.get("cv")
     if cv:
+        args = (cv["folds"], cv["repeats"], cv["random_state"], positive)
+        folds = result["cv_fits"]
+        if folds.get("status") == "ok":
+            out["cv_fold_scores"] = cv_fold_scores(
+                prepared.y_train, folds, prepared.class_names, *args
+            )
         extras.update(
             cv_summary(
                 prepared.y_train,
-                result["cv_fits"],
+                folds,
                 prepared.class_names,
-                cv["folds"],
-                cv["repeats"],
-                cv["random_state"],
-                positive,
+                *args,
+                rows=out.get("cv_fold_scores"),
             )
         )
     out["extras"] = extras
@@ -107,6 +111,8 @@ def record_of(scored: dict, prepared) -> dict:
             record[f"report_{part}"] = evaluation[part]["report"]
         if "pred_table" in result:
             record["pred_table"] = result["pred_table"]
+        if "cv_fold_scores" in scored:
+            record["cv_fold_scores"] = scored["cv_fold_scores"]
     return record
 
 

@@ -102,6 +102,24 @@ def collect(fits: list[tuple[str, dict, object]]) -> tuple[pd.DataFrame, pd.Data
     return metrics, coefficients
 
 
+#: The leading columns of cv_folds.csv; every metric of lrsweep.inference.CV_METRICS follows.
+CV_FOLD_COLUMNS = ["experiment", "model_id", "repeat", "fold", "n_valid"]
+
+
+def cv_folds(fits: list[tuple[str, dict, object]]) -> pd.DataFrame:
+    """``cv_folds.csv``: one row per grid point, repeat and fold of its cross-validation,
+    with every CV metric on the fold's validation rows (``fits`` as for :func:`collect`);
+    metrics.csv's ``cv_<metric>_mean``, ``_std`` and ``_se`` summarize these rows."""
+    from lrsweep.inference import CV_METRICS
+
+    rows = [
+        {"experiment": experiment, "model_id": record["model_id"], **fold}
+        for experiment, record, _ in fits
+        for fold in record.get("cv_fold_scores") or []
+    ]
+    return pd.DataFrame(rows, columns=[*CV_FOLD_COLUMNS, *CV_METRICS])
+
+
 #: ``selected_by`` of an experiment without ``cv:``, by whether it has test rows of its own.
 SELECTED_ON = {False: "test (optimistic)", True: "all rows (optimistic)"}
 
