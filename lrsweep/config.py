@@ -29,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from lrsweep.domain import DEFAULT_SELECT
 from lrsweep.errors import ConfigError
 from lrsweep.grid import describe, grids_of
 
@@ -562,14 +563,48 @@ def validate_config(config: dict, schema: dict | None = None) -> dict:
     return config
 
 
+def check_threshold(name: str, exp: dict) -> None:
+    """A tuned threshold is chosen by cross-validation on the training rows (the experiment's
+    folds), for scikit-learn fits; a cost names both costs."""
+    tune = exp.get("threshold")
+    if not isinstance(tune, dict):
+        return
+    if not exp.get("cv"):
+        raise ConfigError(
+            describe(
+                name,
+                "threshold.tune",
+                "a tuned threshold needs cv: (it is chosen on the "
+                "training rows by cross-validation, with the experiment's folds)",
+            )
+        )
+    if exp.get("statsmodels") is not None:
+        raise ConfigError(
+            describe(
+                name,
+                "threshold.tune",
+                "a tuned threshold needs scikit-learn fits only "
+                "(remove statsmodels:, or give a fixed threshold)",
+            )
+        )
+    costs = [k for k in ("false_positive", "false_negative") if k in tune]
+    if tune["tune"] == "cost" and len(costs) < 2:
+        raise ConfigError(
+            describe(name, "threshold", "tune: cost needs false_positive and false_negative")
+        )
+    if tune["tune"] != "cost" and costs:
+        raise ConfigError(
+            describe(name, f"threshold.{costs[0]}", "a cost is only read with tune: cost")
+        )
+
+
 def fill_select(config: dict) -> None:
     """Every experiment's ``select``: its own keys over the sweep-wide ``select`` over the
     defaults (accuracy, best); the one-SE rule needs cross-validation."""
-    from lrsweep.selection import DEFAULT_SELECT
-
     sweep = config["select"] = {**DEFAULT_SELECT, **(config.get("select") or {})}
     for name, exp in config["experiments"].items():
         exp["select"] = {**sweep, **(exp.get("select") or {})}
+        check_threshold(name, exp)
         if exp["select"]["rule"] == "one_se" and not exp.get("cv"):
             raise ConfigError(
                 describe(

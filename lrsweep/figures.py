@@ -28,7 +28,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from lrsweep import selection  # noqa: E402
-from lrsweep.metrics import LOWER_IS_BETTER  # noqa: E402
+from lrsweep.domain import LOWER_IS_BETTER  # noqa: E402
 
 MARKERS = "osD^vPX*h<>p"
 LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1))]

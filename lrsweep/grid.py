@@ -67,10 +67,12 @@ SETTING_KEYS = (
     "alpha",
 )
 #: Settings of the statistics computed with every fit (not part of its model_id).
-SCORING_KEYS = ("bootstrap", "cv", "positive_class", "select")
+SCORING_KEYS = ("bootstrap", "cv", "positive_class", "select", "threshold", "tune_threshold")
 #: Of those, the settings that only score a stored fit: they are in the key of its scores,
-#: never in the key of the fit (``cv`` is not among them: its fold fits are fitting).
-SCORE_ONLY_KEYS = ("bootstrap", "positive_class", "select")
+#: never in the key of the fit (``cv`` is not among them: its fold fits are fitting; nor is
+#: ``tune_threshold``: a tuned threshold is chosen by fold fits of its own, and the saved
+#: model applies it). A fixed ``threshold`` only scores.
+SCORE_ONLY_KEYS = ("bootstrap", "positive_class", "select", "threshold")
 
 
 def describe(experiment: str | None, key: str, message: str) -> str:
@@ -243,7 +245,18 @@ def experiment_grid(name: str, exp: dict, bootstrap: dict) -> list[dict]:
         p["cv"] = exp.get("cv")
         p["positive_class"] = exp.get("positive_class")
         p["select"] = exp.get("select")
+        p["threshold"], p["tune_threshold"] = threshold_settings(exp)
     return points
+
+
+def threshold_settings(exp: dict) -> tuple[float | None, dict | None]:
+    """(fixed threshold, tuning) of an experiment's ``threshold:``: a number is a fixed
+    threshold (scoring only); ``{tune: ...}`` is tuned at fit time, with the positive class it
+    tunes for (which then changes the fit)."""
+    value = exp.get("threshold", 0.5)
+    if isinstance(value, dict):
+        return None, {**value, "positive_class": exp.get("positive_class")}
+    return float(value), None
 
 
 def grids_of(filled: dict) -> dict[str, list[dict]]:

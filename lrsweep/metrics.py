@@ -10,15 +10,13 @@ import warnings
 
 import numpy as np
 
-#: The one table of metric directions: these metrics are better lower, every other metric
-#: (accuracy, balanced accuracy, ROC AUC, F1, average precision, ...) is better higher. The
-#: selection rule, the one-SE rule, the leaderboard and the figures all read it here.
-LOWER_IS_BETTER = frozenset({"log_loss", "brier"})
 
-
-def higher_is_better(metric: str) -> bool:
-    """Whether a larger value of ``metric`` (a bare name: ``log_loss``, ``roc_auc``) is better."""
-    return metric not in LOWER_IS_BETTER
+def at_threshold(proba, threshold: float, positive: int = 1) -> np.ndarray:
+    """Two-class predictions at a decision threshold: the positive class where its probability
+    is at least ``threshold`` (as scikit-learn's ``FixedThresholdClassifier`` and
+    ``TunedThresholdClassifierCV`` predict), else the other class."""
+    proba = np.asarray(proba, dtype=float)
+    return np.where(proba[..., positive] >= threshold, positive, 1 - positive).astype(np.int64)
 
 
 def binary_indicators(cm: np.ndarray) -> dict[str, float]:

@@ -68,6 +68,23 @@ def load_model(version_dir: Path, experiment: str, model_id: str):
     return modelfile.load(path.read_bytes(), str(path))
 
 
+def at_fixed_threshold(version_dir: Path, experiment: str, model_id: str, model, codes, proba):
+    """The predictions at the fit's fixed decision threshold (``threshold:`` in its
+    result.json, scoring only, so not in its model.skops); a tuned threshold is applied by the
+    model itself (a ``FixedThresholdClassifier``), and 0.5 is the model's own ``predict``."""
+    from lrsweep.metrics import at_threshold
+
+    record = json.loads((version_dir / "fits" / experiment / model_id / "result.json").read_text())
+    threshold = record.get("threshold")
+    if threshold is None or threshold == 0.5 or hasattr(model, "threshold"):
+        return codes
+    labels = [str(c) for c in record["classes"]]
+    positive = labels.index(str(record["positive_class"])) if record.get("positive_class") else 1
+    column = list(np.asarray(model.classes_, dtype=int)).index(positive)
+    pred = at_threshold(proba, threshold, column)
+    return np.asarray(model.classes_)[pred]
+
+
 def check_numbers(frame: pd.DataFrame, numeric: list[str], source: str) -> None:
     """Every value of a numeric column is a number or a gap: else one line naming the column,
     the row (its line in the file) and a short quote of the value."""
@@ -131,6 +148,7 @@ def predict_table(
         message = str(exc).splitlines()[0]
         raise LrsweepError(f"{source}: the model cannot score these rows: {message}") from None
     classes, names = info["classes"], info["class_names"]
+    codes = at_fixed_threshold(version_dir, experiment, model_id, model, codes, proba)
     out = frame.copy()
     out["predicted"] = [classes[int(i)] for i in codes]
     for j, code in enumerate(np.asarray(model.classes_, dtype=int)):

@@ -321,7 +321,7 @@ def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
     """
     from lrsweep.cost import POINT_OVERHEAD_SECONDS, point_seconds
     from lrsweep.preprocess import check_cv_folds, positive_index
-    from lrsweep.scoring import check_select
+    from lrsweep.scoring import check_scoring
 
     store = Store(params["store"])
     store.check_shared()
@@ -334,7 +334,7 @@ def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
         try:
             data = prepared_data(store, exp_name, spec, log)
             positive_index(exp_name, data, spec["exp"].get("positive_class"))
-            check_select(exp_name, data.n_classes, spec["exp"].get("select"))
+            check_scoring(exp_name, data.n_classes, spec["exp"])
             check_cv_folds(exp_name, data, spec["exp"].get("cv"))
         except DataError as exc:
             log.error("%s", exc)

@@ -24,12 +24,22 @@ SCORED = ("ok", "separated")
 TWO_CLASS_METRICS = ("f1", "average_precision")
 
 
-def check_select(experiment: str, n_classes: int, select: dict | None) -> None:
-    """Refuse a two-class selection metric for a target of more classes (one line)."""
+def check_scoring(experiment: str, n_classes: int, exp: dict) -> None:
+    """Refuse a two-class selection metric, or a decision threshold other than 0.5, for a
+    target of more classes (one line)."""
     from lrsweep.errors import DataError
     from lrsweep.grid import describe
 
-    metric = (select or {}).get("metric")
+    threshold = exp.get("threshold", 0.5)
+    if n_classes > 2 and threshold != 0.5:
+        raise DataError(
+            describe(
+                experiment,
+                "threshold",
+                f"a decision threshold needs two classes (this target has {n_classes})",
+            )
+        )
+    metric = (exp.get("select") or {}).get("metric")
     if n_classes > 2 and metric in TWO_CLASS_METRICS:
         other = {"f1": "f1_macro", "average_precision": "roc_auc"}[metric]
         raise DataError(
@@ -39,6 +49,22 @@ def check_select(experiment: str, n_classes: int, select: dict | None) -> None:
                 f"{metric} needs two classes (this target has {n_classes}); use {other}",
             )
         )
+
+
+def at_decision_threshold(result: dict, threshold: float, positive: int) -> dict:
+    """A two-class fit's result with its predictions (training, test and out-of-fold rows)
+    made again from its probabilities at ``threshold`` (:func:`lrsweep.metrics.at_threshold`).
+    At the default 0.5 and no tuning the fit's own predictions are kept, so that the
+    numbers of a config without ``threshold:`` are the estimator's own."""
+    from lrsweep.metrics import at_threshold
+
+    out = dict(result)
+    for part in ("train", "test"):
+        out[f"pred_{part}"] = at_threshold(result[f"proba_{part}"], threshold, positive)
+    cv = result.get("cv_fits")
+    if cv and cv.get("status") == "ok":
+        out["cv_fits"] = {**cv, "pred": at_threshold(cv["proba"], threshold, positive)}
+    return out
 
 
 def score(fitted: dict, prepared) -> dict:
@@ -53,6 +79,10 @@ def score(fitted: dict, prepared) -> dict:
     out = {**fitted, "positive": positive}
     if result["status"] not in SCORED:
         return out
+    if prepared.n_classes == 2:
+        out["threshold"] = result.get("tuned_threshold", point.get("threshold") or 0.5)
+        if "tuned_threshold" in result or out["threshold"] != 0.5:
+            result = at_decision_threshold(result, out["threshold"], positive)
     out["evaluation"] = evaluate(prepared, result, positive)
     boot = point.get("bootstrap") or {}
     extras = score_intervals(
@@ -113,6 +143,10 @@ def record_of(scored: dict, prepared) -> dict:
             record["pred_table"] = result["pred_table"]
         if "cv_fold_scores" in scored:
             record["cv_fold_scores"] = scored["cv_fold_scores"]
+    record["threshold"] = scored.get("threshold")
+    for key in ("tuned_threshold_cv_score",):
+        if key in result:
+            record[key] = result[key]
     return record
 
 

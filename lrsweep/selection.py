@@ -5,7 +5,7 @@ figures and ``lrsweep predict --selected``.
   converge, or whose estimates do not exist under separation, is reported but never chosen).
 - The selection metric is the experiment's ``select: {metric: ...}`` (default accuracy), read
   from metrics.csv's ``select_metric`` column; its direction (log-loss and Brier lower is
-  better) is :data:`lrsweep.metrics.LOWER_IS_BETTER`, the one table of directions.
+  better) is :data:`lrsweep.domain.LOWER_IS_BETTER`, the one table of directions.
 - With ``cv:`` an experiment's fits are ranked by their mean cross-validated score on the
   training rows; the test rows are used once, to report the chosen fits. Without ``cv:`` they
   are ranked by their test score, and the leaderboard says that this selection is optimistic:
@@ -29,6 +29,8 @@ import math
 import numpy as np
 import pandas as pd
 
+from lrsweep.domain import DEFAULT_SELECT, higher_is_better
+
 TOLERANCE = 1e-9
 
 
@@ -48,7 +50,6 @@ def effective_C(row) -> float:
     return float(row["C"])
 
 
-DEFAULT_SELECT = {"metric": "accuracy", "rule": "best"}
 #: What breaks a tie in the selection metric, in this order (the selection metric left out).
 TIE_METRICS = ("accuracy", "roc_auc", "log_loss")
 
@@ -96,8 +97,6 @@ def ranked(
     """Candidates best first by the rule of the module docstring. ``on``: "cv", "test" or
     "auto" (cv when the fits have CV scores); ``metric``: the selection metric (default the
     experiment's, :func:`select_of`)."""
-    from lrsweep.metrics import higher_is_better
-
     metric = metric or select_of(group)["metric"]
     group = candidates(group)
     if group.empty:
@@ -119,8 +118,6 @@ def within_one_se(order: pd.DataFrame, metric: str, nonzero: dict | None = None)
     CV scores, best first), those whose mean CV ``metric`` is within one standard error (the
     best fit's) of the best mean, simplest first (effective C, nonzero coefficients,
     model_id)."""
-    from lrsweep.metrics import higher_is_better
-
     best = order.iloc[0]
     mean, se = f"cv_{metric}_mean", f"cv_{metric}_se"
     sign = 1.0 if higher_is_better(metric) else -1.0

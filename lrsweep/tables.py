@@ -37,6 +37,9 @@ METRIC_COLUMNS = [
 SETTINGS_AFTER = [k for k in SETTING_KEYS if k not in METRIC_COLUMNS] + ["positive_class"]
 #: How an experiment selects (its ``select:``), a column each, after the settings.
 SELECT_COLUMNS = ["select_metric", "select_rule"]
+#: The decision threshold of a two-class fit (tuned or fixed), what it was tuned for, and the
+#: mean CV score at it of the tuning (TunedThresholdClassifierCV's best_score_).
+THRESHOLD_COLUMNS = ["threshold", "threshold_tune", "threshold_cv_score"]
 STATS_COLUMNS = ["llf", "llnull", "pseudo_r2", "llr_pvalue", "aic", "bic"]
 
 
@@ -58,6 +61,9 @@ def metrics_row(record: dict) -> dict:
     select = record.get("select") or {}
     for k in SELECT_COLUMNS:
         row[k] = select.get(k.removeprefix("select_"))
+    row["threshold"] = record.get("threshold")
+    row["threshold_tune"] = (record.get("tune_threshold") or {}).get("tune")
+    row["threshold_cv_score"] = record.get("tuned_threshold_cv_score")
     row["n_classes"] = len(record.get("classes") or []) or None
     for part in ("train", "test"):
         cm = record.get(f"confusion_{part}")
@@ -89,7 +95,7 @@ def collect(fits: list[tuple[str, dict, object]]) -> tuple[pd.DataFrame, pd.Data
             coefs.append(table)
     metrics = pd.DataFrame(rows)
     lead = [c for c in METRIC_COLUMNS if c in metrics.columns]
-    after = [*SETTINGS_AFTER, *SELECT_COLUMNS, "n_classes", "n_train", "n_test"]
+    after = [*SETTINGS_AFTER, *SELECT_COLUMNS, *THRESHOLD_COLUMNS, "n_classes", "n_train", "n_test"]
     fixed = lead + [c for c in after if c in metrics]
     stats = [c for c in STATS_COLUMNS if c in metrics.columns]
     scores = sorted(c for c in metrics.columns if c not in fixed and c not in stats)

@@ -519,3 +519,63 @@ def test_a_bad_key_in_a_sub_grid_is_named_as_in_one_grid():
     with pytest.raises(ConfigError) as err:
         resolve_config(config)
     assert "key 'sklearn[0].l1_ratio': penalty elasticnet needs l1_ratio" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "threshold, extra, message",
+    [
+        (
+            {"tune": "f1"},
+            {},
+            "experiment 'ex': key 'threshold.tune': a tuned threshold needs cv: (it is chosen "
+            "on the training rows by cross-validation, with the experiment's folds)",
+        ),
+        (
+            {"tune": "cost", "false_positive": 1},
+            {"cv": {}},
+            "experiment 'ex': key 'threshold': tune: cost needs false_positive and false_negative",
+        ),
+        (
+            {"tune": "f1"},
+            {"cv": {}, "statsmodels": {}},
+            "experiment 'ex': key 'threshold.tune': a tuned threshold needs scikit-learn fits "
+            "only (remove statsmodels:, or give a fixed threshold)",
+        ),
+        (
+            1.5,
+            {},
+            "experiment 'ex': key 'threshold': 1.5 is not allowed (a fixed threshold must be a "
+            "number between 0 and 1)",
+        ),
+        (
+            {"tune": "roc_auc"},
+            {"cv": {}},
+            "experiment 'ex': key 'threshold.tune': 'roc_auc' is not allowed (allowed: "
+            "accuracy, balanced_accuracy, f1, cost)",
+        ),
+    ],
+)
+def test_a_bad_threshold_is_one_line_naming_the_key(threshold, extra, message):
+    exp = {"dataset": {"source": "synthetic"}, "threshold": threshold, **extra}
+    with pytest.raises(ConfigError) as err:
+        resolve_config({"sweep": "t", "experiments": {"ex": exp}})
+    assert str(err.value) == message
+
+
+def test_a_threshold_or_a_two_class_metric_of_three_classes_is_refused():
+    from lrsweep.errors import DataError
+    from lrsweep.scoring import check_scoring
+
+    with pytest.raises(DataError) as err:
+        check_scoring("iris", 3, {"threshold": 0.3})
+    assert str(err.value) == (
+        "experiment 'iris': key 'threshold': a decision threshold needs two classes "
+        "(this target has 3)"
+    )
+    with pytest.raises(DataError) as err:
+        check_scoring("iris", 3, {"threshold": 0.5, "select": {"metric": "f1"}})
+    assert str(err.value) == (
+        "experiment 'iris': key 'select.metric': f1 needs two classes (this target has 3); "
+        "use f1_macro"
+    )
+    check_scoring("iris", 2, {"threshold": 0.3, "select": {"metric": "f1"}})

@@ -53,15 +53,18 @@ SCORERS = {
 }
 
 
-def training_rows():
+def training_rows(test_table: bool = False):
+    """The split of the config, made by scikit-learn: X_train, X_test, y_train, y_test (and
+    the test rows as a table of the raw columns)."""
     from sklearn.model_selection import train_test_split
 
     table = pd.read_csv(REPO / "data/affairs.csv")
     y = (table["had_affair"] == "yes").astype(int).to_numpy()
-    X_train, X_test, y_train, y_test = train_test_split(
-        table[FEATURES].to_numpy(dtype=float), y, test_size=0.25, random_state=0, stratify=y
-    )
-    return X_train, X_test, y_train, y_test
+    rows = np.arange(len(table))
+    train, test = train_test_split(rows, test_size=0.25, random_state=0, stratify=y)
+    X = table[FEATURES].to_numpy(dtype=float)
+    out = (X[train], X[test], y[train], y[test])
+    return (*out, table.iloc[test][FEATURES]) if test_table else out
 
 
 def pipeline(**model):
@@ -189,3 +192,112 @@ def test_the_leaderboard_picks_what_grid_search_cv_picks(affairs_run, metric):
     metrics = pd.read_csv(version_of(affairs_run) / "metrics.csv").set_index("model_id")
     expected = {k.removeprefix("model__"): v for k, v in search.best_params_.items()}
     assert model_settings(metrics.loc[model_id]) == expected
+
+
+def fixed(model, threshold):
+    from sklearn.model_selection import FixedThresholdClassifier
+
+    return FixedThresholdClassifier(
+        model, threshold=threshold, pos_label=1, response_method="predict_proba"
+    )
+
+
+def assert_test_scores(row, pred, y_test):
+    """metrics.csv's thresholded test scores against scikit-learn's metrics of ``pred``."""
+    from sklearn.metrics import accuracy_score, balanced_accuracy_score, f1_score
+
+    assert row["accuracy_test"] == pytest.approx(accuracy_score(y_test, pred), abs=1e-12)
+    assert row["f1_test"] == pytest.approx(f1_score(y_test, pred), abs=1e-12)
+    expected = balanced_accuracy_score(y_test, pred)
+    assert row["balanced_accuracy_test"] == pytest.approx(expected, abs=1e-12)
+
+
+def assert_confusion_and_predict(version, experiment, model_id, pred, y_test, test_table):
+    """The fit's confusion matrix is scikit-learn's of ``pred``, and lrsweep predict (the
+    version's model.skops) gives ``pred`` on the test rows."""
+    import json
+
+    from sklearn.metrics import confusion_matrix
+
+    from lrsweep.predict import predict_table
+
+    record = json.loads((version / "fits" / experiment / model_id / "result.json").read_text())
+    assert record["confusion_test"] == confusion_matrix(y_test, pred).tolist()
+    out = predict_table(version, experiment, model_id, test_table)
+    assert list(out["predicted"] == "yes") == list(pred == 1)
+
+
+def test_a_fixed_threshold_refits_nothing_and_is_fixed_threshold_classifiers(affairs_run):
+    """threshold: 0.3 only scores: no fit. The test scores, the confusion matrix, the fold
+    scores and lrsweep predict are FixedThresholdClassifier's at 0.3 on the same Pipeline."""
+    from sklearn.model_selection import cross_validate
+
+    config = copy.deepcopy(CONFIG)
+    config["experiments"]["affairs"]["threshold"] = 0.3
+    proc = snakemake(affairs_run, config=config)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "0 of 10 grid points to fit (10 in the store)" in proc.stderr
+    version = version_of(affairs_run)
+    metrics = pd.read_csv(version / "metrics.csv").set_index("model_id")
+    folds_table = pd.read_csv(version / "cv_folds.csv")
+    X_train, X_test, y_train, y_test, test_table = training_rows(test_table=True)
+    for model_id in ("sk_lbfgs_l2_C1_rs0", "sk_liblinear_l1_C0.01_rs0"):
+        row = metrics.loc[model_id]
+        assert row["threshold"] == 0.3
+        model = fixed(pipeline(**model_settings(row)), 0.3).fit(X_train, y_train)
+        pred = model.predict(X_test)
+        assert_test_scores(row, pred, y_test)
+        assert_confusion_and_predict(version, "affairs", model_id, pred, y_test, test_table)
+        cv = cross_validate(
+            fixed(pipeline(**model_settings(row)), 0.3),
+            X_train,
+            y_train,
+            cv=folds(),
+            scoring=["accuracy", "f1"],
+        )
+        ours = folds_table[folds_table["model_id"] == model_id].sort_values(["repeat", "fold"])
+        np.testing.assert_allclose(ours["accuracy"], cv["test_accuracy"], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(ours["f1"], cv["test_f1"], rtol=0, atol=1e-12)
+
+
+def test_a_tuned_threshold_is_tuned_threshold_classifier_cvs(tmp_path):
+    """threshold: {tune: f1} and {tune: cost, ...}: the threshold is TunedThresholdClassifierCV's
+    best_threshold_ on the same Pipeline and folds, its CV score its best_score_, and the test
+    rows scored at it (scores, confusion matrix, lrsweep predict) are its predictions."""
+    from sklearn.metrics import f1_score, make_scorer
+    from sklearn.model_selection import TunedThresholdClassifierCV
+
+    def cost(y, pred):  # 1 per false positive, 5 per false negative, per row
+        return (np.sum((pred == 1) & (y == 0)) + 5 * np.sum((pred == 0) & (y == 1))) / len(y)
+
+    base = copy.deepcopy(CONFIG["experiments"]["affairs"])
+    base["sklearn"] = {"solver": ["lbfgs", "liblinear"], "C": [0.01, 1.0]}
+    tunes = {
+        "f1": ({"tune": "f1"}, make_scorer(f1_score)),
+        "cost": (
+            {"tune": "cost", "false_positive": 1, "false_negative": 5},
+            make_scorer(cost, greater_is_better=False),
+        ),
+    }
+    experiments = {name: {**base, "threshold": tune} for name, (tune, _) in tunes.items()}
+    proc = snakemake(tmp_path, config={**CONFIG, "experiments": experiments})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    version = version_of(tmp_path)
+    metrics = pd.read_csv(version / "metrics.csv")
+    X_train, X_test, y_train, y_test, test_table = training_rows(test_table=True)
+    for name, (_, scorer) in tunes.items():
+        rows = metrics[metrics["experiment"] == name].set_index("model_id")
+        assert len(rows) == 4
+        for model_id, row in rows.iterrows():
+            tuner = TunedThresholdClassifierCV(
+                pipeline(**model_settings(row)),
+                scoring=scorer,
+                response_method="predict_proba",
+                cv=folds(),
+            ).fit(X_train, y_train)
+            assert row["threshold_tune"] == name
+            assert row["threshold"] == pytest.approx(tuner.best_threshold_, abs=1e-12)
+            assert row["threshold_cv_score"] == pytest.approx(tuner.best_score_, abs=1e-12)
+            pred = tuner.predict(X_test)
+            assert_test_scores(row, pred, y_test)
+            assert_confusion_and_predict(version, name, model_id, pred, y_test, test_table)
