@@ -150,15 +150,14 @@ def leaderboard(
         choice = selection.select_of(group)
         metric = choice["metric"]
         selected_by = "cv" if cv else SELECTED_ON[experiment in same_rows]
-        row = {
-            "experiment": experiment,
-            "selected_by": selected_by,
-            "select_metric": metric,
-            "select_rule": choice["rule"],
-        }
+        row = {"experiment": experiment, "selected_by": selected_by}
         if best is not None:
             for c in ("model_id", "library", "solver", "penalty", "C"):
                 row[c] = best[c]
+        else:
+            row["model_id"] = "(no converged ok fit)"
+        row.update(select_metric=metric, select_rule=choice["rule"])
+        if best is not None:
             if cv:
                 for m in dict.fromkeys(("accuracy", metric)):
                     row[f"cv_{m}_mean"] = best[f"cv_{m}_mean"]
@@ -176,8 +175,6 @@ def leaderboard(
                     row[c] = best[c]
             one = selection.one_se(group, nonzero)
             row["one_se_model_id"] = one["model_id"] if one is not None else ""
-        else:
-            row["model_id"] = "(no converged ok fit)"
         for status in ("ok", "separated", "skipped", "failed"):
             row[f"n_{status}"] = int(counts.loc[experiment, status]) if status in counts else 0
         if comparisons is not None and best is not None:
