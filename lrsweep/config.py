@@ -29,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from lrsweep.domain import DEFAULT_SELECT
 from lrsweep.errors import ConfigError
 from lrsweep.grid import describe, grids_of
 
@@ -445,7 +446,28 @@ def _deepest(error):
     return error
 
 
+def _branch_type(branch: dict) -> str | None:
+    return branch.get("type") or ("object" if "$ref" in branch else None)
+
+
+def _one_branch(error):
+    """A ``oneOf`` of a mapping or a list (``sklearn:``, one grid or a list of sub-grids):
+    the error of the branch of the value's own type, so that a bad key in a sub-grid is
+    named as in a single grid."""
+    while error.validator == "oneOf" and isinstance(error.instance, dict | list) and error.context:
+        branches = error.schema["oneOf"]
+        want = "array" if isinstance(error.instance, list) else "object"
+        mine = [
+            e for e in error.context if _branch_type(branches[e.relative_schema_path[0]]) == want
+        ]
+        if not mine or mine[0].validator == "type":
+            break
+        error = min(mine, key=lambda e: list(map(str, e.absolute_path)))
+    return error
+
+
 def _schema_message(error) -> str:
+    error = _one_branch(error)
     top = error
     error = _deepest(error)
     exp, key = _where(list(error.absolute_path))
@@ -537,7 +559,61 @@ def validate_config(config: dict, schema: dict | None = None) -> dict:
     for exp in config["experiments"].values():
         if "sklearn" not in exp and "statsmodels" not in exp:
             exp["sklearn"] = {}
+    fill_select(config)
     return config
+
+
+def check_threshold(name: str, exp: dict) -> None:
+    """A tuned threshold is chosen by cross-validation on the training rows (the experiment's
+    folds), for scikit-learn fits; a cost names both costs."""
+    tune = exp.get("threshold")
+    if not isinstance(tune, dict):
+        return
+    if not exp.get("cv"):
+        raise ConfigError(
+            describe(
+                name,
+                "threshold.tune",
+                "a tuned threshold needs cv: (it is chosen on the "
+                "training rows by cross-validation, with the experiment's folds)",
+            )
+        )
+    if exp.get("statsmodels") is not None:
+        raise ConfigError(
+            describe(
+                name,
+                "threshold.tune",
+                "a tuned threshold needs scikit-learn fits only "
+                "(remove statsmodels:, or give a fixed threshold)",
+            )
+        )
+    costs = [k for k in ("false_positive", "false_negative") if k in tune]
+    if tune["tune"] == "cost" and len(costs) < 2:
+        raise ConfigError(
+            describe(name, "threshold", "tune: cost needs false_positive and false_negative")
+        )
+    if tune["tune"] != "cost" and costs:
+        raise ConfigError(
+            describe(name, f"threshold.{costs[0]}", "a cost is only read with tune: cost")
+        )
+
+
+def fill_select(config: dict) -> None:
+    """Every experiment's ``select``: its own keys over the sweep-wide ``select`` over the
+    defaults (accuracy, best); the one-SE rule needs cross-validation."""
+    sweep = config["select"] = {**DEFAULT_SELECT, **(config.get("select") or {})}
+    for name, exp in config["experiments"].items():
+        exp["select"] = {**sweep, **(exp.get("select") or {})}
+        check_threshold(name, exp)
+        if exp["select"]["rule"] == "one_se" and not exp.get("cv"):
+            raise ConfigError(
+                describe(
+                    name,
+                    "select.rule",
+                    "one_se needs cv: (the one-standard-error rule uses the standard error of "
+                    "the cross-validated mean)",
+                )
+            )
 
 
 def check_grid_size(filled: dict, grids: dict) -> int:

@@ -28,6 +28,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from lrsweep import selection  # noqa: E402
+from lrsweep.domain import LOWER_IS_BETTER  # noqa: E402
 
 MARKERS = "osD^vPX*h<>p"
 LINESTYLES = ["-", "--", "-.", ":", (0, (5, 1)), (0, (3, 1, 1, 1, 1, 1))]
@@ -884,8 +885,6 @@ def heatmap_cells(sk: pd.DataFrame, metric: str):
     return series, cs, values, notes
 
 
-#: Metrics where lower is better (the rest: higher is better).
-LOWER_IS_BETTER = {"log_loss", "brier"}
 #: The span of each metric's heatmap colour scale, below the best value (above it, where lower
 #: is better). Fixed per metric so that a colour step means the same difference in every
 #: experiment: 0.05 of accuracy or AUC is a difference worth seeing; a plot-wide rescaling
@@ -1307,7 +1306,7 @@ def draw_overview(
     part = "all" if prepared.meta.get("same_rows") else "test"
     ok = metrics[metrics["status"] == "ok"]
     sk = grid_table(metrics)
-    heat = select_metric or selection.METRIC
+    heat = select_metric or selection.select_of(metrics)["metric"]
     if len(sk) and len(metrics) > 1:
         keep("accuracy_vs_C", plot_metric_vs_C(sk, metric, f"{experiment}: scores against C"))
         keep(

@@ -25,7 +25,17 @@ from lrsweep.keys import dumps
 #: exist: it is reported and never selected).
 SCORED = ("ok", "separated")
 #: What a fit entry's ``fit.json`` keeps of the fit's result (when the fit has it).
-RESULT_KEYS = ("status", "reason", "converged", "n_iter", "fit_seconds", "multi_class")
+RESULT_KEYS = (
+    "status",
+    "reason",
+    "converged",
+    "n_iter",
+    "fit_seconds",
+    "multi_class",
+    "tuned_threshold",
+    "tuned_threshold_cv_score",
+    "tuned_threshold_positive",
+)
 SCORED_KEYS = ("stats", "pred_table", "coef_classes", "terms")
 #: The arrays of a fit entry: predictions and probabilities on the training and test rows.
 ARRAYS = ("pred_train", "proba_train", "pred_test", "proba_test")
@@ -55,9 +65,34 @@ def fit_point(prepared, point: dict) -> dict:
         result["cv_fits"] = cv_predictions(
             prepared, point, cv["folds"], cv["repeats"], cv["random_state"]
         )
+    tune = point.get("tune_threshold")
+    if tune and result.get("estimator") is not None and prepared.n_classes == 2:
+        from lrsweep.models import tune_threshold
+        from lrsweep.preprocess import positive_index
+
+        positive = positive_index(point["experiment"], prepared, tune.get("positive_class"))
+        result.update(tune_threshold(prepared, point, positive))
     if result.get("estimator") is not None:
         out["model"] = model_pipeline(prepared, result["estimator"])
+        if "tuned_threshold" in result:
+            out["model"] = thresholded(out["model"], prepared, result)
     return out
+
+
+def thresholded(model, prepared, result: dict):
+    """A fitted two-class model that predicts at its tuned threshold (scikit-learn's
+    ``FixedThresholdClassifier`` around the frozen fitted pipeline): what ``model.skops``
+    holds, so that ``lrsweep predict`` applies the threshold."""
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.model_selection import FixedThresholdClassifier
+
+    X = prepared.X_train if prepared.raw_train is None else prepared.raw_train
+    return FixedThresholdClassifier(
+        FrozenEstimator(model),
+        threshold=result["tuned_threshold"],
+        pos_label=result["tuned_threshold_positive"],
+        response_method="predict_proba",
+    ).fit(X, prepared.y_train)
 
 
 def fit_and_score(prepared, point: dict) -> dict:

@@ -1,7 +1,8 @@
 """Expand a validated experiment into its grid points.
 
-A grid point is a dict of settings: the Cartesian product of the lists under ``sklearn:`` and
-``statsmodels:``, with the tutorial's vocabulary (:mod:`lrsweep.models` translates it for the
+A grid point is a dict of settings: the Cartesian product of the lists under ``sklearn:`` (or
+the union of the products of a list of such sub-grids) and ``statsmodels:``, with the
+tutorial's vocabulary (:mod:`lrsweep.models` translates it for the
 installed scikit-learn). Its ``model_id`` is a readable pure function of the settings, stable
 across grid edits. Combinations that cannot work are kept with ``status: skipped`` and the
 reason.
@@ -66,12 +67,22 @@ SETTING_KEYS = (
     "alpha",
 )
 #: Settings of the statistics computed with every fit (not part of its model_id).
-SCORING_KEYS = ("bootstrap", "cv", "positive_class", "cov_type")
+SCORING_KEYS = (
+    "bootstrap",
+    "cv",
+    "positive_class",
+    "cov_type",
+    "select",
+    "threshold",
+    "tune_threshold",
+)
 #: Of those, the settings that only score a stored fit: they are in the key of its scores,
-#: never in the key of the fit (``cv`` is not among them: its fold fits are fitting).
-#: ``cov_type`` (statsmodels fits: the list of covariance types of its inference tables) is
-#: computed from the stored estimates (:mod:`lrsweep.covariance`).
-SCORE_ONLY_KEYS = ("bootstrap", "positive_class", "cov_type")
+#: never in the key of the fit (``cv`` is not among them: its fold fits are fitting; nor is
+#: ``tune_threshold``: a tuned threshold is chosen by fold fits of its own, and the saved
+#: model applies it). A fixed ``threshold`` only scores. ``cov_type`` (statsmodels fits: the
+#: list of covariance types of its inference tables) is computed from the stored estimates
+#: (:mod:`lrsweep.covariance`).
+SCORE_ONLY_KEYS = ("bootstrap", "positive_class", "cov_type", "select", "threshold")
 #: The covariance type of a statsmodels fit when the config is silent.
 COV_TYPE_DEFAULT = "nonrobust"
 
@@ -157,14 +168,27 @@ def statsmodels_model_id(p: dict) -> str:
     return "_".join(parts)
 
 
-def expand_sklearn(name: str, spec: dict) -> list[dict]:
-    if "elasticnet" in _as_list(spec.get("penalty")) and spec.get("l1_ratio") is None:
-        raise ConfigError(
-            describe(
-                name, "sklearn.l1_ratio", "penalty elasticnet needs l1_ratio (a number in [0, 1])"
-            )
-        )
+def expand_sklearn(name: str, spec: dict | list[dict]) -> list[dict]:
+    """The grid points of ``sklearn:``: one mapping of grid keys (their Cartesian product), or
+    a list of such sub-grids, as GridSearchCV's list of ``param_grid`` dicts: the union of
+    their products, in order, a point in two sub-grids with the same settings kept once."""
+    subgrids = spec if isinstance(spec, list) else [spec]
     points: dict[str, dict] = {}
+    for i, sub in enumerate(subgrids):
+        key = "sklearn" if isinstance(spec, dict) else f"sklearn[{i}]"
+        if "elasticnet" in _as_list(sub.get("penalty")) and sub.get("l1_ratio") is None:
+            raise ConfigError(
+                describe(
+                    name,
+                    f"{key}.l1_ratio",
+                    "penalty elasticnet needs l1_ratio (a number in [0, 1])",
+                )
+            )
+        _expand_sklearn_product(name, sub, points)
+    return list(points.values())
+
+
+def _expand_sklearn_product(name: str, spec: dict, points: dict[str, dict]) -> None:
     for p in _product(spec, SKLEARN_DEFAULTS):
         if p["penalty"] != "elasticnet":
             p["l1_ratio"] = None  # only elasticnet reads it: do not make duplicate points
@@ -183,7 +207,6 @@ def expand_sklearn(name: str, spec: dict) -> list[dict]:
                 "reason": reason or "",
             },
         )
-    return list(points.values())
 
 
 def cov_types(spec: dict | None) -> list[str]:
@@ -248,7 +271,19 @@ def experiment_grid(name: str, exp: dict, bootstrap: dict) -> list[dict]:
         p["cv"] = exp.get("cv")
         p["positive_class"] = exp.get("positive_class")
         p["cov_type"] = cov_types(exp["statsmodels"]) if p["library"] == "statsmodels" else None
+        p["select"] = exp.get("select")
+        p["threshold"], p["tune_threshold"] = threshold_settings(exp)
     return points
+
+
+def threshold_settings(exp: dict) -> tuple[float | None, dict | None]:
+    """(fixed threshold, tuning) of an experiment's ``threshold:``: a number is a fixed
+    threshold (scoring only); ``{tune: ...}`` is tuned at fit time, with the positive class it
+    tunes for (which then changes the fit)."""
+    value = exp.get("threshold", 0.5)
+    if isinstance(value, dict):
+        return None, {**value, "positive_class": exp.get("positive_class")}
+    return float(value), None
 
 
 def grids_of(filled: dict) -> dict[str, list[dict]]:

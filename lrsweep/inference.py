@@ -179,29 +179,58 @@ def cv_splits(y_train, folds: int, repeats: int, seed: int):
     return cv_splits(y_train, folds, repeats, seed)
 
 
-CV_METRICS = ("accuracy", "roc_auc", "log_loss", "f1_macro")
+#: The metrics of every fold (cv_folds.csv) and their summaries (metrics.csv's cv_<metric>_*):
+#: every metric an experiment may select on. f1 (the positive class's), and average
+#: precision are two-class metrics (NaN for more classes).
+CV_METRICS = (
+    "accuracy",
+    "balanced_accuracy",
+    "roc_auc",
+    "log_loss",
+    "brier",
+    "f1",
+    "f1_macro",
+    "average_precision",
+)
 
 
-def cv_summary(y_train, cv: dict, names: list, folds: int, repeats: int, seed: int, positive=1):
-    """Mean, standard deviation and standard error of each metric over the folds of repeated
-    stratified k-fold CV, from the out-of-fold predictions ``cv`` of
-    :func:`lrsweep.models.cv_predictions` (the fold rows are derived from the split settings
-    again): a fit's CV scores are computed again from its stored predictions, never refitted."""
+def cv_fold_scores(y_train, cv: dict, names: list, folds: int, repeats: int, seed: int, positive=1):
+    """Every metric of :data:`CV_METRICS` on each validation fold, one dict per split
+    (``repeat``, ``fold``, ``n_valid`` and the metrics), from the out-of-fold predictions
+    ``cv`` of :func:`lrsweep.models.cv_predictions`: the rows of ``cv_folds.csv``. Split ``i``
+    is fold ``i % folds`` of repeat ``i // folds`` of scikit-learn's
+    ``RepeatedStratifiedKFold(n_splits=folds, n_repeats=repeats, random_state=seed)``."""
     from lrsweep.metrics import split_metrics
 
-    if cv.get("status") != "ok":
-        return {"cv_status": cv.get("status"), "cv_reason": cv.get("reason", "")}
     y = np.asarray(y_train)
-    values = {m: [] for m in CV_METRICS}
+    rows = []
     for i, (_, valid) in enumerate(cv_splits(y, folds, repeats, seed)):
         r = i // folds
         scores = split_metrics(
             y[valid], cv["pred"][r][valid], cv["proba"][r][valid], names, positive
         )["scores"]
-        for m in CV_METRICS:
-            values[m].append(scores[m])
+        row = {"repeat": r, "fold": i % folds, "n_valid": len(valid)}
+        rows.append({**row, **{m: scores.get(m, float("nan")) for m in CV_METRICS}})
+    return rows
+
+
+def cv_summary(
+    y_train, cv: dict, names: list, folds: int, repeats: int, seed: int, positive=1, rows=None
+):
+    """Mean, standard deviation and standard error of each metric over the folds of repeated
+    stratified k-fold CV, computed from the fold scores (``rows``, of :func:`cv_fold_scores`,
+    which it computes when not given) of the out-of-fold predictions ``cv`` of
+    :func:`lrsweep.models.cv_predictions` (the fold rows are derived from the split settings
+    again): a fit's CV scores are computed again from its stored predictions, never refitted."""
+    if cv.get("status") != "ok":
+        return {"cv_status": cv.get("status"), "cv_reason": cv.get("reason", "")}
+    if rows is None:
+        rows = cv_fold_scores(y_train, cv, names, folds, repeats, seed, positive)
     out = {"cv_folds": folds, "cv_repeats": repeats}
-    for m, v in values.items():
+    for m in CV_METRICS:
+        v = np.array([row[m] for row in rows], dtype=float)
+        if np.isnan(v).all():
+            continue
         sd = float(np.nanstd(v, ddof=1)) if len(v) > 1 else float("nan")
         out[f"cv_{m}_mean"] = float(np.nanmean(v))
         out[f"cv_{m}_std"] = sd
@@ -218,21 +247,10 @@ def cv_scores(prepared, point: dict, folds: int, repeats: int, seed: int, positi
     return cv_summary(prepared.y_train, cv, prepared.class_names, folds, repeats, seed, positive)
 
 
-def one_se_choice(table, metric: str = "accuracy", higher_is_better: bool = True) -> dict:
+def one_se_choice(table, metric: str = "accuracy") -> dict:
     """Along C (one model family): the C with the best mean CV score, and the C of the
-    one-standard-error rule (ESL 7.10): the smallest C, the strongest penalty, whose mean is
-    within one standard error of the best mean."""
-    col = f"cv_{metric}_mean"
-    table = table.dropna(subset=[col]).sort_values("C")
-    if table.empty:
-        return {"C_best_mean": float("nan"), "C_one_se": float("nan")}
-    sign = 1 if higher_is_better else -1
-    best = table.loc[(sign * table[col]).idxmax()]
-    se = float(best[f"cv_{metric}_se"])
-    within = table[sign * table[col] >= sign * best[col] - se]
-    return {
-        "C_best_mean": float(best["C"]),
-        "best_mean": float(best[col]),
-        "best_se": se,
-        "C_one_se": float(within["C"].min()),
-    }
+    one-standard-error rule (ESL 7.10), the rule of :func:`lrsweep.selection.within_one_se`
+    (one implementation for the leaderboard and cv_selection.csv)."""
+    from lrsweep.selection import along_C
+
+    return along_C(table, metric)

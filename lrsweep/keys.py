@@ -38,10 +38,10 @@ STORE_FORMAT = 3
 
 #: lrsweep modules whose statements can change each kind of stored result.
 PREPARE_MODULES = ("data", "preprocess", "modelfile")
-FIT_MODULES = ("fitting", "grid", "models", "statsmodels_fit")
+FIT_MODULES = ("domain", "fitting", "grid", "models", "statsmodels_fit")
 #: What scores a stored fit (a scores key holds its fit's key, so the fitting code too).
 SCORE_MODULES = ("scoring", "metrics", "inference", "covariance")
-FIGURE_MODULES = ("figures", "selection", "tables")
+FIGURE_MODULES = ("domain", "figures", "selection", "tables")
 #: Modules a stage may import that cannot change what it computes: errors, file moves, keys,
 #: the store's byte-level reads and writes.
 NEUTRAL_MODULES = ("errors", "files", "keys", "store")

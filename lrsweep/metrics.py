@@ -11,6 +11,14 @@ import warnings
 import numpy as np
 
 
+def at_threshold(proba, threshold: float, positive: int = 1) -> np.ndarray:
+    """Two-class predictions at a decision threshold: the positive class where its probability
+    is at least ``threshold`` (as scikit-learn's ``FixedThresholdClassifier`` and
+    ``TunedThresholdClassifierCV`` predict), else the other class."""
+    proba = np.asarray(proba, dtype=float)
+    return np.where(proba[..., positive] >= threshold, positive, 1 - positive).astype(np.int64)
+
+
 def binary_indicators(cm: np.ndarray) -> dict[str, float]:
     """The tutorial's four indicators from a 2×2 confusion matrix [[TN, FP], [FN, TP]]."""
     (tn, fp), (fn, tp) = np.asarray(cm)
@@ -149,6 +157,7 @@ def split_metrics(
     out["log_loss"] = float(-np.mean(np.log(p_true / row_sums)))
     truth = np.eye(k)[y]
     if k == 2:
+        out["f1"] = float(f1[positive])  # the positive class's F1 (scikit-learn's f1_score)
         out["brier"] = float(np.mean((proba[:, positive] - truth[:, positive]) ** 2))
         is_pos = y == positive
         out["average_precision"] = (

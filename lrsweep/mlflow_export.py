@@ -37,6 +37,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from lrsweep.grid import SETTING_KEYS
+from lrsweep.predict import fixed_threshold
 from lrsweep.version import listed_files
 
 #: The columns of metrics.csv that are settings of a grid point: MLflow parameters.
@@ -379,7 +380,8 @@ def export_version(version_dir: Path, tracking_uri: str | None = None) -> dict:
         model_file = version_dir / "fits" / exp / model_id / "model.skops"
         model = None
         if is_selected and f"fits/{exp}/{model_id}/model.skops" in listed:
-            model = (uri, model_file, provenance["datasets"][exp])
+            info = {**provenance["datasets"][exp], **fixed_threshold(version_dir, exp, model_id)}
+            model = (uri, model_file, info)
             done["models"] += 1
         _log_run(
             client,

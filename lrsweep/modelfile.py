@@ -40,6 +40,8 @@ ALLOWED_TYPES = frozenset(
         "numpy.float64",
         "numpy.ndarray",
         "sklearn.compose._column_transformer.ColumnTransformer",
+        "sklearn.frozen._frozen.FrozenEstimator",
+        "sklearn.model_selection._classification_threshold.FixedThresholdClassifier",
         "sklearn.impute._base.SimpleImputer",
         "sklearn.linear_model._logistic.LogisticRegression",
         "sklearn.multiclass.OneVsRestClassifier",

@@ -165,3 +165,81 @@ def cv_predictions(prepared: Prepared, point: dict, folds: int, repeats: int, se
         pred[i // folds, valid] = result["pred_test"]
         proba[i // folds, valid] = result["proba_test"]
     return {"status": "ok", "pred": pred, "proba": proba}
+
+
+# --------------------------------------------------------------------------------------------
+# A tuned decision threshold (two classes)
+
+
+def _cost(y, pred, false_positive: float, false_negative: float, pos_label: int) -> float:
+    """The mean cost of a prediction: false_positive per false positive, false_negative per
+    false negative."""
+    y, pred = np.asarray(y), np.asarray(pred)
+    fp = np.sum((pred == pos_label) & (y != pos_label))
+    fn = np.sum((pred != pos_label) & (y == pos_label))
+    return float((false_positive * fp + false_negative * fn) / len(y))
+
+
+def _accuracy(y, pred, pos_label: int) -> float:
+    from sklearn.metrics import accuracy_score
+
+    return float(accuracy_score(y, pred))
+
+
+def _balanced_accuracy(y, pred, pos_label: int) -> float:
+    from sklearn.metrics import balanced_accuracy_score
+
+    return float(balanced_accuracy_score(y, pred))
+
+
+def threshold_scorer(tune: dict, positive: int):
+    """The scorer a tuned threshold maximizes (``tune``: the point's ``tune_threshold``). Each
+    takes ``pos_label``: TunedThresholdClassifierCV reads the positive class from its scorer
+    (the class whose probability the threshold cuts)."""
+    from sklearn.metrics import f1_score, make_scorer
+
+    metric = tune["tune"]
+    if metric == "cost":
+        return make_scorer(
+            _cost,
+            greater_is_better=False,
+            false_positive=float(tune["false_positive"]),
+            false_negative=float(tune["false_negative"]),
+            pos_label=positive,
+        )
+    score = {"f1": f1_score, "accuracy": _accuracy, "balanced_accuracy": _balanced_accuracy}
+    return make_scorer(score[metric], pos_label=positive)
+
+
+def tune_threshold(prepared: Prepared, point: dict, positive: int) -> dict:
+    """The decision threshold of a two-class scikit-learn grid point, chosen on the training
+    rows by scikit-learn's ``TunedThresholdClassifierCV`` with the experiment's folds
+    (:func:`cv_splits`): each fold fits the whole pipeline (the preprocessing learned again
+    inside it) and scores the candidate thresholds on its validation rows. The test rows are
+    never read. Returns ``tuned_threshold``, ``tuned_threshold_cv_score`` (the mean fold score
+    there, scikit-learn's ``best_score_``) and ``tuned_threshold_positive``."""
+    from sklearn.base import clone
+    from sklearn.model_selection import TunedThresholdClassifierCV
+
+    cv = point["cv"]
+    X = prepared.X_train if prepared.raw_train is None else prepared.raw_train
+    estimator = sklearn_estimator(point, prepared.n_classes)
+    if prepared.preprocessor is not None and prepared.raw_train is not None:
+        from sklearn.pipeline import Pipeline
+
+        estimator = Pipeline([("preprocess", clone(prepared.preprocessor)), ("model", estimator)])
+    splits = cv_splits(prepared.y_train, cv["folds"], cv["repeats"], cv["random_state"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        tuner = TunedThresholdClassifierCV(
+            estimator,
+            scoring=threshold_scorer(point["tune_threshold"], positive),
+            response_method="predict_proba",
+            cv=splits,
+            refit=True,
+        ).fit(X, np.asarray(prepared.y_train))
+    return {
+        "tuned_threshold": float(tuner.best_threshold_),
+        "tuned_threshold_cv_score": float(tuner.best_score_),
+        "tuned_threshold_positive": int(positive),
+    }

@@ -151,13 +151,16 @@ def figure_code() -> dict:
     }
 
 
-def fitfig_key(fit: str, name: str, fig_code: dict, score_code: str) -> str:
+def fitfig_key(
+    fit: str, name: str, fig_code: dict, score_code: str, threshold: float | None = None
+) -> str:
     """The key of one fit's figures: the fit, the experiment's name (in their titles, so that
-    a figure copied out of its folder still says what it shows), the plotting code and the
-    scoring code (they show the test accuracy and confusion matrix, which no setting that
-    only scores changes)."""
+    a figure copied out of its folder still says what it shows), the plotting code, the
+    scoring code and the fixed decision threshold (they show the test accuracy and confusion
+    matrix, which of the settings that only score only the threshold changes)."""
     return keys.digest(
-        "fitfig", {"fit": fit, "experiment": name, "scoring": score_code, **fig_code}
+        "fitfig",
+        {"fit": fit, "experiment": name, "scoring": score_code, "threshold": threshold, **fig_code},
     )
 
 
@@ -231,7 +234,7 @@ def make_plan(
             p = {**p, "key": fit_key(pkey, p, fit_code, libraries)}
             p["score_key"] = score_key(p["key"], p, score_code)
             if filled["figures"]:
-                p["figkey"] = fitfig_key(p["key"], name, fig_code, score_code)
+                p["figkey"] = fitfig_key(p["key"], name, fig_code, score_code, p.get("threshold"))
             points.append(p)
         experiments[name] = {
             "exp": exp,

@@ -68,6 +68,32 @@ def load_model(version_dir: Path, experiment: str, model_id: str):
     return modelfile.load(path.read_bytes(), str(path))
 
 
+def fixed_threshold(version_dir: Path, experiment: str, model_id: str) -> dict:
+    """The fit's fixed decision threshold (``threshold:``, scoring only, so not in its
+    model.skops) as ``{"decision_threshold": t, "positive_code": i}``, for
+    :func:`score_frame`; empty where the model's own ``predict`` is right (0.5, or a tuned
+    threshold, which the model applies itself as a ``FixedThresholdClassifier``)."""
+    path = version_dir / "fits" / experiment / model_id / "result.json"
+    record = json.loads(path.read_text())
+    threshold = record.get("threshold")
+    if threshold is None or threshold == 0.5 or record.get("tuned_threshold") is not None:
+        return {}
+    labels = [str(c) for c in record["classes"]]
+    positive = labels.index(str(record["positive_class"])) if record.get("positive_class") else 1
+    return {"decision_threshold": float(threshold), "positive_code": positive}
+
+
+def at_fixed_threshold(info: dict, model, codes, proba):
+    """The predictions at ``info``'s fixed decision threshold (:func:`fixed_threshold`)."""
+    from lrsweep.metrics import at_threshold
+
+    threshold = info.get("decision_threshold")
+    if threshold is None or hasattr(model, "threshold"):
+        return codes
+    column = list(np.asarray(model.classes_, dtype=int)).index(info["positive_code"])
+    return np.asarray(model.classes_)[at_threshold(proba, threshold, column)]
+
+
 def check_numbers(frame: pd.DataFrame, numeric: list[str], source: str) -> None:
     """Every value of a numeric column is a number or a gap: else one line naming the column,
     the row (its line in the file) and a short quote of the value."""
@@ -118,6 +144,7 @@ def predict_table(
     """``frame`` with the predicted label and one probability column per class."""
     info = experiment_info(version_dir, experiment)
     check_input(frame, info, source)
+    info = {**info, **fixed_threshold(version_dir, experiment, model_id)}
     return score_frame(load_model(version_dir, experiment, model_id), info, frame, source)
 
 
@@ -131,9 +158,9 @@ def check_input(frame: pd.DataFrame, info: dict, source: str = "input") -> None:
 
 
 def score_frame(model, info: dict, frame: pd.DataFrame, source: str = "input") -> pd.DataFrame:
-    """``frame``, checked (:func:`check_input`), with the predicted label and one probability
-    column per class, as ``lrsweep predict`` writes them; also the MLflow model's predict
-    (:mod:`lrsweep.mlflow_model`)."""
+    """``frame``, checked (:func:`check_input`), with the predicted label (at ``info``'s fixed
+    decision threshold, if any) and one probability column per class, as ``lrsweep predict``
+    writes them; also the MLflow model's predict (:mod:`lrsweep.mlflow_model`)."""
     from lrsweep.data import model_input
 
     check_input(frame, info, source)
@@ -144,6 +171,7 @@ def score_frame(model, info: dict, frame: pd.DataFrame, source: str = "input") -
         message = str(exc).splitlines()[0]
         raise LrsweepError(f"{source}: the model cannot score these rows: {message}") from None
     classes, names = info["classes"], info["class_names"]
+    codes = at_fixed_threshold(info, model, codes, proba)
     out = frame.copy()
     out["predicted"] = [classes[int(i)] for i in codes]
     for j, code in enumerate(np.asarray(model.classes_, dtype=int)):

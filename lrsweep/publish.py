@@ -40,6 +40,7 @@ TABLES = (
     "comparisons.csv",
     "cv_selection.csv",
     "marginal_effects.csv",
+    "cv_folds.csv",
 )
 
 
@@ -150,6 +151,7 @@ def run_publish(
             "comparisons.csv": comparisons,
             "cv_selection.csv": tables.cv_selection(metrics),
             "marginal_effects.csv": tables.marginal_effects(fits),
+            "cv_folds.csv": tables.cv_folds(fits),
         }.items():
             (staging / name).write_text(table.to_csv(index=False), encoding="utf-8")
         same_rows = frozenset(n for n, e in experiments.items() if e.meta.get("same_rows"))

@@ -324,6 +324,7 @@ def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
     from lrsweep.covariance import check_cov_types
     from lrsweep.grid import cov_types
     from lrsweep.preprocess import check_cv_folds, positive_index
+    from lrsweep.scoring import check_scoring
 
     store = Store(params["store"])
     store.check_shared()
@@ -336,6 +337,7 @@ def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
         try:
             data = prepared_data(store, exp_name, spec, log)
             positive_index(exp_name, data, spec["exp"].get("positive_class"))
+            check_scoring(exp_name, data.n_classes, spec["exp"])
             check_cv_folds(exp_name, data, spec["exp"].get("cv"))
             if spec["exp"].get("statsmodels") is not None:
                 check_cov_types(

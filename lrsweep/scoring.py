@@ -20,11 +20,58 @@ from lrsweep.preprocess import positive_index
 SCORED = ("ok", "separated")
 
 
+#: Selection metrics defined for two classes only.
+TWO_CLASS_METRICS = ("f1", "average_precision")
+
+
+def check_scoring(experiment: str, n_classes: int, exp: dict) -> None:
+    """Refuse a two-class selection metric, or a decision threshold other than 0.5, for a
+    target of more classes (one line)."""
+    from lrsweep.errors import DataError
+    from lrsweep.grid import describe
+
+    threshold = exp.get("threshold", 0.5)
+    if n_classes > 2 and threshold != 0.5:
+        raise DataError(
+            describe(
+                experiment,
+                "threshold",
+                f"a decision threshold needs two classes (this target has {n_classes})",
+            )
+        )
+    metric = (exp.get("select") or {}).get("metric")
+    if n_classes > 2 and metric in TWO_CLASS_METRICS:
+        other = {"f1": "f1_macro", "average_precision": "roc_auc"}[metric]
+        raise DataError(
+            describe(
+                experiment,
+                "select.metric",
+                f"{metric} needs two classes (this target has {n_classes}); use {other}",
+            )
+        )
+
+
+def at_decision_threshold(result: dict, threshold: float, positive: int) -> dict:
+    """A two-class fit's result with its predictions (training, test and out-of-fold rows)
+    made again from its probabilities at ``threshold`` (:func:`lrsweep.metrics.at_threshold`).
+    At the default 0.5 and no tuning the fit's own predictions are kept, so that the
+    numbers of a config without ``threshold:`` are the estimator's own."""
+    from lrsweep.metrics import at_threshold
+
+    out = dict(result)
+    for part in ("train", "test"):
+        out[f"pred_{part}"] = at_threshold(result[f"proba_{part}"], threshold, positive)
+    cv = result.get("cv_fits")
+    if cv and cv.get("status") == "ok":
+        out["cv_fits"] = {**cv, "pred": at_threshold(cv["proba"], threshold, positive)}
+    return out
+
+
 def score(fitted: dict, prepared) -> dict:
     """``fitted`` (``point`` and the fit's ``result``) with its scores: ``positive`` (the
     positive class's index), ``evaluation`` (train and test metrics) and ``extras`` (test
     intervals, CV summaries)."""
-    from lrsweep.inference import cv_summary, score_intervals
+    from lrsweep.inference import cv_fold_scores, cv_summary, score_intervals
     from lrsweep.metrics import evaluate
 
     point, result = fitted["point"], fitted["result"]
@@ -32,6 +79,10 @@ def score(fitted: dict, prepared) -> dict:
     out = {**fitted, "positive": positive}
     if result["status"] not in SCORED:
         return out
+    if prepared.n_classes == 2:
+        out["threshold"] = result.get("tuned_threshold", point.get("threshold") or 0.5)
+        if "tuned_threshold" in result or out["threshold"] != 0.5:
+            result = at_decision_threshold(result, out["threshold"], positive)
     out["evaluation"] = evaluate(prepared, result, positive)
     boot = point.get("bootstrap") or {}
     extras = score_intervals(
@@ -43,15 +94,19 @@ def score(fitted: dict, prepared) -> dict:
     )
     cv = point.get("cv")
     if cv:
+        args = (cv["folds"], cv["repeats"], cv["random_state"], positive)
+        folds = result["cv_fits"]
+        if folds.get("status") == "ok":
+            out["cv_fold_scores"] = cv_fold_scores(
+                prepared.y_train, folds, prepared.class_names, *args
+            )
         extras.update(
             cv_summary(
                 prepared.y_train,
-                result["cv_fits"],
+                folds,
                 prepared.class_names,
-                cv["folds"],
-                cv["repeats"],
-                cv["random_state"],
-                positive,
+                *args,
+                rows=out.get("cv_fold_scores"),
             )
         )
     out["extras"] = extras
@@ -113,6 +168,12 @@ def record_of(scored: dict, prepared) -> dict:
             record[f"report_{part}"] = evaluation[part]["report"]
         if "pred_table" in result:
             record["pred_table"] = result["pred_table"]
+        if "cv_fold_scores" in scored:
+            record["cv_fold_scores"] = scored["cv_fold_scores"]
+    record["threshold"] = scored.get("threshold")
+    for key in ("tuned_threshold_cv_score",):
+        if key in result:
+            record[key] = result[key]
     return record
 
 

@@ -39,6 +39,11 @@ METRIC_COLUMNS = [
     "accuracy_test",
 ]
 SETTINGS_AFTER = [k for k in SETTING_KEYS if k not in METRIC_COLUMNS] + ["positive_class"]
+#: How an experiment selects (its ``select:``), a column each, after the settings.
+SELECT_COLUMNS = ["select_metric", "select_rule"]
+#: The decision threshold of a two-class fit (tuned or fixed), what it was tuned for, and the
+#: mean CV score at it of the tuning (TunedThresholdClassifierCV's best_score_).
+THRESHOLD_COLUMNS = ["threshold", "threshold_tune", "threshold_cv_score"]
 STATS_COLUMNS = ["llf", "llnull", "pseudo_r2", "llr_pvalue", "aic", "bic"]
 
 
@@ -57,6 +62,12 @@ def metrics_row(record: dict) -> dict:
     row["C"] = _number(row.get("C"))
     for k in SETTINGS_AFTER:
         row[k] = _number(record.get(k))
+    select = record.get("select") or {}
+    for k in SELECT_COLUMNS:
+        row[k] = select.get(k.removeprefix("select_"))
+    row["threshold"] = record.get("threshold")
+    row["threshold_tune"] = (record.get("tune_threshold") or {}).get("tune")
+    row["threshold_cv_score"] = record.get("tuned_threshold_cv_score")
     row["n_classes"] = len(record.get("classes") or []) or None
     for part in ("train", "test"):
         cm = record.get(f"confusion_{part}")
@@ -115,7 +126,8 @@ def collect(fits: list[tuple]) -> tuple[pd.DataFrame, pd.DataFrame]:
             coefs.append(table)
     metrics = pd.DataFrame(rows)
     lead = [c for c in METRIC_COLUMNS if c in metrics.columns]
-    fixed = lead + [c for c in [*SETTINGS_AFTER, "n_classes", "n_train", "n_test"] if c in metrics]
+    after = [*SETTINGS_AFTER, *SELECT_COLUMNS, *THRESHOLD_COLUMNS, "n_classes", "n_train", "n_test"]
+    fixed = lead + [c for c in after if c in metrics]
     stats = [c for c in STATS_COLUMNS if c in metrics.columns]
     scores = sorted(c for c in metrics.columns if c not in fixed and c not in stats)
     metrics = metrics[fixed + scores + stats]  # a fixed order, whatever row comes first
@@ -155,6 +167,24 @@ def marginal_effects(fits: list[tuple]) -> pd.DataFrame:
     return pd.concat(tables, ignore_index=True) if tables else pd.DataFrame(columns=columns)
 
 
+#: The leading columns of cv_folds.csv; every metric of lrsweep.inference.CV_METRICS follows.
+CV_FOLD_COLUMNS = ["experiment", "model_id", "repeat", "fold", "n_valid"]
+
+
+def cv_folds(fits: list[tuple[str, dict, object]]) -> pd.DataFrame:
+    """``cv_folds.csv``: one row per grid point, repeat and fold of its cross-validation,
+    with every CV metric on the fold's validation rows (``fits`` as for :func:`collect`);
+    metrics.csv's ``cv_<metric>_mean``, ``_std`` and ``_se`` summarize these rows."""
+    from lrsweep.inference import CV_METRICS
+
+    rows = [
+        {"experiment": experiment, "model_id": record["model_id"], **fold}
+        for experiment, record, *_ in fits
+        for fold in record.get("cv_fold_scores") or []
+    ]
+    return pd.DataFrame(rows, columns=[*CV_FOLD_COLUMNS, *CV_METRICS])
+
+
 #: ``selected_by`` of an experiment without ``cv:``, by whether it has test rows of its own.
 SELECTED_ON = {False: "test (optimistic)", True: "all rows (optimistic)"}
 
@@ -176,26 +206,34 @@ def leaderboard(
         nonzero = selection.nonzero_counts(coefficients[coefficients["experiment"] == experiment])
         best = selection.selected(group, nonzero)
         cv = selection.uses_cv(group)
+        choice = selection.select_of(group)
+        metric = choice["metric"]
         selected_by = "cv" if cv else SELECTED_ON[experiment in same_rows]
         row = {"experiment": experiment, "selected_by": selected_by}
         if best is not None:
             for c in ("model_id", "library", "solver", "penalty", "C"):
                 row[c] = best[c]
+        else:
+            row["model_id"] = "(no converged ok fit)"
+        row.update(select_metric=metric, select_rule=choice["rule"])
+        if best is not None:
             if cv:
-                row["cv_accuracy_mean"] = best["cv_accuracy_mean"]
-                row["cv_accuracy_se"] = best["cv_accuracy_se"]
-            for c in (
-                "accuracy_test",
-                "accuracy_test_ci_low",
-                "accuracy_test_ci_high",
-                "roc_auc_test",
+                for m in dict.fromkeys(("accuracy", metric)):
+                    row[f"cv_{m}_mean"] = best[f"cv_{m}_mean"]
+                    row[f"cv_{m}_se"] = best[f"cv_{m}_se"]
+            for c in dict.fromkeys(
+                (
+                    "accuracy_test",
+                    "accuracy_test_ci_low",
+                    "accuracy_test_ci_high",
+                    "roc_auc_test",
+                    f"{metric}_test",
+                )
             ):
                 if c in best:
                     row[c] = best[c]
             one = selection.one_se(group, nonzero)
             row["one_se_model_id"] = one["model_id"] if one is not None else ""
-        else:
-            row["model_id"] = "(no converged ok fit)"
         for status in ("ok", "separated", "skipped", "failed"):
             row[f"n_{status}"] = int(counts.loc[experiment, status]) if status in counts else 0
         if comparisons is not None and best is not None:
@@ -408,12 +446,12 @@ FAMILY_KEYS = [k for k in SKLEARN_DEFAULTS if k != "C"]
 
 def cv_selection(metrics: pd.DataFrame) -> pd.DataFrame:
     """Per experiment and model family (every grid key but C): the C with the best mean
-    cross-validated accuracy, and the C of the one-standard-error rule (ESL 7.10)."""
-    from lrsweep.inference import one_se_choice
-    from lrsweep.selection import candidates
+    cross-validated score in the experiment's selection metric (``metric``), and the C of
+    the one-standard-error rule (ESL 7.10), the rule of :func:`lrsweep.selection.one_se`."""
+    from lrsweep.selection import along_C, candidates, select_of
 
     keys = [k for k in FAMILY_KEYS if k in metrics.columns]
-    columns = ["experiment", *keys, "C_best_mean", "best_mean", "best_se", "C_one_se"]
+    columns = ["experiment", *keys, "C_best_mean", "best_mean", "best_se", "C_one_se", "metric"]
     if "cv_accuracy_mean" not in metrics.columns:
         return pd.DataFrame(columns=columns)
     sk = candidates(metrics[metrics["library"] == "sklearn"])
@@ -422,8 +460,13 @@ def cv_selection(metrics: pd.DataFrame) -> pd.DataFrame:
     sk = sk[np.isfinite(sk["C"])]
     rows = []
     for values, group in sk.groupby(["experiment", *keys], dropna=False, sort=True):
+        metric = select_of(metrics[metrics["experiment"] == values[0]])["metric"]
         rows.append(
-            {**dict(zip(["experiment", *keys], values, strict=True)), **one_se_choice(group)}
+            {
+                **dict(zip(["experiment", *keys], values, strict=True)),
+                **along_C(group, metric),
+                "metric": metric,
+            }
         )
     return pd.DataFrame(rows, columns=columns)
 
@@ -449,11 +492,16 @@ def leaderboard_markdown(board: pd.DataFrame, not_worse: pd.DataFrame, shown: in
         "are candidates; ties within 1e-9 go to the simpler model (stronger penalty, then fewer "
         "nonzero coefficients)."
     ]
+    notes.append(
+        "`select_metric` is the metric that ranked the fits (the experiment's `select:`, "
+        "default accuracy; log_loss and brier are better lower); `select_rule: one_se` selects "
+        "the `one_se_model_id`."
+    )
     if cv:
         notes.append(
-            "`selected_by: cv`: best mean cross-validated accuracy on the training rows; the test "
-            "rows are used once, to report it. `one_se_model_id`: the simplest fit within one "
-            "standard error of that mean (ESL 7.10)."
+            "`selected_by: cv`: best mean cross-validated `select_metric` on the training rows; "
+            "the test rows are used once, to report it. `one_se_model_id`: the simplest fit "
+            "within one standard error of that mean (ESL 7.10)."
         )
     if test:
         notes.append(

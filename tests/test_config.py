@@ -458,3 +458,124 @@ def test_every_vocabulary_has_one_source():
     assert set(vocabulary("solver")) == set(SOLVER_COST)
     for name in vocabulary("datasets"):  # the table is a cache of the data, never wrong
         assert BUNDLED_SHAPES[name] == loaded_shape(name)
+
+
+def test_a_list_of_sub_grids_is_their_union_without_skipped_combinations():
+    """As GridSearchCV's list of param_grid dicts: liblinear with l1 and l2, lbfgs with l2
+    and none. The Cartesian product of the same lists skips liblinear+none and lbfgs+l1; the
+    sub-grids have no skipped row, and a point in both sub-grids is one grid point."""
+    from sklearn.model_selection import ParameterGrid
+
+    Cs = [0.1, 1.0]
+    subgrids = [
+        {"solver": "liblinear", "penalty": ["l1", "l2"], "C": Cs},
+        {"solver": ["lbfgs", "liblinear"], "penalty": ["l2", "none"], "C": Cs[:1]},
+    ]
+    config = {
+        "sweep": "t",
+        "experiments": {"ex": {"dataset": {"source": "synthetic"}, "sklearn": subgrids}},
+    }
+    points = resolve_config(config)["grids"]["ex"]
+    wanted = ParameterGrid(
+        [
+            {"solver": ["liblinear"], "penalty": ["l1", "l2"], "C": Cs},
+            {"solver": ["lbfgs"], "penalty": ["l2", "none"], "C": Cs[:1]},
+            {"solver": ["liblinear"], "penalty": ["l2"], "C": Cs[:1]},  # (again: once)
+        ]
+    )
+    got = {(p["solver"], p["penalty"], p["C"]) for p in points if p["status"] != "skipped"}
+    expected = {
+        (g["solver"], g["penalty"], math.inf if g["penalty"] == "none" else g["C"]) for g in wanted
+    }
+    assert got == expected
+    assert len(points) == len(expected) + 1  # liblinear + none: written out, so skipped
+    skipped = [p for p in points if p["status"] == "skipped"]
+    assert [(p["solver"], p["penalty"]) for p in skipped] == [("liblinear", "none")]
+    assert len({p["model_id"] for p in points}) == len(points)
+
+    product = {**config["experiments"]["ex"], "sklearn": {"solver": ["lbfgs", "liblinear"]}}
+    product["sklearn"]["penalty"] = ["l1", "l2", "none"]
+    flat = resolve_config({"sweep": "t", "experiments": {"ex": product}})["grids"]["ex"]
+    assert sum(p["status"] == "skipped" for p in flat) == 2
+
+
+def test_a_bad_key_in_a_sub_grid_is_named_as_in_one_grid():
+    config = {
+        "sweep": "t",
+        "experiments": {
+            "ex": {
+                "dataset": {"source": "synthetic"},
+                "sklearn": [{"C": [1.0]}, {"solver": "lbfgs", "C": [0.0]}],
+            }
+        },
+    }
+    with pytest.raises(ConfigError) as err:
+        resolve_config(config)
+    assert str(err.value) == (
+        "experiment 'ex': key 'sklearn.C': 0.0 is not allowed "
+        "(C must be a number > 0 (use penalty: none for no penalty))"
+    )
+    config["experiments"]["ex"]["sklearn"] = [{"penalty": "elasticnet", "solver": "saga"}]
+    with pytest.raises(ConfigError) as err:
+        resolve_config(config)
+    assert "key 'sklearn[0].l1_ratio': penalty elasticnet needs l1_ratio" in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "threshold, extra, message",
+    [
+        (
+            {"tune": "f1"},
+            {},
+            "experiment 'ex': key 'threshold.tune': a tuned threshold needs cv: (it is chosen "
+            "on the training rows by cross-validation, with the experiment's folds)",
+        ),
+        (
+            {"tune": "cost", "false_positive": 1},
+            {"cv": {}},
+            "experiment 'ex': key 'threshold': tune: cost needs false_positive and false_negative",
+        ),
+        (
+            {"tune": "f1"},
+            {"cv": {}, "statsmodels": {}},
+            "experiment 'ex': key 'threshold.tune': a tuned threshold needs scikit-learn fits "
+            "only (remove statsmodels:, or give a fixed threshold)",
+        ),
+        (
+            1.5,
+            {},
+            "experiment 'ex': key 'threshold': 1.5 is not allowed (a fixed threshold must be a "
+            "number between 0 and 1)",
+        ),
+        (
+            {"tune": "roc_auc"},
+            {"cv": {}},
+            "experiment 'ex': key 'threshold.tune': 'roc_auc' is not allowed (allowed: "
+            "accuracy, balanced_accuracy, f1, cost)",
+        ),
+    ],
+)
+def test_a_bad_threshold_is_one_line_naming_the_key(threshold, extra, message):
+    exp = {"dataset": {"source": "synthetic"}, "threshold": threshold, **extra}
+    with pytest.raises(ConfigError) as err:
+        resolve_config({"sweep": "t", "experiments": {"ex": exp}})
+    assert str(err.value) == message
+
+
+def test_a_threshold_or_a_two_class_metric_of_three_classes_is_refused():
+    from lrsweep.errors import DataError
+    from lrsweep.scoring import check_scoring
+
+    with pytest.raises(DataError) as err:
+        check_scoring("iris", 3, {"threshold": 0.3})
+    assert str(err.value) == (
+        "experiment 'iris': key 'threshold': a decision threshold needs two classes "
+        "(this target has 3)"
+    )
+    with pytest.raises(DataError) as err:
+        check_scoring("iris", 3, {"threshold": 0.5, "select": {"metric": "f1"}})
+    assert str(err.value) == (
+        "experiment 'iris': key 'select.metric': f1 needs two classes (this target has 3); "
+        "use f1_macro"
+    )
+    check_scoring("iris", 2, {"threshold": 0.3, "select": {"metric": "f1"}})

@@ -103,6 +103,12 @@ def _saved_models(tmp_path: Path):
         if point.get("status") != "skipped":
             est = sklearn_estimator(point, 2).fit(prepared.X_train, prepared.y_train)
             yield dumps(model_pipeline(prepared, est))
+    # a tuned decision threshold: the pipeline in a FixedThresholdClassifier
+    from lrsweep.fitting import thresholded
+
+    model = model_pipeline(prepared, est)
+    result = {"tuned_threshold": 0.3, "tuned_threshold_positive": 1}
+    yield dumps(thresholded(model, prepared, result))
     # no preprocessing at all: the bare estimator is the model file
     from sklearn.linear_model import LogisticRegression
 

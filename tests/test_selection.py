@@ -152,3 +152,62 @@ def test_cv_selection_separates_model_families_as_an_independent_computation_doe
         assert table.loc[mc, "best_mean"] == pytest.approx(means[best], abs=1e-9)
         assert table.loc[mc, "C_best_mean"] == Cs[best]
         assert table.loc[mc, "C_one_se"] == one_se
+
+
+def test_the_selection_metric_ranks_and_its_direction_is_known():
+    """select: {metric: log_loss} picks the lowest log-loss (lower is better), roc_auc the
+    highest AUC, whatever the accuracy; the protocol and the one-SE rule follow it."""
+    table = pd.DataFrame(
+        [
+            row("accurate", C=1.0, accuracy_test=0.95, roc_auc_test=0.90, log_loss_test=0.40),
+            row("calibrated", C=1.0, accuracy_test=0.90, roc_auc_test=0.93, log_loss_test=0.20),
+            row("ranking", C=1.0, accuracy_test=0.91, roc_auc_test=0.97, log_loss_test=0.30),
+        ]
+    )
+    assert selection.selected(table)["model_id"] == "accurate"  # default: accuracy
+    by_loss = table.assign(select_metric="log_loss")
+    assert selection.selected(by_loss)["model_id"] == "calibrated"
+    assert "best test log_loss" in selection.protocol(by_loss)
+    by_auc = table.assign(select_metric="roc_auc")
+    assert selection.selected(by_auc)["model_id"] == "ranking"
+    assert list(selection.ranked(by_auc)["model_id"]) == ["ranking", "calibrated", "accurate"]
+
+
+def test_the_one_se_rule_of_a_lower_is_better_metric_and_rule_one_se():
+    """Log-loss: within one SE means at most best + se. The bound is the best fit's mean plus
+    its standard error; the simplest fit within it is the one-SE choice, and rule one_se
+    selects it."""
+    table = pd.DataFrame(
+        [
+            row("best", C=10.0, cv_accuracy_mean=0.9, cv_log_loss_mean=0.30, cv_log_loss_se=0.02),
+            row("near", C=1.0, cv_accuracy_mean=0.9, cv_log_loss_mean=0.319, cv_log_loss_se=0.02),
+            row("far", C=0.1, cv_accuracy_mean=0.9, cv_log_loss_mean=0.321, cv_log_loss_se=0.02),
+        ]
+    ).assign(cv_accuracy_se=0.01, select_metric="log_loss")
+    assert selection.selected(table)["model_id"] == "best"
+    assert selection.one_se(table)["model_id"] == "near"  # 0.319 <= 0.32 < 0.321
+    assert selection.selected(table.assign(select_rule="one_se"))["model_id"] == "near"
+    # cv_selection.csv's rule is the same rule, within a family along C
+    family = table.drop(columns=["model_id"])
+    chosen = selection.along_C(family, "log_loss")
+    assert (chosen["C_best_mean"], chosen["C_one_se"]) == (10.0, 1.0)
+
+
+def test_select_is_filled_per_experiment_and_one_se_needs_cv():
+    from lrsweep.config import resolve_config
+    from lrsweep.errors import ConfigError
+
+    exps = {
+        "a": {"dataset": {"source": "synthetic"}, "cv": {}},
+        "b": {"dataset": {"source": "synthetic"}, "select": {"metric": "brier"}},
+    }
+    sweep = {"sweep": "t", "select": {"metric": "roc_auc"}, "experiments": exps}
+    filled = resolve_config(sweep)["config"]["experiments"]
+    assert filled["a"]["select"] == {"metric": "roc_auc", "rule": "best"}
+    assert filled["b"]["select"] == {"metric": "brier", "rule": "best"}
+    with pytest.raises(ConfigError) as err:
+        resolve_config({**sweep, "select": {"rule": "one_se"}})
+    assert str(err.value).startswith("experiment 'b': key 'select.rule': one_se needs cv:")
+    with pytest.raises(ConfigError) as err:
+        resolve_config({**sweep, "select": {"metric": "recall"}})
+    assert "key 'select.metric': 'recall' is not allowed (allowed: accuracy, " in str(err.value)

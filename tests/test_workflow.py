@@ -322,6 +322,36 @@ def test_a_setting_that_only_scores_refits_nothing(tmp_path):
     assert len(set(os.listdir(store / "fits")) - fits) == 1
 
 
+def test_changing_the_selection_metric_refits_nothing_and_the_leaderboard_follows(tmp_path):
+    """select only scores and selects: a new metric makes a new version from the stored fits
+    (no fit job, no fit entry), and its leaderboard, cv_selection.csv and metrics.csv say which
+    metric chose; the choice is the best mean CV log-loss (lower is better)."""
+    store = tmp_path / "results/scoring/store"
+    grid = {**SCORING["experiments"]["synth"], "sklearn": {"C": [0.001, 0.1, 10.0]}}
+    config = {**SCORING, "experiments": {"synth": grid}}
+    proc = snakemake(tmp_path, config=config)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    fits = set(os.listdir(store / "fits"))
+    fit_jobs = job_tokens(tmp_path, "scoring", "fit")
+    board = (version_dir(tmp_path, "scoring") / "leaderboard.md").read_text()
+    assert "| select_metric |" in board and "| accuracy |" in board
+
+    chosen = {**grid, "select": {"metric": "log_loss"}}
+    proc = snakemake(tmp_path, config={**SCORING, "experiments": {"synth": chosen}})
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "0 of 3 grid points to fit (3 in the store)" in proc.stderr
+    assert set(os.listdir(store / "fits")) == fits
+    assert job_tokens(tmp_path, "scoring", "fit") == fit_jobs
+    version = version_dir(tmp_path, "scoring")
+    metrics = pd.read_csv(version / "metrics.csv")
+    assert (metrics["select_metric"] == "log_loss").all()
+    lowest = metrics.loc[metrics["cv_log_loss_mean"].idxmin(), "model_id"]
+    board = (version / "leaderboard.md").read_text()
+    line = next(line for line in board.splitlines() if line.startswith("| synth |"))
+    assert f"| {lowest} |" in line and "| log_loss |" in line
+    assert (pd.read_csv(version / "cv_selection.csv")["metric"] == "log_loss").all()
+
+
 def test_adding_a_C_value_fits_only_that_point_and_keeps_the_old_version(tmp_path, capsys):
     assert snakemake(tmp_path, config=small_config([1.0, 10.0])).returncode == 0
     first = version_dir(tmp_path, "small")
