@@ -266,3 +266,11 @@ def test_crafted_model_in_a_version_is_refused_by_predict(tmp_path):
     lines = out.stderr.strip().splitlines()
     assert len(lines) == 1 and "runstring" in lines[0] and "not loaded" in lines[0], out.stderr
     assert not marker.exists()
+
+
+def test_the_readme_counts_the_allowed_types():
+    import re
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    said = re.search(r"one of the (\d+) fully-qualified types", " ".join(readme.split()))
+    assert said and int(said.group(1)) == len(ALLOWED_TYPES)
