@@ -136,13 +136,15 @@ def forget_extra_C(workdir: Path) -> None:
     them), so that adding it again computes it again."""
     store = workdir / "results/bench/store"
     forgotten = set()
-    for result in store.glob("fits/*/result.json"):
-        if json.loads(result.read_text()).get("C") == C_EXTRA:
-            forgotten.add(result.parent.name)
-            shutil.rmtree(result.parent)
-    # The fit job that made them would otherwise count as done, and the publish job would fit
+    # fit entries hold fit.json, their scores entries result.json (fits and scores are keyed
+    # apart): forget both
+    for record in [*store.glob("fits/*/fit.json"), *store.glob("scores/*/result.json")]:
+        if json.loads(record.read_text()).get("C") == C_EXTRA:
+            forgotten.add(record.parent.name)
+            shutil.rmtree(record.parent)
+    # The jobs that made them would otherwise count as done, and the publish job would fit
     # the missing entries itself (as it does for an entry discarded as damaged).
-    for token in store.glob("jobs/fit/*.json"):
+    for token in [*store.glob("jobs/fit/*.json"), *store.glob("jobs/score/*.json")]:
         listed = json.loads(token.read_text())["experiments"].values()
         if forgotten & {key for keys in listed for key in keys}:
             token.unlink()
