@@ -119,7 +119,11 @@ def wald(estimates: np.ndarray, cov: np.ndarray, level: float = LEVEL) -> dict[s
     """Standard errors, z, two-sided p-values and Wald intervals (as statsmodels' and R's
     ``confint.default``) of ``estimates`` (flat, in the order of ``cov``)."""
     b = np.asarray(estimates, dtype=float).ravel()
-    se = np.sqrt(np.diag(cov))
+    return wald_from_se(b, np.sqrt(np.diag(cov)), level)
+
+
+def wald_from_se(b: np.ndarray, se: np.ndarray, level: float = LEVEL) -> dict[str, np.ndarray]:
+    """The standard errors ``se`` of ``b`` with z, two-sided p-values and Wald intervals."""
     with np.errstate(divide="ignore", invalid="ignore"):
         z = b / se
     q = stats.norm.ppf(0.5 + level / 2)
@@ -172,17 +176,7 @@ def marginal_effects(X, params, cov: np.ndarray, level: float = LEVEL) -> dict[s
         shifted[m] += 1j * step
         jac[:, m] = average_marginal_effects(X, shifted.reshape(-1, k).T).imag.ravel() / step
     se = np.sqrt(np.einsum("ij,jk,ik->i", jac, cov, jac)).reshape(ame.shape)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = ame / se
-    q = stats.norm.ppf(0.5 + level / 2)
-    return {
-        "effect": ame,
-        "std_err": se,
-        "z": z,
-        "p_value": 2 * stats.norm.sf(np.abs(z)),
-        "ci_low": ame - q * se,
-        "ci_high": ame + q * se,
-    }
+    return {"effect": ame, **wald_from_se(ame, se, level)}
 
 
 def reference_of(term: str, reference: dict) -> str:
