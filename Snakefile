@@ -18,7 +18,7 @@ rule all:
         get_final_output,
 
 
-# Exit as soon as the work is done (see lrsweep.smk.end_without_waiting), with 1 if the
+# Exit as soon as the work is done (see lrsweep.workflow.smk.end_without_waiting), with 1 if the
 # version has failed grid points (printed by the publish job).
 onsuccess:
     end_without_waiting()

@@ -9,9 +9,9 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.preprocessing import StandardScaler
 
-from lrsweep.data import make_synthetic
-from lrsweep.metrics import evaluate
-from lrsweep.preprocess import Prepared
+from lrsweep.prepare.data import make_synthetic
+from lrsweep.prepare.design import Prepared
+from lrsweep.score.metrics import evaluate
 
 start = time.perf_counter()
 X, y = make_synthetic(n_samples=1_000_000, n_features=50, n_informative=20, random_state=0)

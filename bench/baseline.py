@@ -16,11 +16,11 @@ import time
 from functools import cache
 from pathlib import Path
 
-from lrsweep.config import load_yaml, resolve_config
-from lrsweep.keys import FileChecksums
-from lrsweep.plan import make_plan
-from lrsweep.preprocess import load_prepared, prepare_experiment, save_prepared
-from lrsweep.store import Store
+from lrsweep.config.resolve import load_yaml, resolve_config
+from lrsweep.prepare.design import load_prepared, prepare_experiment, save_prepared
+from lrsweep.store.entries import Store
+from lrsweep.store.keys import FileChecksums
+from lrsweep.workflow.plan import make_plan
 
 
 @cache
@@ -29,7 +29,7 @@ def _prepared(store_root: str, key: str):
 
 
 def fit_point(store_root: str, prepared_key: str, point: dict) -> None:
-    from lrsweep.runner import compute_fit, scores_entry
+    from lrsweep.workflow.jobs import compute_fit, scores_entry
 
     store, prepared = Store(store_root), _prepared(store_root, prepared_key)
     entry, _ = compute_fit(store, prepared, point)
@@ -40,9 +40,9 @@ def run_baseline(config: dict, outdir: str | Path, n_jobs: int = 2) -> dict:
     """Prepare, fit and score the whole grid in one process; return timings."""
     from joblib import Parallel, delayed
 
-    from lrsweep.cost import relative_cost
-    from lrsweep.fitting import read_record
-    from lrsweep.tables import collect
+    from lrsweep.fit.record import read_record
+    from lrsweep.results.tables import collect
+    from lrsweep.workflow.cost import relative_cost
 
     start = time.perf_counter()
     sweep = resolve_config(config)

@@ -226,7 +226,7 @@ def verification(repeats: int) -> dict:
     """What checking the store costs: hashing every file of every entry one version reads,
     against the time the version took to compute."""
     sys.path.insert(0, str(REPO))
-    from lrsweep.store import Store
+    from lrsweep.store.entries import Store
 
     workdir = WORK / "figures_with"
     store = Store(workdir / "results/bench/store")
@@ -327,7 +327,7 @@ def large_data(repeats: int) -> dict:
 
 
 def versions() -> dict:
-    from lrsweep.version import package_versions
+    from lrsweep.store.versions import package_versions
 
     return package_versions()
 

@@ -58,9 +58,9 @@ def med(values) -> float:
 
 
 def estimated_seconds() -> float:
-    """lrsweep's own estimate of the grid's work (lrsweep.cost), which cuts the shards."""
-    from lrsweep.config import resolve_config
-    from lrsweep.cost import experiment_seconds
+    """lrsweep's own estimate of the grid's work (lrsweep.workflow.cost), which cuts the shards."""
+    from lrsweep.config.resolve import resolve_config
+    from lrsweep.workflow.cost import experiment_seconds
 
     sweep = resolve_config(CONFIG)
     return experiment_seconds(sweep["config"]["experiments"]["large"], sweep["grids"]["large"])

@@ -13,11 +13,11 @@ Imports are lazy: the Snakefile reads the config without paying for scikit-learn
 __version__ = "0.1.0"
 
 _LAZY = {
-    "resolve_config": "lrsweep.config",
-    "prepare_experiment": "lrsweep.preprocess",
-    "fit_grid_point": "lrsweep.models",
-    "fit_and_score": "lrsweep.fitting",
-    "evaluate": "lrsweep.metrics",
+    "resolve_config": "lrsweep.config.resolve",
+    "prepare_experiment": "lrsweep.prepare.design",
+    "fit_grid_point": "lrsweep.fit.sklearn",
+    "fit_and_score": "lrsweep.fit.record",
+    "evaluate": "lrsweep.score.metrics",
 }
 
 __all__ = ["__version__", *_LAZY]

@@ -39,8 +39,8 @@ DIGITS = {
 
 def prepared_bundled(name: str, test_size: float = 0.3, stratify: bool = True):
     """A bundled dataset prepared as an experiment would be (split, standardized)."""
-    from lrsweep.config import resolve_config
-    from lrsweep.preprocess import prepare_experiment
+    from lrsweep.config.resolve import resolve_config
+    from lrsweep.prepare.design import prepare_experiment
 
     exp = {
         "dataset": {"source": "sklearn", "name": name},
@@ -52,10 +52,10 @@ def prepared_bundled(name: str, test_size: float = 0.3, stratify: bool = True):
 
 
 def planned(experiments: dict, root=".", **top):
-    """The plan of a config (lrsweep.plan.make_plan), as the Snakefile makes it."""
-    from lrsweep.config import resolve_config
-    from lrsweep.keys import FileChecksums
-    from lrsweep.plan import make_plan
+    """The plan of a config (lrsweep.workflow.plan.make_plan), as the Snakefile makes it."""
+    from lrsweep.config.resolve import resolve_config
+    from lrsweep.store.keys import FileChecksums
+    from lrsweep.workflow.plan import make_plan
 
     sweep = resolve_config({"sweep": "t", "experiments": experiments, **top})
     return make_plan(sweep["config"], sweep["grids"], [], FileChecksums(), root)

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from lrsweep.compare import compare_metrics
+from lrsweep.tools.compare import compare_metrics
 
 
 def table(rows):
@@ -37,7 +37,7 @@ def test_compare_to_selected_uses_mcnemar_and_holm():
     from statsmodels.stats.contingency_tables import mcnemar
     from statsmodels.stats.multitest import multipletests
 
-    from lrsweep.tables import compare_to_selected, leaderboard, not_worse_table
+    from lrsweep.results.tables import compare_to_selected, leaderboard, not_worse_table
 
     rng = np.random.default_rng(0)
     y_right = {

@@ -6,9 +6,15 @@ import time
 import pytest
 from conftest import EXAMPLE1, smoke_config
 
-from lrsweep.config import load_yaml, read_sources, resolve_config, validate_config, vocabulary
+from lrsweep.config.grid import expand_experiment, format_number, skip_reason
+from lrsweep.config.resolve import (
+    load_yaml,
+    read_sources,
+    resolve_config,
+    validate_config,
+    vocabulary,
+)
 from lrsweep.errors import ConfigError
-from lrsweep.grid import expand_experiment, format_number, skip_reason
 
 
 def config_with(**sklearn):
@@ -319,7 +325,11 @@ def test_brackets_deep_enough_to_crash_the_yaml_composer_are_one_line(tmp_path):
 
     path = write(tmp_path, "sweep: t\nexperiments:\n  ex: {x: " + "[" * 200_000 + "]}\n")
     run = subprocess.run(
-        [sys.executable, "-c", f"from lrsweep.config import load_yaml; load_yaml({str(path)!r})"],
+        [
+            sys.executable,
+            "-c",
+            f"from lrsweep.config.resolve import load_yaml; load_yaml({str(path)!r})",
+        ],
         capture_output=True,
         text=True,
         timeout=60,
@@ -453,7 +463,7 @@ def test_yte_is_refused_by_lrsweeps_reader(tmp_path):
 
 
 def test_every_vocabulary_has_one_source():
-    from lrsweep.cost import BUNDLED_SHAPES, SOLVER_COST, loaded_shape
+    from lrsweep.workflow.cost import BUNDLED_SHAPES, SOLVER_COST, loaded_shape
 
     assert set(vocabulary("solver")) == set(SOLVER_COST)
     for name in vocabulary("datasets"):  # the table is a cache of the data, never wrong
@@ -564,7 +574,7 @@ def test_a_bad_threshold_is_one_line_naming_the_key(threshold, extra, message):
 
 def test_a_threshold_or_a_two_class_metric_of_three_classes_is_refused():
     from lrsweep.errors import DataError
-    from lrsweep.scoring import check_scoring
+    from lrsweep.score.record import check_scoring
 
     with pytest.raises(DataError) as err:
         check_scoring("iris", 3, {"threshold": 0.3})

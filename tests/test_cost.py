@@ -1,5 +1,5 @@
-"""The rough cost model (lrsweep.cost): statsmodels' estimates grow with the features as its
-fits do, and a wide statsmodels point is estimated near its measured time."""
+"""The rough cost model (lrsweep.workflow.cost): statsmodels' estimates grow with the
+features as its fits do, and a wide statsmodels point is estimated near its measured time."""
 
 import time
 
@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 from conftest import planned
 
-from lrsweep.config import resolve_config
-from lrsweep.cost import experiment_seconds
-from lrsweep.grid import expand_experiment
-from lrsweep.models import fit_grid_point
-from lrsweep.preprocess import prepare_experiment
+from lrsweep.config.grid import expand_experiment
+from lrsweep.config.resolve import resolve_config
+from lrsweep.fit.sklearn import fit_grid_point
+from lrsweep.prepare.design import prepare_experiment
+from lrsweep.workflow.cost import experiment_seconds
 
 
 def synthetic(rows, features, **grids):
@@ -78,7 +78,7 @@ def test_a_statsmodels_estimate_is_within_a_factor_of_10_of_the_fit(rows, featur
 def test_a_wide_csv_is_estimated_from_its_header(tmp_path):
     """A csv's shape is guessed from its size and its header's columns, so 3,000 features
     for 200 rows are not taken for 60,000 rows of 10 features."""
-    from lrsweep.cost import file_shape
+    from lrsweep.workflow.cost import file_shape
 
     rng = np.random.default_rng(0)
     names = [f"f{j}" for j in range(3000)]
@@ -100,8 +100,8 @@ def test_a_wide_csv_is_estimated_from_its_header(tmp_path):
 def test_the_runs_estimate_counts_each_points_own_cost():
     """The line 'estimated ... of one core' for a statsmodels point alone is that point's
     estimate, not a share of its experiment's by scikit-learn's relative costs."""
-    from lrsweep.progress import duration
-    from lrsweep.rerun import _estimate
+    from lrsweep.workflow.progress import duration
+    from lrsweep.workflow.state import _estimate
 
     grids = {
         "sklearn": {"solver": "lbfgs", "C": [0.1, 1.0, 10.0]},

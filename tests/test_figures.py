@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lrsweep import figures
+from lrsweep.results import figures
 
 
 def inside_figure(fig, artist) -> bool:
@@ -63,7 +63,7 @@ def prepared_two_classes(n_features: int = 5, same_rows: bool = False):
 
 
 def test_confusion_title_fits_the_picture_and_drops_no_setting():
-    from lrsweep.figures import _font
+    from lrsweep.results.figures import _font
 
     for k, names in ((2, ["malignant", "benign"]), (10, [str(i) for i in range(10)])):
         short = figures.confusion_layout(k, names, "lbfgs, l2, C=0.1", "confusion matrix")
@@ -455,7 +455,7 @@ def two_class_experiment(n_fits: int = 6, n_test: int = 200):
 def test_roc_curves_are_the_top_fits_by_the_selection_rule(monkeypatch):
     from sklearn.metrics import roc_curve
 
-    from lrsweep.selection import ranked
+    from lrsweep.results.selection import ranked
 
     metrics, coefs, probas, prepared = two_class_experiment()
     drawn = {}
@@ -548,7 +548,7 @@ def test_reliability_diagram_and_precision_recall_of_the_selected_fits(monkeypat
     from sklearn.calibration import calibration_curve
     from sklearn.metrics import average_precision_score, brier_score_loss
 
-    from lrsweep.selection import ranked
+    from lrsweep.results.selection import ranked
 
     metrics, coefs, probas, prepared = two_class_experiment()
     drawn = capture(monkeypatch, "plot_calibration", "plot_precision_recall")
@@ -637,7 +637,7 @@ def test_every_overview_figure_has_a_png_and_an_svg():
 
 
 def comparison_table(n_experiments: int, n_points: int):
-    from lrsweep.compare import compare_metrics
+    from lrsweep.tools.compare import compare_metrics
 
     rows = [
         {
@@ -660,7 +660,7 @@ def comparison_table(n_experiments: int, n_points: int):
 
 @pytest.mark.parametrize("n_experiments, n_points", [(3, 5), (6, 20), (60, 40)])
 def test_comparison_figure_stays_readable_and_highlights_changes(n_experiments, n_points):
-    from lrsweep.compare import plot_comparison
+    from lrsweep.tools.compare import plot_comparison
 
     table = comparison_table(n_experiments, n_points)
     fig = plot_comparison(table, "accuracy_test", "v-old", "v-new")

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 def cli(workdir, *args) -> tuple[int, str]:
     """``lrsweep <args>`` run in ``workdir`` as a user would: (exit code, stderr+stdout)."""
     proc = subprocess.run(
-        [sys.executable, "-m", "lrsweep.cli", *args],
+        [sys.executable, "-m", "lrsweep.tools.cli", *args],
         cwd=workdir,
         capture_output=True,
         text=True,

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from conftest import REPO, snakemake
 
-from lrsweep.cli import main
+from lrsweep.tools.cli import main
 
 X10 = [[i] for i in range(10)]
 Y2 = [0, 1, 0, 0, 1, 1, 1, 1, 1, 1]

@@ -10,8 +10,8 @@ from sklearn.metrics import roc_auc_score
 from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.multitest import multipletests
 
-from lrsweep.grid import expand_experiment
-from lrsweep.inference import (
+from lrsweep.config.grid import expand_experiment
+from lrsweep.score.intervals import (
     auc_interval,
     clopper_pearson,
     cv_scores,
@@ -170,8 +170,8 @@ def test_cv_scales_inside_each_fold_as_a_pipeline_does():
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from lrsweep.config import resolve_config
-    from lrsweep.preprocess import prepare_experiment
+    from lrsweep.config.resolve import resolve_config
+    from lrsweep.prepare.design import prepare_experiment
 
     exp = {
         "dataset": {"source": "sklearn", "name": "wine"},

@@ -15,7 +15,7 @@ import pytest
 import yaml
 from conftest import EXAMPLE2, snakemake, snakemake_cmd
 
-from lrsweep.version import SUMS
+from lrsweep.store.versions import SUMS
 
 pytestmark = pytest.mark.slow
 
@@ -332,7 +332,7 @@ def lrsweep_cli(workdir, *args) -> tuple[int, str]:
     import contextlib
     import io
 
-    from lrsweep.cli import main
+    from lrsweep.tools.cli import main
 
     out = io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(out):

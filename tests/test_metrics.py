@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn import metrics as skm
 
-from lrsweep.metrics import binary_indicators, split_metrics
+from lrsweep.score.metrics import binary_indicators, split_metrics
 
 
 @pytest.mark.parametrize("k", [2, 3, 10])

@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 from conftest import EXAMPLE1, EXAMPLE2, snakemake
 
-from lrsweep.cli import main
-from lrsweep.mlflow_export import artifacts, row_to_run, run_key
+from lrsweep.tools.cli import main
+from lrsweep.tools.mlflow_export import artifacts, row_to_run, run_key
 
 #: The settings columns of metrics.csv, as the issue lists them: MLflow parameters.
 SETTINGS = (
@@ -201,9 +201,9 @@ def test_missing_mlflow_is_one_line(monkeypatch, tmp_path):
 
 def test_cli_does_not_import_mlflow_and_help_names_its_default():
     code = (
-        "import sys, lrsweep.cli\n"
+        "import sys, lrsweep.tools.cli\n"
         "try:\n"
-        "    lrsweep.cli.main(['export', 'mlflow', '--help'])\n"
+        "    lrsweep.tools.cli.main(['export', 'mlflow', '--help'])\n"
         "except SystemExit:\n"
         "    pass\n"
         "print('IMPORTED' if any(m.split('.')[0] == 'mlflow' for m in sys.modules) else 'NOT')\n"
@@ -448,7 +448,7 @@ def test_a_version_is_a_parent_run_and_the_selected_fits_are_tagged_and_load(exp
         [
             sys.executable,
             "-m",
-            "lrsweep.cli",
+            "lrsweep.tools.cli",
             "predict",
             "--results",
             str(version.parent),

@@ -1,5 +1,5 @@
 """Model files load through one function with an exact allow-list and size limits
-(lrsweep.modelfile): a crafted file gives an error, never runs code."""
+(lrsweep.store.modelfile): a crafted file gives an error, never runs code."""
 
 from __future__ import annotations
 
@@ -15,7 +15,14 @@ import pandas as pd
 import pytest
 
 from lrsweep.errors import LrsweepError
-from lrsweep.modelfile import ALLOWED_LOADERS, ALLOWED_TYPES, LIMITS, dumps, load, schema_types
+from lrsweep.store.modelfile import (
+    ALLOWED_LOADERS,
+    ALLOWED_TYPES,
+    LIMITS,
+    dumps,
+    load,
+    schema_types,
+)
 
 SOLVERS = ("lbfgs", "liblinear", "newton-cg", "newton-cholesky", "sag", "saga")
 
@@ -38,8 +45,8 @@ def _table(n: int = 60, k: int = 2, gaps: bool = True) -> pd.DataFrame:
 
 
 def _prepared(tmp_path: Path, variant: dict, k: int):
-    from lrsweep.config import resolve_config
-    from lrsweep.preprocess import prepare_experiment
+    from lrsweep.config.resolve import resolve_config
+    from lrsweep.prepare.design import prepare_experiment
 
     frame = _table(k=k, gaps="impute" in variant["exp"])
     if variant.get("numeric_only"):
@@ -53,7 +60,7 @@ def _prepared(tmp_path: Path, variant: dict, k: int):
     return prepare_experiment("e", sweep["config"]["experiments"]["e"])
 
 
-#: Every kind of preprocessing lrsweep builds (lrsweep.preprocess.build_preprocessor).
+#: Every kind of preprocessing lrsweep builds (lrsweep.prepare.design.build_preprocessor).
 VARIANTS = [
     {"exp": {}, "numeric_only": True},
     {"exp": {"standardize": True}, "numeric_only": True},
@@ -70,9 +77,9 @@ VARIANTS = [
 def _saved_models(tmp_path: Path):
     """Every model file lrsweep can write: each preprocessing, each solver, binary and
     three classes with ovr and multinomial."""
-    from lrsweep.fitting import model_pipeline
-    from lrsweep.grid import expand_sklearn
-    from lrsweep.models import sklearn_estimator
+    from lrsweep.config.grid import expand_sklearn
+    from lrsweep.fit.record import model_pipeline
+    from lrsweep.fit.sklearn import sklearn_estimator
 
     for variant in VARIANTS:
         for k in (2, 3):
@@ -104,7 +111,7 @@ def _saved_models(tmp_path: Path):
             est = sklearn_estimator(point, 2).fit(prepared.X_train, prepared.y_train)
             yield dumps(model_pipeline(prepared, est))
     # a tuned decision threshold: the pipeline in a FixedThresholdClassifier
-    from lrsweep.fitting import thresholded
+    from lrsweep.fit.record import thresholded
 
     model = model_pipeline(prepared, est)
     result = {"tuned_threshold": 0.3, "tuned_threshold_positive": 1}
@@ -212,7 +219,7 @@ def test_size_limits_and_garbage():
     with pytest.raises(LrsweepError, match="not a model file"):
         load(b"not a zip at all", "model.skops")
     small = {**LIMITS, "file_bytes": 10}
-    from lrsweep.modelfile import check_sizes
+    from lrsweep.store.modelfile import check_sizes
 
     with pytest.raises(LrsweepError, match="over the 10 allowed"):
         check_sizes(b"x" * 11, "model.skops", small)
@@ -255,7 +262,7 @@ def test_crafted_model_in_a_version_is_refused_by_predict(tmp_path):
     import sys
 
     out = subprocess.run(
-        [sys.executable, "-m", "lrsweep.cli", "predict", "--results", "results/r1"]
+        [sys.executable, "-m", "lrsweep.tools.cli", "predict", "--results", "results/r1"]
         + ["--experiment", "iris", "--model-id", "sk_lbfgs_l2_C1_rs0", str(rows)]
         + ["-o", str(tmp_path / "p.csv")],
         cwd=tmp_path,

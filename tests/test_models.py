@@ -6,11 +6,11 @@ import numpy as np
 import pytest
 from conftest import EXAMPLE2, prepared_bundled
 
-from lrsweep.config import resolve_config, vocabulary
-from lrsweep.grid import expand_experiment
-from lrsweep.metrics import evaluate
-from lrsweep.models import fit_grid_point, sklearn_kwargs
-from lrsweep.preprocess import prepare_experiment
+from lrsweep.config.grid import expand_experiment
+from lrsweep.config.resolve import resolve_config, vocabulary
+from lrsweep.fit.sklearn import fit_grid_point, sklearn_kwargs
+from lrsweep.prepare.design import prepare_experiment
+from lrsweep.score.metrics import evaluate
 
 
 @pytest.fixture(scope="module")

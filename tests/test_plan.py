@@ -3,8 +3,8 @@
 import pytest
 from conftest import planned
 
-from lrsweep import keys
-from lrsweep.plan import Jobs, pack_jobs, shard_jobs, shards_of, threads_for
+from lrsweep.store import keys
+from lrsweep.workflow.plan import Jobs, pack_jobs, shard_jobs, shards_of, threads_for
 
 IRIS = {"dataset": {"source": "sklearn", "name": "iris"}, "sklearn": {"C": [0.1, 1.0]}}
 BENCH_GRID = {  # digits' and breast_cancer's grid in bench/config.yaml
@@ -149,7 +149,7 @@ def test_shards_balance_the_estimated_work():
     shards = shards_of(grid, seconds=100.0, target=30.0)
     assert len(shards) == 4
     assert sorted(p["model_id"] for s in shards for p in s) == sorted(p["model_id"] for p in grid)
-    from lrsweep.cost import relative_cost
+    from lrsweep.workflow.cost import relative_cost
 
     loads = [sum(relative_cost(p) for p in s) for s in shards]
     assert max(loads) / min(loads) < 1.3
@@ -178,7 +178,7 @@ def test_a_large_grid_is_sharded_and_its_data_prepared_once():
 
 
 def test_the_fit_mode_follows_where_jobs_run():
-    from lrsweep.plan import fit_mode
+    from lrsweep.workflow.plan import fit_mode
 
     assert fit_mode("auto", local_exec=True, main=True) == "pack"
     assert fit_mode("auto", local_exec=False, main=True) == "shard"  # --executor slurm
@@ -192,9 +192,9 @@ def test_the_fit_mode_follows_where_jobs_run():
 def test_planning_runs_the_jobs_data_checks_and_scans_a_file_once(tmp_path, monkeypatch):
     """Issue #28: the checks that need no split run while planning (the job's own function,
     so the same line), once per file checksum and settings."""
-    import lrsweep.preprocess as preprocess
+    import lrsweep.prepare.design as preprocess
     from lrsweep.errors import DataError
-    from lrsweep.plan import PassedChecks, check_data
+    from lrsweep.workflow.plan import PassedChecks, check_data
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "d.csv").write_text("a,b,y\n1,2,0\n2,x,1\n3,4,0\n4,5,1\n")

@@ -6,7 +6,7 @@ import pytest
 from conftest import REPO, snakemake
 from sklearn.model_selection import train_test_split
 
-from lrsweep.cli import main
+from lrsweep.tools.cli import main
 
 pytestmark = pytest.mark.slow
 

@@ -3,7 +3,7 @@
 import io
 import logging
 
-from lrsweep.progress import Progress, duration
+from lrsweep.workflow.progress import Progress, duration
 
 
 class Clock:

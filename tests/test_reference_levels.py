@@ -7,10 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lrsweep.config import resolve_config
+from lrsweep.config.resolve import resolve_config
 from lrsweep.errors import LrsweepError
-from lrsweep.fitting import entry_files, fit_and_score
-from lrsweep.preprocess import MISSING_LEVEL, prepare_experiment
+from lrsweep.fit.record import entry_files, fit_and_score
+from lrsweep.prepare.design import MISSING_LEVEL, prepare_experiment
 
 REGIONS = ["east", "north", "south", "west"]
 
@@ -211,7 +211,7 @@ def test_sklearn_in_the_reference_design_is_the_same_fit(tmp_path):
     design, moved to statsmodels' design, equals statsmodels' MLE, and predicts the same."""
     from sklearn.linear_model import LogisticRegression
 
-    from lrsweep.tables import in_reference_design
+    from lrsweep.results.tables import in_reference_design
 
     p, grid = prepare(tmp_path, regions_table())
     model = LogisticRegression(C=np.inf, tol=1e-10, max_iter=10_000).fit(p.X_train, p.y_train)
@@ -225,7 +225,7 @@ def test_sklearn_in_the_reference_design_is_the_same_fit(tmp_path):
     sm = fit_and_score(p, grid[0])["result"]
     assert list(moved["term"]) == sm["terms"]
     np.testing.assert_allclose(moved["estimate"], sm["estimates"][0], rtol=1e-4, atol=1e-6)
-    from lrsweep.statsmodels_fit import design
+    from lrsweep.fit.statsmodels import design
 
     eta_full = model.decision_function(p.X_train)
     eta_moved = design(p, p.X_train).to_numpy() @ moved["estimate"].to_numpy()
@@ -236,7 +236,7 @@ def test_comparison_figure_names_its_counterparts_and_keeps_its_title(tmp_path):
     import matplotlib
 
     matplotlib.use("Agg")
-    from lrsweep.figures import counterpart_label, plot_statsmodels_vs_sklearn
+    from lrsweep.results.figures import counterpart_label, plot_statsmodels_vs_sklearn
 
     penalized = {"model_id": "sk_saga_l1_C1", "penalty": "l1", "C": 1.0, "converged": False}
     assert counterpart_label(penalized) == (
@@ -267,7 +267,7 @@ def test_comparison_figure_names_its_counterparts_and_keeps_its_title(tmp_path):
 def test_a_coefficient_counts_once_whatever_its_cov_types(tmp_path):
     """The selection rule's nonzero count (used by `lrsweep predict` on a version's
     coefficients.csv) does not see a coefficient once per covariance type."""
-    from lrsweep import selection
+    from lrsweep.results import selection
 
     table = regions_table()
     table.to_csv(tmp_path / "d.csv", index=False)

@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from lrsweep import report
+from lrsweep.results import report
 
 
 def grid(**extra) -> pd.DataFrame:

@@ -9,9 +9,9 @@ import pytest
 from conftest import planned
 
 from lrsweep.errors import DataError, LrsweepError
-from lrsweep.plan import pack_jobs
-from lrsweep.runner import run_fit_job
-from lrsweep.store import Store
+from lrsweep.store.entries import Store
+from lrsweep.workflow.jobs import run_fit_job
+from lrsweep.workflow.plan import pack_jobs
 
 LOG = logging.getLogger("test")
 
@@ -92,20 +92,20 @@ def test_a_data_error_stops_only_its_experiment(tmp_path, monkeypatch):
 
 
 def test_an_unexpected_error_is_one_line_beside_the_data_errors(tmp_path, monkeypatch):
-    import lrsweep.runner
+    import lrsweep.workflow.jobs
 
     monkeypatch.chdir(tmp_path)
     one_class = {"source": "inline", "x": [[1.0], [2.0], [3.0]], "y": ["x", "x", "x"]}
     good = {"dataset": {"source": "sklearn", "name": "iris"}, "sklearn": {"C": [0.1, 1.0]}}
     params = fit_params({"bad": {"dataset": one_class, "split": "none"}, "good": good})
-    compute_fit = lrsweep.runner.compute_fit
+    compute_fit = lrsweep.workflow.jobs.compute_fit
 
     def broken(store, prepared, point):  # a bug hit by one grid point
         if point["C"] == 1.0:
             raise IndexError("single positional indexer is out-of-bounds")
         return compute_fit(store, prepared, point)
 
-    monkeypatch.setattr(lrsweep.runner, "compute_fit", broken)
+    monkeypatch.setattr(lrsweep.workflow.jobs, "compute_fit", broken)
     with pytest.raises(DataError) as raised:
         run_fit_job(params, 1, LOG)
     first, second = str(raised.value).split("\nlrsweep: ")
@@ -163,7 +163,7 @@ def test_the_saved_pipeline_reproduces_the_stored_predictions(tmp_path, monkeypa
     import pandas as pd
     from sklearn.model_selection import train_test_split
 
-    from lrsweep.modelfile import load as skops_load
+    from lrsweep.store.modelfile import load as skops_load
 
     monkeypatch.chdir(tmp_path)
     rng = np.random.default_rng(0)
@@ -211,9 +211,9 @@ def test_a_score_job_scores_the_stored_fits_and_fits_nothing(tmp_path, monkeypat
     predictions."""
     from sklearn.metrics import average_precision_score, recall_score
 
-    from lrsweep.fitting import fit_and_score, record_of
-    from lrsweep.plan import Jobs
-    from lrsweep.runner import prepared_data
+    from lrsweep.fit.record import fit_and_score, record_of
+    from lrsweep.workflow.jobs import prepared_data
+    from lrsweep.workflow.plan import Jobs
 
     monkeypatch.chdir(tmp_path)
     store = tmp_path / "results/t/store"

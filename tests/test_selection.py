@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lrsweep import selection
-from lrsweep.tables import cv_selection
+from lrsweep.results import selection
+from lrsweep.results.tables import cv_selection
 
 
 def row(model_id, **kw):
@@ -101,10 +101,10 @@ def test_cv_selection_separates_model_families_as_an_independent_computation_doe
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
 
-    from lrsweep.config import resolve_config
-    from lrsweep.fitting import fit_and_score, record_of
-    from lrsweep.preprocess import prepare_experiment
-    from lrsweep.tables import metrics_row
+    from lrsweep.config.resolve import resolve_config
+    from lrsweep.fit.record import fit_and_score, record_of
+    from lrsweep.prepare.design import prepare_experiment
+    from lrsweep.results.tables import metrics_row
 
     Cs = [0.1, 1.0, 10.0]
     exp = {
@@ -194,7 +194,7 @@ def test_the_one_se_rule_of_a_lower_is_better_metric_and_rule_one_se():
 
 
 def test_select_is_filled_per_experiment_and_one_se_needs_cv():
-    from lrsweep.config import resolve_config
+    from lrsweep.config.resolve import resolve_config
     from lrsweep.errors import ConfigError
 
     exps = {

@@ -219,7 +219,7 @@ def assert_confusion_and_predict(version, experiment, model_id, pred, y_test, te
 
     from sklearn.metrics import confusion_matrix
 
-    from lrsweep.predict import predict_table
+    from lrsweep.tools.predict import predict_table
 
     record = json.loads((version / "fits" / experiment / model_id / "result.json").read_text())
     assert record["confusion_test"] == confusion_matrix(y_test, pred).tolist()

@@ -8,7 +8,7 @@ import pytest
 from conftest import EXAMPLE1, snakemake
 
 from lrsweep.errors import LrsweepError
-from lrsweep.smk import end_without_waiting, run
+from lrsweep.workflow.smk import end_without_waiting, run
 
 
 def test_run_turns_a_known_error_into_one_line_and_exit_1(tmp_path, capsys):
@@ -68,7 +68,7 @@ def test_a_job_that_ends_fast_loses_nothing(tmp_path):
     script.write_text(
         "import atexit\n"
         "from types import SimpleNamespace\n"
-        "from lrsweep.smk import run\n"
+        "from lrsweep.workflow.smk import run\n"
         "def main(snakemake, log):\n"
         "    open(snakemake.output[0], 'w').write('done')\n"
         "    global forgotten\n"

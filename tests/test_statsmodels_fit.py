@@ -5,11 +5,11 @@ import numpy as np
 import pytest
 from conftest import DIGITS, EXAMPLE1, EXAMPLE2
 
-from lrsweep.config import resolve_config
-from lrsweep.grid import expand_experiment
-from lrsweep.metrics import evaluate
-from lrsweep.models import fit_grid_point
-from lrsweep.preprocess import prepare_experiment
+from lrsweep.config.grid import expand_experiment
+from lrsweep.config.resolve import resolve_config
+from lrsweep.fit.sklearn import fit_grid_point
+from lrsweep.prepare.design import prepare_experiment
+from lrsweep.score.metrics import evaluate
 
 
 def prepared_for(name, exp):
@@ -132,7 +132,7 @@ def test_quasi_complete_separation_is_detected_and_marked():
 
 
 def test_separation_test_agrees_with_a_direct_check():
-    from lrsweep.statsmodels_fit import separation
+    from lrsweep.fit.statsmodels import separation
 
     rng = np.random.default_rng(0)
     x = rng.normal(size=(60, 2))
@@ -222,7 +222,7 @@ def test_wide_rank_deficient_design_is_decided_on_its_row_space(monkeypatch):
     import scipy.optimize
     from sklearn.linear_model import LogisticRegression
 
-    from lrsweep.statsmodels_fit import separation
+    from lrsweep.fit.statsmodels import separation
 
     shapes = []
     linprog = scipy.optimize.linprog

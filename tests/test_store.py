@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from lrsweep.store import MANIFEST, DamagedEntry, Store, open_verified
+from lrsweep.store.entries import MANIFEST, DamagedEntry, Store, open_verified
 
 
 def fill(files):
@@ -67,7 +67,7 @@ def test_a_killed_writer_leaves_nothing_that_looks_whole(tmp_path):
     job removes (a live process's temporary is left alone)."""
     script = (
         "import os, sys\n"
-        "from lrsweep.store import Store\n"
+        "from lrsweep.store.entries import Store\n"
         "def fill(w):\n"
         "    w.write_bytes('x.txt', b'x')\n"
         "    os._exit(9)\n"

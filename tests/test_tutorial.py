@@ -5,10 +5,10 @@ import warnings
 import pytest
 from conftest import DIGITS, EXAMPLE1, EXAMPLE2
 
-from lrsweep.config import resolve_config
-from lrsweep.metrics import evaluate
-from lrsweep.models import fit_grid_point
-from lrsweep.preprocess import prepare_experiment
+from lrsweep.config.resolve import resolve_config
+from lrsweep.fit.sklearn import fit_grid_point
+from lrsweep.prepare.design import prepare_experiment
+from lrsweep.score.metrics import evaluate
 
 # The tutorial's digits confusion matrix (test rows, liblinear, C=0.05, one-vs-rest).
 DIGITS_CONFUSION = [

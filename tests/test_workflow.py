@@ -390,7 +390,7 @@ def test_adding_a_C_value_fits_only_that_point_and_keeps_the_old_version(tmp_pat
     assert len(pd.read_csv(second / "metrics.csv")) == 5
 
     # the README's commands, as copied: versions, and compare by position
-    from lrsweep.cli import main
+    from lrsweep.tools.cli import main
 
     os.chdir(tmp_path)  # the sweep config.yaml names: found without --results
     try:

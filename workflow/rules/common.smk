@@ -6,14 +6,14 @@ import sys
 
 from snakemake.settings.types import ExecMode
 
-from lrsweep import config as lrconfig
-from lrsweep import keys
-from lrsweep import plan as lrplan
-from lrsweep import rerun
+from lrsweep.config import resolve as lrconfig
+from lrsweep.store import keys
+from lrsweep.workflow import plan as lrplan
+from lrsweep.workflow import state as rerun
 from lrsweep.errors import LrsweepError
-from lrsweep.keys import FileChecksums
-from lrsweep.smk import end_without_waiting, run_mode
-from lrsweep.store import Store
+from lrsweep.store.keys import FileChecksums
+from lrsweep.workflow.smk import end_without_waiting, run_mode
+from lrsweep.store.entries import Store
 
 # lrsweep reads the config files itself, with its strict safe loader, instead of Snakemake's
 # `configfile:` directive: that directive evaluates YTE templates (Python) in the file before
@@ -26,7 +26,7 @@ FILES, OVERLAY = lrconfig.sources_of(
 MAIN = workflow.exec_mode == ExecMode.DEFAULT  # not inside a cluster job
 # Parse time writes nothing: a dry run, --report, --lint and --summary parse this file too.
 # What a run keeps (the checksum caches, the data checks passed, the store's mark) is written, and what it does is
-# said, by start_run(), once Snakemake is executing (lrsweep.smk.run_mode).
+# said, by start_run(), once Snakemake is executing (lrsweep.workflow.smk.run_mode).
 try:
     RAW, SOURCES, LABEL = lrconfig.read_sources(FILES, OVERLAY)
     try:
@@ -86,7 +86,7 @@ wildcard_constraints:
 
 
 def fit_mode():
-    """pack or shard (lrsweep.plan.fit_mode)."""
+    """pack or shard (lrsweep.workflow.plan.fit_mode)."""
     defaults = workflow.resource_settings.default_resources
     return lrplan.fit_mode(
         PLAN.filled["fit_jobs"],

@@ -1,7 +1,7 @@
-# The jobs that compute (lrsweep.plan): every output is named by a digest of the job's
+# The jobs that compute (lrsweep.workflow.plan): every output is named by a digest of the job's
 # parameters, so a job is done for exactly these parameters or still to do, and configs
 # sharing a sweep folder never overwrite each other's outputs. What they compute goes into
-# the content-addressed store (results/<sweep>/store/, lrsweep.store); the job's own output
+# the content-addressed store (results/<sweep>/store/, lrsweep.store.entries); the job's own output
 # is a small token saying what it computed and what it found there already.
 
 

@@ -59,7 +59,7 @@ rule publish:
 
 
 # Point results/<sweep>/latest at a version that was complete already and print its summary
-# (exit 1 if a grid point failed); on a cluster, for every version (see lrsweep.rerun.State).
+# (exit 1 if a grid point failed); on a cluster, for every version (see lrsweep.workflow.state.State).
 rule latest:
     input:
         STATE.publish_token,

@@ -3,9 +3,9 @@
 import sys
 from pathlib import Path
 
-from lrsweep.files import atomic_write_text
-from lrsweep.smk import run
-from lrsweep.version import finish_run
+from lrsweep.store.files import atomic_write_text
+from lrsweep.store.versions import finish_run
+from lrsweep.workflow.smk import run
 
 
 def main(snakemake, log):

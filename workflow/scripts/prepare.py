@@ -1,9 +1,9 @@
 """Rule `prepare` (shard mode): one experiment's prepared data, into the store."""
 
-from lrsweep.files import atomic_write_text
-from lrsweep.keys import dumps
-from lrsweep.runner import run_prepare_job
-from lrsweep.smk import run
+from lrsweep.store.files import atomic_write_text
+from lrsweep.store.keys import dumps
+from lrsweep.workflow.jobs import run_prepare_job
+from lrsweep.workflow.smk import run
 
 
 def main(snakemake, log):

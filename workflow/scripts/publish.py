@@ -1,8 +1,8 @@
 """Rule `publish`: assemble the version folder from the store, whole, never twice."""
 
-from lrsweep.publish import run_publish
-from lrsweep.runner import usable_cores
-from lrsweep.smk import run
+from lrsweep.workflow.jobs import usable_cores
+from lrsweep.workflow.publish import run_publish
+from lrsweep.workflow.smk import run
 
 
 def main(snakemake, log):

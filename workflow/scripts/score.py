@@ -1,9 +1,9 @@
 """Rule `score`: the scores (and figures) of a fit job's grid points, from their stored fits."""
 
-from lrsweep.files import atomic_write_text
-from lrsweep.keys import dumps
-from lrsweep.runner import run_fit_job, usable_cores
-from lrsweep.smk import run
+from lrsweep.store.files import atomic_write_text
+from lrsweep.store.keys import dumps
+from lrsweep.workflow.jobs import run_fit_job, usable_cores
+from lrsweep.workflow.smk import run
 
 
 def main(snakemake, log):

@@ -1,0 +1,218 @@
+"""One grid point's fit, and the files of its store entry; with :mod:`lrsweep.score.record`, the
+whole of a grid point, start to finish.
+
+:func:`fit_point` is what the workflow's fit jobs run for every grid point (in a worker
+process): the fit (:mod:`lrsweep.fit.sklearn`), its predictions and probabilities on the training
+and test rows, with ``cv:`` the out-of-fold predictions of its fold fits, and for
+scikit-learn the fitted model with its preprocessing as one pipeline. :func:`fit_files` turns
+it into the bytes of its store entry, keyed by what changes the fitted model only;
+:func:`stored_fit` reads it back, for :func:`lrsweep.score.record.score`. :func:`fit_and_score`
+is both in one call, what a notebook calls to get the workflow's numbers.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+
+from lrsweep.config.grid import fit_settings
+from lrsweep.store import modelfile
+from lrsweep.store.keys import dumps
+
+#: Statuses whose fits have scores (a ``separated`` fit predicts, but its estimates do not
+#: exist: it is reported and never selected).
+SCORED = ("ok", "separated")
+#: What a fit entry's ``fit.json`` keeps of the fit's result (when the fit has it).
+RESULT_KEYS = (
+    "status",
+    "reason",
+    "converged",
+    "n_iter",
+    "fit_seconds",
+    "multi_class",
+    "tuned_threshold",
+    "tuned_threshold_cv_score",
+    "tuned_threshold_positive",
+)
+SCORED_KEYS = ("stats", "pred_table", "coef_classes", "terms")
+#: The arrays of a fit entry: predictions and probabilities on the training and test rows.
+ARRAYS = ("pred_train", "proba_train", "pred_test", "proba_test")
+
+
+def model_pipeline(prepared, estimator):
+    """The fitted estimator with the experiment's fitted preprocessing: raw rows in."""
+    if prepared.preprocessor is None:
+        return estimator
+    from sklearn.pipeline import Pipeline
+
+    return Pipeline([("preprocess", prepared.preprocessor), ("model", estimator)])
+
+
+def fit_point(prepared, point: dict) -> dict:
+    """Fit one grid point (and, with ``cv:``, its fold fits): ``point``, ``result`` and
+    ``model``. Never raises for a fit problem: a failure is ``status: failed`` with a
+    one-line ``reason`` and its traceback."""
+    from lrsweep.fit.sklearn import cv_predictions, fit_grid_point
+
+    result = fit_grid_point(prepared, point)
+    out = {"point": point, "result": result}
+    if result["status"] not in SCORED:
+        return out
+    cv = point.get("cv")
+    if cv:
+        result["cv_fits"] = cv_predictions(
+            prepared, point, cv["folds"], cv["repeats"], cv["random_state"]
+        )
+    tune = point.get("tune_threshold")
+    if tune and result.get("estimator") is not None and prepared.n_classes == 2:
+        from lrsweep.fit.sklearn import tune_threshold
+        from lrsweep.prepare.design import positive_index
+
+        positive = positive_index(point["experiment"], prepared, tune.get("positive_class"))
+        result.update(tune_threshold(prepared, point, positive))
+    if result.get("estimator") is not None:
+        out["model"] = model_pipeline(prepared, result["estimator"])
+        if "tuned_threshold" in result:
+            out["model"] = thresholded(out["model"], prepared, result)
+    return out
+
+
+def thresholded(model, prepared, result: dict):
+    """A fitted two-class model that predicts at its tuned threshold (scikit-learn's
+    ``FixedThresholdClassifier`` around the frozen fitted pipeline): what ``model.skops``
+    holds, so that ``lrsweep predict`` applies the threshold."""
+    from sklearn.frozen import FrozenEstimator
+    from sklearn.model_selection import FixedThresholdClassifier
+
+    X = prepared.X_train if prepared.raw_train is None else prepared.raw_train
+    return FixedThresholdClassifier(
+        FrozenEstimator(model),
+        threshold=result["tuned_threshold"],
+        pos_label=result["tuned_threshold_positive"],
+        response_method="predict_proba",
+    ).fit(X, prepared.y_train)
+
+
+def fit_and_score(prepared, point: dict) -> dict:
+    """Fit one grid point and compute everything reported about it (see the module
+    docstring and :func:`lrsweep.score.record.score`)."""
+    from lrsweep.score.record import score
+
+    return score(fit_point(prepared, point), prepared)
+
+
+def record_of(scored: dict, prepared) -> dict:
+    """What a version's ``result.json`` holds (:func:`lrsweep.score.record.record_of`)."""
+    from lrsweep.score.record import record_of
+
+    return record_of(scored, prepared)
+
+
+def coefficient_rows(result: dict, class_names: dict) -> list[dict]:
+    """The estimates, class by class (the fit's; their standard errors, intervals and odds
+    ratios are scores, :func:`lrsweep.score.record.inference`)."""
+    rows = []
+    for i, cls in enumerate(result["coef_classes"]):
+        for j, term in enumerate(result["terms"]):
+            row = {"class": cls, "term": term, "estimate": float(result["estimates"][i][j])}
+            row["class_name"] = class_names.get(cls, str(cls))
+            rows.append(row)
+    return rows
+
+
+def fit_record(fitted: dict, prepared) -> dict:
+    """What ``fit.json`` holds: the fit's settings, status, convergence and tables."""
+    point, result = fitted["point"], fitted["result"]
+    record = {
+        "model_id": point["model_id"],
+        **fit_settings(point),
+        "classes": prepared.classes,
+        "class_names": prepared.class_names,
+        **{k: result[k] for k in RESULT_KEYS if k in result},
+    }
+    if result["status"] in SCORED:
+        record.update({k: result[k] for k in SCORED_KEYS if k in result})
+    cv = result.get("cv_fits")
+    if cv:
+        record["cv_fits"] = {"status": cv["status"], "reason": cv.get("reason", "")}
+    return record
+
+
+def fit_files(fitted: dict, prepared) -> dict[str, bytes]:
+    """The files of a fit's store entry, as bytes (what scoring it needs, and the model)."""
+    import pandas as pd
+
+    from lrsweep.store.entries import npy_bytes
+
+    result = fitted["result"]
+    files = {"fit.json": dumps(fit_record(fitted, prepared)).encode()}
+    if result.get("traceback"):
+        files["traceback.txt"] = result["traceback"].encode()
+    if result["status"] not in SCORED:
+        return files
+    names = dict(zip(prepared.classes, prepared.class_names, strict=True))
+    files["coefficients.csv"] = (
+        pd.DataFrame(coefficient_rows(result, names)).to_csv(index=False).encode()
+    )
+    for name in ARRAYS:
+        dtype = np.int64 if name.startswith("pred") else float
+        files[f"{name}.npy"] = npy_bytes(np.asarray(result[name], dtype=dtype))
+    cv = result.get("cv_fits")
+    if cv and cv["status"] == "ok":
+        files["cv_pred.npy"] = npy_bytes(np.asarray(cv["pred"], dtype=np.int64))
+        files["cv_proba.npy"] = npy_bytes(np.asarray(cv["proba"], dtype=float))
+    for name in ("summary", "summary2"):
+        if name in result:
+            files[f"{name}.txt"] = result[name].encode()
+    if "pred_table" in result:
+        files["pred_table.csv"] = pd.DataFrame(result["pred_table"]).to_csv(index=False).encode()
+    if fitted.get("model") is not None:
+        files["model.skops"] = modelfile.dumps(fitted["model"])
+    return files
+
+
+def entry_files(fitted: dict, prepared) -> dict[str, bytes]:
+    """The files of a grid point's fit entry and scores entry together (``fitted`` scored by
+    :func:`fit_and_score`), as a version holds them."""
+    from lrsweep.score.record import score_files
+
+    return {**fit_files(fitted, prepared), **score_files(fitted, prepared)}
+
+
+def stored_fit(entry, point: dict) -> dict:
+    """A fit entry read back as :func:`fit_point` made it (``point``: the grid point with its
+    scoring settings), for :func:`lrsweep.score.record.score`; the model itself is not loaded."""
+    record = json.loads(entry.read_text("fit.json"))
+    result = {k: record[k] for k in (*RESULT_KEYS, *SCORED_KEYS) if k in record}
+    if result["status"] in SCORED:
+        for name in ARRAYS:
+            result[name] = entry.load_npy(f"{name}.npy")
+        if "terms" in record and "coefficients.csv" in entry.names():
+            estimates = read_coefficients(entry)["estimate"].to_numpy(dtype=float)
+            result["estimates"] = estimates.reshape(len(record["coef_classes"]), -1)
+        cv = record.get("cv_fits")
+        if cv:
+            result["cv_fits"] = dict(cv)
+            if cv["status"] == "ok":
+                result["cv_fits"]["pred"] = entry.load_npy("cv_pred.npy")
+                result["cv_fits"]["proba"] = entry.load_npy("cv_proba.npy")
+    return {"point": point, "result": result}
+
+
+def read_record(entry) -> dict:
+    """A scores entry's (or a version fit folder's) ``result.json``."""
+    return json.loads(entry.read_text("result.json"))
+
+
+def read_fit_record(entry) -> dict:
+    return json.loads(entry.read_text("fit.json"))
+
+
+def read_coefficients(entry, name: str = "coefficients.csv"):
+    """A table of an entry (``coefficients.csv``, or a scores entry's ``inference.csv`` and
+    ``marginal_effects.csv``)."""
+    import pandas as pd
+
+    return pd.read_csv(io.BytesIO(entry.read_bytes(name)))

@@ -1,0 +1,3 @@
+"""Stage 1: load a dataset and check it (data), split it, and build the design: impute,
+encode, scale, folds (design).
+"""

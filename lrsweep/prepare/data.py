@@ -1,0 +1,660 @@
+"""Datasets: load a raw table, check it, and split it into training and test rows.
+
+:func:`load_dataset` returns the raw features (a float array, or a DataFrame when there are
+categorical columns), the labels and what is known about them; :func:`split_rows` splits
+them. What is learned from the training rows (imputation, one-hot encoding, scaling) is in
+:mod:`lrsweep.prepare.design`. Every problem with the data is a :class:`DataError` of one line
+naming the experiment, the key and the column.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from lrsweep.config.grid import describe
+from lrsweep.errors import DataError, quote, quote_list
+
+#: More levels than this in a categorical column is refused (an identifier, most likely).
+MAX_LEVELS = 100
+#: A column name, class label or level longer than this is refused (a file read with the
+#: wrong delimiter or line ends, most likely); see :func:`check_text`.
+MAX_NAME_CHARS = 1000
+_NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+#: C0 and C1 control characters (newline, tab, escape, ...), as unicodedata's category Cc.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def err(experiment: str, key: str, message: str) -> DataError:
+    return DataError(describe(experiment, key, message))
+
+
+@dataclass
+class Raw:
+    """A dataset as loaded: ``X`` is a float array, or a DataFrame when some columns are
+    categorical (``categorical`` names them); ``y`` holds the labels as given."""
+
+    X: Any
+    y: np.ndarray
+    columns: list[str]
+    categorical: list[str] = field(default_factory=list)
+    class_names: dict = field(default_factory=dict)  # label -> display name (bundled data)
+    info: dict = field(default_factory=dict)
+    groups: Any = None  # each row's group (statsmodels.groups: codes of a column), or None
+
+    @property
+    def is_frame(self) -> bool:
+        return not isinstance(self.X, np.ndarray)
+
+
+# --------------------------------------------------------------------------------------------
+# Sources
+
+
+def _bundled(experiment: str, name: str) -> Raw:
+    from sklearn import datasets
+
+    loader = getattr(datasets, f"load_{name}", None)
+    if loader is None:
+        raise err(experiment, "dataset.name", f"unknown bundled dataset {name!r}")
+    bunch = loader()
+    columns = [str(n) for n in getattr(bunch, "feature_names", [])] or [
+        f"x{i}" for i in range(bunch.data.shape[1])
+    ]
+    y = np.asarray(bunch.target)
+    names = getattr(bunch, "target_names", None)
+    class_names = {}
+    if names is not None and len(names) == len(np.unique(y)):
+        class_names = {int(code): str(n) for code, n in zip(np.unique(y), names, strict=True)}
+    return Raw(np.asarray(bunch.data, dtype=float), y, columns, class_names=class_names)
+
+
+def make_synthetic(random_state: int, **params) -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's ``make_classification(**params, random_state=random_state)``: the same
+    numbers, with at most two copies of the data in memory instead of three.
+
+    make_classification ends with ``X[:, :] = X[:, perm]``, and numpy copies the right-hand
+    side once more because it overlaps the left: a 1,000,000 x 50 dataset peaked at 3.06 times
+    its size. Here it generates unshuffled from the same RandomState, then draws the row and
+    feature permutations exactly as it does (``utils.shuffle``, then ``shuffle`` of the feature
+    indices) and applies both in one indexing step. ``tests/test_data.py`` holds the two equal.
+    """
+    from sklearn.datasets import make_classification
+
+    rng = np.random.RandomState(random_state)
+    X, y = make_classification(**params, shuffle=False, random_state=rng)
+    rows = np.arange(len(y))
+    rng.shuffle(rows)
+    columns = np.arange(X.shape[1])
+    rng.shuffle(columns)
+    return X[np.ix_(rows, columns)], y[rows]
+
+
+SYNTHETIC_KEYS = (
+    "n_samples",
+    "n_features",
+    "n_informative",
+    "n_redundant",
+    "n_classes",
+    "class_sep",
+    "random_state",
+)
+
+
+def _synthetic(experiment: str, spec: dict) -> Raw:
+    params = {k: spec[k] for k in SYNTHETIC_KEYS}
+    if params["n_informative"] + params["n_redundant"] > params["n_features"]:
+        raise err(
+            experiment,
+            "dataset.n_informative",
+            "n_informative + n_redundant must not exceed n_features",
+        )
+    if params["n_classes"] > 2 ** params["n_informative"]:
+        raise err(experiment, "dataset.n_classes", "n_classes must be <= 2 ** n_informative")
+    X, y = make_synthetic(**params)
+    return Raw(X, y, [f"x{i}" for i in range(X.shape[1])])
+
+
+def _inline(experiment: str, spec: dict) -> Raw:
+    widths = [len(row) if isinstance(row, list) else -1 for row in spec["x"]]
+    for number, width in enumerate(widths, 1):
+        if width != widths[0]:  # before numpy, whose message names neither row nor key
+            raise err(
+                experiment,
+                "dataset.x",
+                f"row {number} of x has {width} value(s), row 1 has {widths[0]}: every row "
+                "must be a list of the same number of values",
+            )
+    X = np.asarray(spec["x"], dtype=float)
+    y = np.asarray(spec["y"])
+    if X.ndim != 2:
+        raise err(experiment, "dataset.x", "every row of x must have the same number of values")
+    if len(X) != len(y):
+        raise err(experiment, "dataset.x", f"x has {len(X)} rows but y has {len(y)} values")
+    names = spec.get("feature_names") or [f"x{i}" for i in range(X.shape[1])]
+    refuse_repeats(experiment, "dataset.feature_names", names)
+    if len(names) != X.shape[1]:
+        raise err(
+            experiment, "dataset.feature_names", f"{len(names)} names for {X.shape[1]} columns"
+        )
+    return Raw(X, y, list(names))
+
+
+def resolve_path(path: str, root: str | Path = ".") -> Path:
+    """Data paths are relative to the project folder (where the Snakefile is)."""
+    p = Path(path)
+    return p if p.is_absolute() else Path(root) / p
+
+
+def check_text(experiment: str, key: str, what: str, text) -> None:
+    """Text from the data that lrsweep prints, draws and writes into tables (column names,
+    class labels, categorical levels): refused, in one line naming ``what`` it is, when it
+    holds a control character (a newline breaks the figures and the tables' lines, an escape
+    sequence reaches the terminal) or is longer than :data:`MAX_NAME_CHARS`."""
+    if not isinstance(text, str):
+        return
+    if len(text) > MAX_NAME_CHARS:
+        raise err(
+            experiment,
+            key,
+            f"{what} ({quote(text)}) is longer than {MAX_NAME_CHARS:,} characters: is the file "
+            "read with the right delimiter and line ends? shorten it",
+        )
+    bad = _CONTROL.search(text)
+    if bad:
+        raise err(
+            experiment,
+            key,
+            f"{what} ({quote(text)}) holds a control character ({bad.group()!r}), which is not "
+            "allowed: fix the data",
+        )
+
+
+def check_column_names(experiment: str, path: Path, names: list[str], spec: dict) -> None:
+    """A table's column names, as its file holds them (before pandas renames a second 'a'
+    'a.1' and an empty one 'Unnamed: 0'): no name twice (a copy of the target would become a
+    feature), no empty name when every column is a feature, and none that :func:`check_text`
+    refuses."""
+    dups = sorted(c for c, n in Counter(names).items() if n > 1)
+    if dups:
+        raise err(
+            experiment,
+            "dataset.path",
+            f"{path.name} has duplicated column names ({quote_list(dups)}): rename them",
+        )
+    for number, name in enumerate(names, 1):
+        key = "dataset.target" if name == spec.get("target") else "dataset.features"
+        if not name and not spec.get("features"):
+            raise err(
+                experiment,
+                key,
+                f"column {number} of {path.name} has no name (a row index, written without "
+                "index=False?): name it, or list the features",
+            )
+        check_text(experiment, key, f"the name of column {number} of {path.name}", name)
+
+
+def read_data_file(
+    experiment: str, spec: dict, root: str | Path = ".", expected_sha256: str | None = None
+):
+    """A csv or parquet file as a DataFrame. When ``expected_sha256`` is given (the checksum
+    the run was planned with), the bytes read are checked against it, so a file edited while
+    a run is under way is never mixed into it."""
+    import pandas as pd
+
+    from lrsweep.store.files import sha256_bytes
+
+    path = resolve_path(spec["path"], root)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise err(experiment, "dataset.path", f"file not found: {path}") from None
+    if expected_sha256 is not None and sha256_bytes(data) != expected_sha256:
+        raise err(
+            experiment,
+            "dataset.path",
+            f"{path} changed since this run was planned; run snakemake again",
+        )
+    try:
+        if spec["source"] == "csv":
+            # the header as text first, by the same parser (a byte-order mark, quoting, any
+            # length): pandas renames a second 'a' 'a.1' and an empty name 'Unnamed: 0'
+            first = pd.read_csv(
+                io.BytesIO(data), header=None, nrows=1, dtype=str, keep_default_na=False
+            )
+            header = [str(c) for c in first.iloc[0]]
+            frame = pd.read_csv(io.BytesIO(data))
+        else:
+            frame = pd.read_parquet(io.BytesIO(data))
+            header = [str(c) for c in frame.columns]
+    except Exception as exc:  # a parser error, told in one line
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "No columns to parse" in message:
+            message = "the file is empty"
+        raise err(experiment, "dataset.path", f"cannot read {path.name}: {message}") from None
+    check_column_names(experiment, path, header, spec)
+    if len(frame) == 0:
+        raise err(experiment, "dataset.path", f"{path.name} has a header but no rows")
+    return frame, path
+
+
+def _is_numeric(series) -> bool:
+    import pandas as pd
+
+    return pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series)
+
+
+def _table(experiment: str, exp: dict, root: Path, expected_sha256: str | None) -> Raw:
+    spec = exp["dataset"]
+    frame, path = read_data_file(experiment, spec, root, expected_sha256)
+    target = spec["target"]
+    if target not in frame.columns:
+        raise err(
+            experiment,
+            "dataset.target",
+            f"column {quote(target)} not in {path.name} (columns: {quote_list(frame.columns)})",
+        )
+    groups = groups_column(exp)  # not a feature unless listed
+    features = spec.get("features") or [c for c in frame.columns if c not in (target, groups)]
+    refuse_repeats(experiment, "dataset.features", features)
+    missing = [c for c in features if c not in frame.columns]
+    if missing:
+        raise err(
+            experiment,
+            "dataset.features",
+            f"column(s) {quote_list(missing)} not in {path.name}",
+        )
+    if target in features:
+        raise err(
+            experiment,
+            "dataset.features",
+            f"the target {quote(target)} is also listed as a feature",
+        )
+    categorical = categorical_columns(experiment, exp.get("categorical") or [], frame, features)
+    y = frame[target].to_numpy()
+    for label in frame[target].dropna().unique():
+        check_text(experiment, "dataset.target", f"a class label of column {quote(target)}", label)
+    columns = [str(c) for c in features]
+    return Raw(
+        model_input(frame, columns, categorical),
+        y,
+        columns,
+        categorical=categorical,
+        groups=group_codes(experiment, exp, frame, path.name),
+    )
+
+
+def groups_column(exp: dict):
+    """The column ``statsmodels.groups`` names (clustered standard errors), or None."""
+    block = exp.get("statsmodels")
+    return block.get("groups") if isinstance(block, dict) else None
+
+
+def group_codes(experiment: str, exp: dict, frame, file_name: str):
+    """Each row's group as an integer code (-1 for a gap), from the column
+    ``statsmodels.groups`` names; None without one. The column need not be a feature."""
+    column = groups_column(exp)
+    if column is None:
+        return None
+    if column not in frame.columns:
+        raise err(
+            experiment,
+            "statsmodels.groups",
+            f"column {quote(column)} not in {file_name} (columns: {quote_list(frame.columns)})",
+        )
+    if column == exp["dataset"]["target"]:
+        raise err(experiment, "statsmodels.groups", f"column {quote(column)} is the target")
+    import pandas as pd
+
+    codes, _ = pd.factorize(frame[column], sort=True)
+    return np.asarray(codes, dtype=np.int64)
+
+
+def refuse_repeats(experiment: str, key: str, names: list) -> None:
+    """A list of columns naming one twice (two coefficients of one name) is refused."""
+    twice = sorted(str(c) for c, n in Counter(names).items() if n > 1)
+    if twice:
+        raise err(experiment, key, f"{quote_list(twice)} listed twice: list each column once")
+
+
+def model_input(frame, columns: list[str], categorical: list[str]):
+    """The raw features as the preprocessing takes them: a float array, or (with categorical
+    columns) a DataFrame whose categorical columns hold text levels. Used for the training
+    data and, the same way, for new rows (``lrsweep predict``)."""
+    X = frame[columns]
+    if not categorical:
+        return X.to_numpy(dtype=float)
+    X = X.copy()
+    for c in columns:
+        if c in categorical:
+            X[c] = X[c].map(lambda v: v if _missing(v) else _level(v)).astype(object)
+        else:
+            X[c] = X[c].astype(float)
+    return X
+
+
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
+
+
+def _level(value) -> str:
+    """A category's text: 3.0 reads as "3", so numeric codes name their levels plainly."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def categorical_columns(experiment: str, setting, frame, features: list) -> list:
+    """The feature columns to one-hot encode; every other feature must be numeric."""
+    if setting == "auto":
+        chosen = [c for c in features if not _is_numeric(frame[c])]
+    else:
+        chosen = list(setting)
+        missing = [c for c in chosen if c not in frame.columns]
+        if missing:
+            raise err(
+                experiment,
+                "categorical",
+                f"column(s) {quote_list(missing)} not in the data "
+                f"(columns: {quote_list(frame.columns)})",
+            )
+        outside = [c for c in chosen if c not in features]
+        if outside:
+            raise err(
+                experiment,
+                "categorical",
+                f"column(s) {quote_list(outside)} are not among the features",
+            )
+    for c in features:
+        if c in chosen or _is_numeric(frame[c]):
+            continue
+        values = frame[c].dropna()
+        text = next((v for v in values if not _NUMBER.match(str(v))), None)
+        row = int(np.flatnonzero(frame[c].astype(str) == str(text))[0]) + 2 if text else None
+        raise err(
+            experiment,
+            "dataset.features",
+            f"column {quote(c)} holds text ({quote(text)} on line {row} of the file): list it "
+            "under categorical (or categorical: auto), or fix the data",
+        )
+    for c in chosen:
+        levels = frame[c].dropna().map(_level).unique()
+        if len(levels) < 2:
+            only = quote(levels[0]) if len(levels) else "no values"
+            raise err(
+                experiment,
+                "categorical",
+                f"column {quote(c)} has a single level ({only}): it carries no information; "
+                "leave it out of the features",
+            )
+        if len(levels) > MAX_LEVELS:
+            raise err(
+                experiment,
+                "categorical",
+                f"column {quote(c)} has {len(levels)} levels (more than {MAX_LEVELS}): is it an "
+                "identifier? leave it out of the features",
+            )
+        for level in levels:  # at most MAX_LEVELS of them
+            check_text(experiment, "categorical", f"a level of column {quote(c)}", level)
+    return chosen
+
+
+def load_dataset(
+    experiment: str, exp: dict, root: str | Path = ".", expected_sha256: str | None = None
+) -> Raw:
+    """The raw features and labels of an experiment's dataset (see :class:`Raw`)."""
+    spec = exp["dataset"]
+    source = spec["source"]
+    if source == "inline":
+        raw = _inline(experiment, spec)
+    elif source == "sklearn":
+        raw = _bundled(experiment, spec["name"])
+    elif source == "synthetic":
+        raw = _synthetic(experiment, spec)
+    elif source in ("csv", "parquet"):
+        raw = _table(experiment, exp, Path(root), expected_sha256)
+    else:
+        raise err(experiment, "dataset.source", f"unknown source {source!r}")
+    if groups_column(exp) is not None and raw.groups is None:
+        raise err(
+            experiment,
+            "statsmodels.groups",
+            f"needs a column of a table (source csv or parquet), not source {source}",
+        )
+    if exp.get("categorical") and not raw.is_frame:
+        raw = _as_categorical(experiment, raw, exp["categorical"])
+    raw.info["source"] = source
+    return raw
+
+
+def _as_categorical(experiment: str, raw: Raw, setting) -> Raw:
+    """Categorical columns of a numeric dataset (inline, bundled, synthetic): their codes."""
+    import pandas as pd
+
+    frame = pd.DataFrame(raw.X, columns=raw.columns)
+    chosen = categorical_columns(experiment, setting, frame, raw.columns)
+    if not chosen:
+        return raw
+    frame = frame.astype(object)
+    for c in chosen:
+        frame[c] = frame[c].map(lambda v: v if _missing(v) else _level(v))
+    for c in raw.columns:
+        if c not in chosen:
+            frame[c] = frame[c].astype(float)
+    return Raw(frame, raw.y, raw.columns, chosen, raw.class_names, raw.info, raw.groups)
+
+
+# --------------------------------------------------------------------------------------------
+# Checks
+
+
+def drop_missing(experiment: str, raw: Raw, dropna: bool, impute: str) -> tuple[Raw, int]:
+    """Refuse gaps (counted by column) unless ``dropna`` (the rows are dropped and counted) or,
+    for feature gaps, ``impute`` (they are filled in :mod:`lrsweep.prepare.design`). Infinite
+    numbers are never imputed."""
+    import pandas as pd
+
+    y_bad = pd.isna(pd.Series(raw.y)).to_numpy()
+    if raw.groups is not None:  # a row without a group cannot be clustered: as a label gap
+        y_bad = y_bad | (np.asarray(raw.groups) < 0)
+    if raw.is_frame:
+        gaps = raw.X.isna().to_numpy()
+        numeric = [c for c in raw.columns if c not in raw.categorical]
+        inf = np.zeros_like(gaps)
+        if numeric:
+            values = raw.X[numeric].to_numpy(dtype=float)
+            idx = [raw.columns.index(c) for c in numeric]
+            inf[:, idx] = np.isinf(values)
+    else:
+        gaps = np.isnan(raw.X)
+        inf = np.isinf(raw.X)
+    if not (gaps.any() or inf.any() or y_bad.any()):
+        return raw, 0
+    if dropna:
+        keep = ~(gaps.any(axis=1) | inf.any(axis=1) | y_bad)
+        if not keep.any():
+            raise err(
+                experiment, "dataset.dropna", "no rows are left after dropping those with gaps"
+            )
+        X = raw.X[keep] if not raw.is_frame else raw.X.loc[keep].reset_index(drop=True)
+        groups = None if raw.groups is None else np.asarray(raw.groups)[keep]
+        kept = Raw(X, raw.y[keep], raw.columns, raw.categorical, raw.class_names, raw.info, groups)
+        return kept, int((~keep).sum())
+
+    def listing(mask):
+        return ", ".join(f"{raw.columns[j]}: {int(c)}" for j, c in enumerate(mask.sum(axis=0)) if c)
+
+    if raw.groups is not None and (np.asarray(raw.groups) < 0).any():
+        raise err(
+            experiment,
+            "statsmodels.groups",
+            f"{int((np.asarray(raw.groups) < 0).sum())} rows have no group; set 'dropna: true' "
+            "on the dataset to drop them",
+        )
+    if y_bad.any():
+        raise err(
+            experiment,
+            "dataset.target",
+            f"{int(y_bad.sum())} rows have no label; set 'dropna: true' on the dataset to drop "
+            "them",
+        )
+    if inf.any():
+        raise err(
+            experiment,
+            "dataset",
+            f"infinite values ({listing(inf)}); set 'dropna: true' on the dataset to drop "
+            "those rows",
+        )
+    if impute == "none":
+        raise err(
+            experiment,
+            "dataset",
+            f"NaN or missing values ({listing(gaps)}); set 'dropna: true' on the dataset to "
+            "drop those rows, or 'impute: mean' (median, most_frequent) to fill them",
+        )
+    return raw, 0
+
+
+def check_target(experiment: str, y: np.ndarray) -> None:
+    """Refuse a target that is not a set of classes: one mixing numbers and text, or one that
+    looks continuous (non-integer numbers, or fewer than two rows per distinct value)."""
+    if y.dtype.kind in "iufb":  # numbers only: the same checks, vectorized (1,000,000 rows)
+        values = y[~np.isnan(y)] if y.dtype.kind == "f" else y
+        floats = values if y.dtype.kind == "f" else values[:0]
+        _check_classes(experiment, floats, len(np.unique(values)), len(values))
+        return
+    values = [v for v in y.tolist() if not _missing(v)]
+    texts = [v for v in values if isinstance(v, str)]
+    if texts:
+        numeric = [v for v in texts if _NUMBER.match(v)]
+        others = [v for v in values if not isinstance(v, str)]
+        if (numeric or others) and len(numeric) + len(others) < len(values):
+            shown = sorted({str(v) for v in values})
+            raise err(
+                experiment,
+                "dataset.target",
+                f"the target mixes numbers and text ({quote_list(shown, 6)}): give every row the "
+                "same kind of label",
+            )
+    floats = np.asarray([v for v in values if isinstance(v, float)], dtype=float)
+    _check_classes(experiment, floats, len(set(values)), len(values))
+
+
+def _check_classes(experiment: str, floats: np.ndarray, distinct: int, rows: int) -> None:
+    """The target's float labels are whole numbers, and there are at least two rows per
+    distinct value (beyond two classes)."""
+    fractional = floats[np.mod(floats, 1) != 0]
+    if fractional.size:
+        raise err(
+            experiment,
+            "dataset.target",
+            f"the target has non-integer values (such as {fractional[0]:g}): it looks "
+            "continuous; logistic regression needs classes",
+        )
+    if distinct > 2 and distinct > rows / 2:
+        raise err(
+            experiment,
+            "dataset.target",
+            f"the target has {distinct} distinct values in {rows} rows: it looks "
+            "continuous, not a set of classes (fewer than two rows per class)",
+        )
+
+
+def encode_labels(experiment: str, y: np.ndarray) -> tuple[np.ndarray, list]:
+    """Labels (numbers or strings) to indices 0..k-1; the sorted class order is recorded."""
+    check_target(experiment, y)
+    if y.dtype == object:
+        y = np.asarray([v.item() if isinstance(v, np.generic) else v for v in y], dtype=object)
+        kinds = {type(v) for v in y}
+        if kinds <= {int, float, bool}:
+            y = y.astype(float)
+            if np.all(np.mod(y, 1) == 0):
+                y = y.astype(np.int64)
+    classes, codes = np.unique(y, return_inverse=True)
+    classes = [c.item() if isinstance(c, np.generic) else c for c in classes]
+    if len(classes) < 2:
+        only = classes[0] if classes else None
+        raise err(
+            experiment,
+            "dataset.target",
+            f"the target has a single class ({quote(only)}); logistic regression needs two or more",
+        )
+    return codes.astype(np.int64), classes
+
+
+# --------------------------------------------------------------------------------------------
+# Split
+
+
+def split_rows(experiment: str, n: int, y: np.ndarray, split: Any, classes: list):
+    """(train rows, test rows) as index arrays; ``split: none`` uses all rows for both (as the
+    tutorial does: its numbers are on the rows it fitted)."""
+    rows = np.arange(n)
+    if split == "none":
+        return rows, rows
+    from sklearn.model_selection import train_test_split
+
+    n_test = int(np.ceil(split["test_size"] * n))
+    if n_test < 1 or n - n_test < 2:
+        raise err(
+            experiment,
+            "split.test_size",
+            f"test_size {split['test_size']} of {n} rows leaves too few rows to train or to test",
+        )
+    stratify = None
+    if split["stratify"]:
+        counts = np.bincount(y, minlength=len(classes))
+        small = [
+            f"{quote(classes[i])} ({c} row{'s' if c != 1 else ''})"
+            for i, c in enumerate(counts)
+            if c < 2
+        ]
+        if small:
+            raise err(
+                experiment,
+                "split.stratify",
+                f"class {', '.join(small)} too small for a stratified split (needs 2 rows)",
+            )
+        if n_test < len(classes) or n - n_test < len(classes):
+            raise err(
+                experiment,
+                "split.test_size",
+                f"a stratified split needs at least {len(classes)} test and train rows",
+            )
+        stratify = y
+    train, test = train_test_split(
+        rows, test_size=split["test_size"], random_state=split["random_state"], stratify=stratify
+    )
+    for label, part in (("training", train), ("test", test)):
+        if len(np.unique(y[part])) < 2:
+            raise err(
+                experiment,
+                "split",
+                f"the {label} rows hold a single class; use a larger test_size or stratify: true",
+            )
+    refuse_classes_only_in_test(experiment, y, train, classes)
+    return train, test
+
+
+def refuse_classes_only_in_test(experiment: str, y: np.ndarray, train: np.ndarray, classes: list):
+    """A class with no training rows cannot be learned (statsmodels fails on it, and its test
+    metrics say nothing): refused at the split, before any fit."""
+    counts = np.bincount(y, minlength=len(classes))
+    absent = np.bincount(y[train], minlength=len(classes)) == 0
+    if absent.any():
+        i = int(np.flatnonzero(absent)[0])
+        rows = (
+            "its 1 row is a test row" if counts[i] == 1 else f"its {counts[i]} rows are test rows"
+        )
+        raise err(
+            experiment,
+            "split",
+            f"class {quote(classes[i])} has no training rows ({rows}): "
+            "use stratify: true, or add rows of it",
+        )

@@ -1,0 +1,3 @@
+"""Stage 4: a version's tables (tables), the one selection rule (selection), its figures and
+its report.
+"""

@@ -1,0 +1,124 @@
+"""What a version records about how it was made, and the text printed at the end of a run."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections import Counter
+from pathlib import Path
+
+from lrsweep.results import markdown
+from lrsweep.store.versions import git_state, package_versions, platform_info
+
+
+def job_timings(benchmarks: list[tuple[str, str, str]]) -> list[dict]:
+    """Snakemake's ``benchmark:`` records of this version's jobs: (rule, job, tsv path)."""
+    rows = []
+    for rule, job, path in benchmarks:
+        try:
+            with open(path, newline="", encoding="utf-8") as fh:
+                records = list(csv.DictReader(fh, delimiter="\t"))
+        except OSError:
+            continue
+        for rec in records:
+            rows.append(
+                {
+                    "rule": rule,
+                    "job": job,
+                    "seconds": float(rec["s"]) if rec.get("s") else None,
+                    "max_rss_mb": float(rec["max_rss"])
+                    if rec.get("max_rss") not in (None, "NA", "-")
+                    else None,
+                }
+            )
+    return rows
+
+
+def provenance_record(params: dict, *, fits: dict, prepared: dict, failed: int, timings) -> dict:
+    """provenance.json: the config as parsed (its sources' texts included), the keys of
+    everything the version holds, the libraries that computed each fit, each dataset's file
+    checksum, columns and classes (``prepared[name]``: what ``lrsweep predict`` needs), the
+    code, the platform and this version's jobs."""
+    experiments = params["experiments"]
+    return {
+        "version": params["version"],
+        "run_ended": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "sweep": params["sweep"],
+        "experiments": list(experiments),
+        "grid_points": sum(len(e["points"]) for e in experiments.values()),
+        "failed": failed,
+        "data_files": [
+            e["exp"]["dataset"]["path"] for e in experiments.values() if e["data_sha256"]
+        ],
+        "config_sources": params["sources"],
+        "effective_config": params["effective"],
+        "keys": {
+            name: {
+                "prepared": e["prepared"],
+                "overview_figures": e.get("overview"),
+                "fits": {p["model_id"]: p["key"] for p in e["points"]},
+                "scores": {p["model_id"]: p["score_key"] for p in e["points"]},
+            }
+            for name, e in experiments.items()
+        },
+        "datasets": {
+            name: {
+                "file": {"path": e["exp"]["dataset"]["path"], "sha256": e["data_sha256"]}
+                if e["data_sha256"]
+                else None,
+                "target": e["exp"]["dataset"].get("target"),
+                **prepared[name],
+            }
+            for name, e in experiments.items()
+        },
+        "computed_with": fits,
+        "git": git_state(Path(__file__).resolve().parents[2]),
+        "packages": package_versions(),
+        "platform": platform_info(),
+        "timings": timings,
+    }
+
+
+FAILURE_COLUMNS = ("experiment", "model_id", "reason")
+
+
+def summary_text(
+    metrics_csv, leaderboard_md, version_dir: Path, dropped: dict | None = None
+) -> tuple[str, bool]:
+    """The text printed at the end of a run (also saved as ``summary.txt``), and whether any
+    grid point failed. ``ok`` is split into converged and not converged (a fit that did not
+    converge is never selected); ``dropped``: the rows ``dropna`` dropped, by experiment."""
+    with open(metrics_csv, newline="", encoding="utf-8") as f:
+        metrics = list(csv.DictReader(f))
+    counts = Counter(row["status"] for row in metrics)
+    statuses = ["ok", "separated", "skipped", "failed"]
+    unconverged = sum(1 for r in metrics if r["status"] == "ok" and r["converged"] != "True")
+
+    def count(s: str) -> str:
+        if s == "ok" and unconverged:
+            return f"{counts.get(s, 0)} ok ({unconverged} not converged)"
+        return f"{counts.get(s, 0)} {s}"
+
+    lines = [
+        f"lrsweep: {version_dir} (also {version_dir.parent}/latest)",
+        "grid points: "
+        + ", ".join(count(s) for s in statuses if counts.get(s) or s != "separated"),
+        *(
+            f"experiment '{name}': dropna dropped {n:,} rows with a gap or an infinite value"
+            for name, n in sorted((dropped or {}).items())
+            if n
+        ),
+        "",
+        # the table only; the list of fits not significantly worse stays in the file
+        Path(leaderboard_md).read_text().split("\n## ")[0].strip(),
+        f"(fits not significantly worse than the selected one: {version_dir}/leaderboard.md)",
+    ]
+    failed = [[r[k] for k in FAILURE_COLUMNS] for r in metrics if r["status"] == "failed"]
+    if failed:
+        lines += [
+            "",
+            f"{len(failed)} grid point(s) FAILED (tracebacks in {version_dir}/fits/<experiment>/"
+            "<model_id>/traceback.txt and in the fit job's log):",
+            markdown.table(FAILURE_COLUMNS, failed).strip(),
+        ]
+    return "\n".join(lines) + "\n", bool(failed)

@@ -1,0 +1,294 @@
+"""Version folders: complete, checked, never written again; and the ``latest`` link.
+
+A version folder ``results/<sweep>/v-…`` is assembled in a temporary folder and renamed into
+place whole, with ``SHA256SUMS`` (``sha256sum -c`` reads it) listing every other file. Once it
+exists it is never modified: a run that maps onto it only points ``latest`` at it. A version
+found damaged (a file missing, or not matching its checksum) is moved aside, never used, and
+made again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from lrsweep.store.files import sha256_file, temp_name
+
+SUMS = "SHA256SUMS"
+
+
+def write_checksums(folder: Path) -> None:
+    """``SHA256SUMS`` of every file under ``folder`` (sorted, relative paths)."""
+    lines = [f"{sha256_file(folder / name)}  {name}" for name in present_files(folder)]
+    (folder / SUMS).write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def listed_files(folder: Path) -> list[tuple[str, str]]:
+    """(checksum, relative path) of every line of ``SHA256SUMS``; ValueError naming the first
+    line that is not ``<64 hex digits>  <path>``."""
+    out = []
+    text = (folder / SUMS).read_text(encoding="utf-8")
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.strip():
+            continue
+        checksum, _, name = line.partition("  ")
+        if len(checksum) != 64 or not name or any(c not in "0123456789abcdef" for c in checksum):
+            raise ValueError(f"{folder / SUMS} line {number} is not '<sha256>  <path>'")
+        if name.startswith("/") or ".." in name.split("/") or "\\" in name:
+            raise ValueError(f"{folder / SUMS} line {number} names a path outside the version")
+        out.append((checksum, name))
+    return out
+
+
+def present_files(folder: Path) -> list[str]:
+    """Every entry under ``folder`` that is not a directory (files, links, anything else), as
+    relative paths, ``SHA256SUMS`` aside."""
+    out = []
+    for root, dirs, files in os.walk(folder):
+        here = Path(root)
+        links = [d for d in dirs if (here / d).is_symlink()]  # a link to a folder: not walked
+        for name in files + links:
+            relative = (here / name).relative_to(folder).as_posix()
+            if relative != SUMS:
+                out.append(relative)
+    return sorted(out)
+
+
+def problems(folder: Path, digest=sha256_file, first_only: bool = False) -> list[str]:
+    """Every file of a version that is missing or differs from its recorded checksum, and
+    every file there that ``SHA256SUMS`` does not list (a damaged ``SHA256SUMS`` counts as
+    one problem). ``digest``: a function of a path, for
+    example a :class:`lrsweep.store.keys.FileChecksums`, which hashes only files whose size, times
+    or inode changed since it last did."""
+    try:
+        listed = listed_files(folder)
+    except FileNotFoundError:
+        return [f"{folder / SUMS} is missing"]
+    except (OSError, ValueError, UnicodeDecodeError) as exc:
+        return [str(exc)]
+    out = []
+    for checksum, name in listed:
+        path = folder / name
+        if path.is_symlink():
+            out.append(f"{path} is a symbolic link, not a file of the version")
+        elif not path.is_file():
+            out.append(f"{path} is missing")
+        elif digest(path) != checksum:
+            out.append(f"{path} does not match its recorded checksum")
+        if out and first_only:
+            return out
+    # a version is exactly the files SHA256SUMS lists: anything else was put there
+    names = {name for _, name in listed}
+    extra = [name for name in present_files(folder) if name not in names]
+    for name in extra[: 1 if first_only else None]:
+        out.append(f"{folder / name} is not listed in {SUMS} (a file added to the version)")
+    return out
+
+
+def looks_complete(folder: Path) -> bool:
+    """Cheap check: the checksum list is there and every file it lists exists (a whole check
+    is :func:`problems`)."""
+    try:
+        return all((folder / name).is_file() for _, name in listed_files(folder))
+    except (OSError, ValueError):
+        return False
+
+
+def install(staging: Path, target: Path) -> str:
+    """Rename a whole version folder into place. Returns ``"new"``, or ``"existing"`` when a
+    whole, undamaged copy was already there (the staging copy is then dropped: a version is
+    never written twice), or ``"replaced"`` when the one there was damaged (it is moved aside
+    as ``<version>.damaged-<time>``, never used)."""
+    import shutil
+
+    try:
+        os.rename(staging, target)
+        return "new"
+    except OSError:
+        if not target.exists():
+            raise
+    if not problems(target):
+        shutil.rmtree(staging, ignore_errors=True)
+        return "existing"
+    aside = target.with_name(f"{target.name}.damaged-{time.strftime('%Y%m%dT%H%M%S')}")
+    os.rename(target, aside)
+    os.rename(staging, target)
+    return "replaced"
+
+
+def read_latest(sweep_dir: str | Path) -> str | None:
+    link = Path(sweep_dir) / "latest"
+    return os.readlink(link) if link.is_symlink() else None
+
+
+def update_latest(sweep_dir: str | Path, version: str) -> None:
+    """Point ``<sweep_dir>/latest`` at ``version`` (atomically: a new link renamed over)."""
+    sweep_dir = Path(sweep_dir)
+    tmp = temp_name(sweep_dir / "latest")
+    if tmp.is_symlink() or tmp.exists():
+        tmp.unlink()
+    os.symlink(version, tmp)
+    os.replace(tmp, sweep_dir / "latest")
+
+
+def git_state(root: str | Path = ".") -> dict:
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=10)
+
+    try:
+        head = git("rev-parse", "HEAD")
+        if head.returncode != 0:
+            return {"commit": None, "dirty": None}
+        status = git("status", "--porcelain", "--untracked-files=no")
+        return {"commit": head.stdout.strip(), "dirty": bool(status.stdout.strip())}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+
+
+PACKAGES = (
+    "snakemake",
+    "scikit-learn",
+    "statsmodels",
+    "numpy",
+    "scipy",
+    "pandas",
+    "matplotlib",
+    "joblib",
+    "pyyaml",
+    "jsonschema",
+    "pyarrow",
+    "skops",
+)
+
+
+def package_versions() -> dict:
+    import lrsweep
+    from lrsweep.store.keys import distribution_versions
+
+    return {
+        "python": sys.version.split()[0],
+        "lrsweep": lrsweep.__version__,
+        **distribution_versions(PACKAGES),
+    }
+
+
+def platform_info() -> dict:
+    return {
+        "system": platform.system(),
+        "release": platform.release(),
+        "machine": platform.machine(),
+        "processor": platform.processor(),
+        "cpus": os.cpu_count(),
+        "node": platform.node(),
+    }
+
+
+def list_versions(sweep_dir: str | Path) -> list[dict]:
+    """Complete versions of a sweep, oldest first (by the time their run ended)."""
+    sweep_dir = Path(sweep_dir)
+    latest = read_latest(sweep_dir)
+    rows = []
+    for d in sweep_dir.glob("v-*"):
+        prov = d / "provenance.json"
+        if "." in d.name or not prov.is_file():
+            continue
+        try:
+            info = json.loads(prov.read_text())
+        except (OSError, ValueError):  # damaged: still listed, so that verify can name it
+            info = {"experiments": ["(provenance.json unreadable: run lrsweep verify)"]}
+        rows.append(
+            {
+                "version": d.name,
+                "run_ended": info.get("run_ended"),
+                "experiments": ", ".join(info.get("experiments", [])),
+                "grid_points": info.get("grid_points"),
+                "failed": info.get("failed", 0),
+                "data_files": ", ".join(info.get("data_files", [])) or "-",
+                "commit": ((info.get("git") or {}).get("commit") or "")[:10] or None,
+                "latest": d.name == latest,
+            }
+        )
+    return sorted(rows, key=lambda r: r["run_ended"] or "")
+
+
+def finish_run(version_dir: Path, existed: bool, config_files=()) -> tuple[str, bool]:
+    """Point ``latest`` at a complete version (recorded in the history); the text to print
+    and whether it has failed grid points."""
+    from lrsweep.store.history import point_latest
+
+    info = json.loads((version_dir / "provenance.json").read_text())
+    point_latest(version_dir, list(config_files))
+    if existed:
+        text = (
+            f"lrsweep: {version_dir} was complete already: nothing recomputed; "
+            f"{version_dir.parent}/latest -> {version_dir.name}\n"
+        )
+        if info.get("failed"):
+            text += (version_dir / "summary.txt").read_text(encoding="utf-8")
+    else:
+        text = (version_dir / "summary.txt").read_text(encoding="utf-8")
+    return text, bool(info.get("failed"))
+
+
+#: What a version name may be, said by every error about one.
+NAME_FORMS = (
+    "v-<hex digits> (a unique prefix is enough), latest, or latest~N with N = 0, 1, 2, ... "
+    "(N steps back in the history of latest)"
+)
+
+
+def quoted(text: str, limit: int = 40) -> str:
+    """Text from a command line or a file, quoted briefly and safely for one error line."""
+    text = str(text)
+    return repr(text if len(text) <= limit else text[:limit] + "...")
+
+
+def steps_back(name: str) -> int | None:
+    """``latest`` -> 0, ``latest~N`` -> N, a ``v-...`` name -> None; a LrsweepError naming
+    the accepted forms for anything else."""
+    from lrsweep.errors import LrsweepError
+
+    if name == "latest":
+        return 0
+    if name.startswith("latest~"):
+        n = name[len("latest~") :]
+        if n.isascii() and n.isdigit():
+            return int(n)
+    elif name.startswith("v-") and len(name) > 2 and all(c in "0123456789abcdef" for c in name[2:]):
+        return None
+    raise LrsweepError(f"{quoted(name)} is not a version name: use {NAME_FORMS}")
+
+
+def resolve(sweep_dir: str | Path, name: str) -> Path:
+    """A version folder by name: ``v-...`` (a unique prefix is enough), ``latest``, or
+    ``latest~N``: N steps back in the history of ``latest`` (:mod:`lrsweep.store.history`; a
+    version pointed at twice in a row counts once)."""
+    from lrsweep.errors import LrsweepError
+    from lrsweep.store.history import chain
+
+    sweep_dir = Path(sweep_dir)
+    back = steps_back(name)
+    names = [r["version"] for r in list_versions(sweep_dir)]
+    if back is not None:
+        current = read_latest(sweep_dir)
+        if current is None or current not in names:
+            raise LrsweepError(f"{sweep_dir} has no latest version yet (run snakemake first)")
+        pointed = chain(sweep_dir)
+        if back >= len(pointed):
+            raise LrsweepError(
+                f"{name}: {sweep_dir} has only {len(pointed) - 1} version(s) before the latest"
+            )
+        found = pointed[-1 - back]
+        if found not in names:
+            raise LrsweepError(f"{name} is {found}, which is no longer in {sweep_dir}")
+        return (sweep_dir / found).resolve()
+    matches = [n for n in names if n.startswith(name)]
+    if len(matches) != 1:
+        shown = ", ".join(names) or "none"
+        raise LrsweepError(f"no single version {name!r} in {sweep_dir} (known: {shown})")
+    return (sweep_dir / matches[0]).resolve()
