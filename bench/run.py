@@ -1,9 +1,12 @@
 """lrsweep's benchmark: the workflow against an in-process joblib loop, and the other targets.
 
-    python bench/run.py [--repeats 3] [--skip-large] [--only full|figures|reruns|dag|large|verify]
+    python bench/run.py [--repeats 3] [--skip-large]
+                        [--only full|figures|reruns|verify|dag|large|peers|cv ...]
+    python bench/run.py --quick --only peers --only cv --repeats 1 --work DIR
 
-Writes bench/RESULTS.md. Every timing is wall-clock; runs of the two contenders alternate so
-that a noisy neighbour hurts both alike, and medians are reported. See bench/README.md.
+Writes bench/results.json and bench/RESULTS.md (``--quick``: into the work folder). Every
+timing is wall-clock; runs of the contenders alternate so that a noisy neighbour hurts all
+alike, and medians are reported. See bench/README.md.
 """
 
 from __future__ import annotations
@@ -326,6 +329,170 @@ def large_data(repeats: int) -> dict:
     }
 
 
+#: The solver/penalty pairs of bench/config.yaml's digits and breast_cancer that fit (lbfgs
+#: and newton-cg have no l1), and its eight C values.
+PAIRS = (
+    ("liblinear", "l1"),
+    ("liblinear", "l2"),
+    ("lbfgs", "l2"),
+    ("newton-cg", "l2"),
+    ("saga", "l1"),
+    ("saga", "l2"),
+)
+C8 = [0.001, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 10.0]
+C10 = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0]
+
+
+def split_spec() -> dict:
+    return {"test_size": 0.2, "random_state": 0, "stratify": True}
+
+
+def peers_config(quick: bool = False) -> dict:
+    """The peers' 96-fit sweep: 12 experiments, digits and breast_cancer each with one
+    solver/penalty pair of bench/config.yaml, its 8 C values and settings, no CV; everything
+    else lrsweep's defaults (figures on). Quick: 2 pairs and 2 C (8 fits)."""
+    pairs, cs = (PAIRS[:2], [0.1, 1.0]) if quick else (PAIRS, C8)
+    experiments = {
+        f"{data}_{solver}_{penalty}": {
+            "dataset": {"source": "sklearn", "name": data},
+            "split": split_spec(),
+            "standardize": True,
+            "sklearn": {
+                "solver": solver,
+                "penalty": penalty,
+                "C": list(cs),
+                "max_iter": 300,
+                "random_state": 0,
+            },
+        }
+        for data in ("digits", "breast_cancer")
+        for solver, penalty in pairs
+    }
+    return {"sweep": "peers", "experiments": experiments}
+
+
+def cv_config(quick: bool = False) -> dict:
+    """The 120-point CV sweep: breast_cancer, digits and a 20,000 x 30 make_classification
+    table, each solver [lbfgs, liblinear] x penalty [l1, l2] x 10 C from 0.001 to 30 (the
+    lbfgs l1 points are listed as skipped: 120 grid points, 90 fitted), 5-fold CV, otherwise
+    lrsweep's defaults (figures on). Quick: a 400 x 8 table, 2 C, 3 folds (36 points)."""
+    synthetic = {"source": "synthetic", "n_samples": 20000, "n_features": 30}
+    synthetic.update(n_informative=10, random_state=0)
+    if quick:
+        synthetic.update(n_samples=400, n_features=8, n_informative=4)
+    datasets = {
+        "breast_cancer": {"source": "sklearn", "name": "breast_cancer"},
+        "digits": {"source": "sklearn", "name": "digits"},
+        "synthetic": synthetic,
+    }
+    experiments = {
+        name: {
+            "dataset": dataset,
+            "split": split_spec(),
+            "standardize": True,
+            "cv": {"folds": 3 if quick else 5},
+            "sklearn": {
+                "solver": ["lbfgs", "liblinear"],
+                "penalty": ["l1", "l2"],
+                "C": [0.01, 0.1] if quick else list(C10),
+            },
+        }
+        for name, dataset in datasets.items()
+    }
+    return {"sweep": "cv", "experiments": experiments}
+
+
+def describe(dataset: dict) -> str:
+    if dataset["source"] == "sklearn":
+        return dataset["name"]
+    return f"a {dataset['n_samples']:,} x {dataset['n_features']} make_classification table"
+
+
+def alternate(repeats: int, contenders: dict, label: str) -> dict:
+    """Each contender (a name and a function that runs it once and returns its seconds)
+    ``repeats`` times, in turn, the order reversed every other round."""
+    names = list(contenders)
+    times = {name: [] for name in names}
+    for i in range(repeats):
+        for name in names if i % 2 == 0 else names[::-1]:
+            times[name].append(contenders[name]())
+            print(f"{label} {i + 1}/{repeats} {name}: {times[name][-1]:.1f} s", flush=True)
+    return times
+
+
+def peer(kind: str, config: dict, name: str) -> tuple[float, list]:
+    """One run of ``bench/peers.py kind`` on ``config``: its seconds and its rows."""
+    path, out = WORK / f"{name}.yaml", WORK / f"{name}.json"
+    path.write_text(yaml.safe_dump(config, sort_keys=False))
+    seconds = run([sys.executable, str(BENCH / "peers.py"), kind, str(path), str(out)])[0]
+    return seconds, json.loads(out.read_text())
+
+
+def peers_sweep(repeats: int, quick: bool = False) -> dict:
+    """The peers' 96-fit sweep: the in-process loop, lrsweep with ``figures: false`` and with
+    its defaults, alternating; lrsweep's accuracies checked against the loop's."""
+    from peers import check_accuracies
+
+    config = peers_config(quick)
+    off = {**config, "figures": False}
+    times = alternate(
+        repeats,
+        {
+            "loop": lambda: peer("loop", config, "peers_loop")[0],
+            "figures_off": lambda: lrsweep_once(off, "peers_off"),
+            "default": lambda: lrsweep_once(config, "peers"),
+        },
+        "96 fits",
+    )
+    metrics = latest_metrics(WORK / "peers", "peers")
+    fits = check_accuracies(metrics, json.loads((WORK / "peers_loop.json").read_text()))
+    pd.testing.assert_frame_equal(
+        metrics.drop(columns="fit_seconds"),
+        latest_metrics(WORK / "peers_off", "peers").drop(columns="fit_seconds"),
+    )
+    version = (WORK / "peers/results/peers/latest").resolve()
+    return {
+        "times": times,
+        "experiments": len(config["experiments"]),
+        "pairs": len(config["experiments"]) // 2,
+        "cs": len(C8) if not quick else 2,
+        "fits": fits,
+        "pngs": len(list(version.glob("figures/**/*.png"))),
+        "quick": quick,
+    }
+
+
+def cv_sweep(repeats: int, quick: bool = False) -> dict:
+    """The CV sweep: GridSearchCV (n_jobs 2) and lrsweep (figures on), alternating; lrsweep's
+    CV means checked against GridSearchCV's mean_test_score (1e-9). Fails loudly if not."""
+    from peers import check_cv_means
+
+    config = cv_config(quick)
+    times = alternate(
+        repeats,
+        {
+            "gridsearch": lambda: peer("gridsearch", config, "cv_gridsearch")[0],
+            "lrsweep": lambda: lrsweep_once(config, "cv"),
+        },
+        "CV sweep",
+    )
+    metrics = latest_metrics(WORK / "cv", "cv")
+    rows = json.loads((WORK / "cv_gridsearch.json").read_text())
+    first = next(iter(config["experiments"].values()))
+    cs = first["sklearn"]["C"]
+    return {
+        "times": times,
+        "max_diff": check_cv_means(metrics, rows, atol=1e-9),
+        "points": len(metrics),
+        "fits": len(rows),
+        "datasets": ", ".join(describe(e["dataset"]) for e in config["experiments"].values()),
+        "cs": len(cs),
+        "c_range": f"{cs[0]:g} to {cs[-1]:g}",
+        "folds": first["cv"]["folds"],
+        "quick": quick,
+    }
+
+
 def versions() -> dict:
     from lrsweep.store.versions import package_versions
 
@@ -345,13 +512,8 @@ def runs(values, digits=1) -> str:
     return ", ".join(f"{t:.{digits}f}" for t in values)
 
 
-def report(parts: dict) -> str:
-    full, figs, rer, dag = parts["full"], parts["figures"], parts["reruns"], parts["dag"]
-    large, verify = parts.get("large"), parts.get("verify")
-    lr, bl = med(full["times"]["lrsweep"]), med(full["times"]["baseline"])
-    without, with_ = med(figs["times"]["without"]), med(figs["times"]["with"])
-    reference = med(rer["add_C_baseline_fits"]) + med(rer["add_C_publish"])
-    lines = [
+def header() -> list[str]:
+    return [
         "# Benchmark results",
         "",
         f"Made by `python bench/run.py` on {time.strftime('%Y-%m-%d')}; machine: {machine()}.",
@@ -359,6 +521,12 @@ def report(parts: dict) -> str:
         "All times are wall-clock seconds, medians of alternating runs (the machine is shared",
         "and noisy: read ratios, not absolute numbers).",
         "",
+    ]
+
+
+def full_section(full: dict) -> list[str]:
+    lr, bl = med(full["times"]["lrsweep"]), med(full["times"]["baseline"])
+    return [
         "## Full sweep (bench/config.yaml, figures off)",
         "",
         f"{full['points']} grid points, {full['fits']} fits (digits, breast_cancer: "
@@ -373,12 +541,24 @@ def report(parts: dict) -> str:
         "",
         f"**Ratio lrsweep / baseline: {lr / bl:.2f}** (target <= 1.3).",
         "",
+    ]
+
+
+def figures_section(figs: dict) -> list[str]:
+    without, with_ = med(figs["times"]["without"]), med(figs["times"]["with"])
+    return [
         "## Figures (the same sweep with `figures: true`, the default)",
         "",
         f"- Without figures: {runs(figs['times']['without'])} s, median {without:.1f} s; with "
         f"figures ({figs['pngs']} PNG files): {runs(figs['times']['with'])} s, median "
         f"{with_:.1f} s. **Ratio {with_ / without:.2f}** (target <= 1.25).",
         "",
+    ]
+
+
+def reruns_section(rer: dict) -> list[str]:
+    reference = med(rer["add_C_baseline_fits"]) + med(rer["add_C_publish"])
+    return [
         "## Reruns",
         "",
         f"- Nothing changed (figures on): {runs(rer['unchanged'], 2)} s, median "
@@ -400,78 +580,186 @@ def report(parts: dict) -> str:
         "without figures.",
         "",
     ]
-    if verify:
-        lines += [
-            "## Checking the store",
-            "",
-            f"- Verifying every store entry the bench version reads ({verify['entries']} "
-            f"entries, {verify['mb']:.0f} MB: prepared data, fits, figures) took "
-            f"{runs(verify['seconds'], 2)} s, median **{med(verify['seconds']):.2f} s**, "
-            f"{med(verify['seconds']) / with_:.1%} of the sweep with figures.",
-            "",
-        ]
-    lines += [
+
+
+def verify_section(verify: dict, sweep_seconds: float | None) -> list[str]:
+    share = f", {med(verify['seconds']) / sweep_seconds:.1%} of the sweep with figures"
+    return [
+        "## Checking the store",
+        "",
+        f"- Verifying every store entry the bench version reads ({verify['entries']} "
+        f"entries, {verify['mb']:.0f} MB: prepared data, fits, figures) took "
+        f"{runs(verify['seconds'], 2)} s, median **{med(verify['seconds']):.2f} s**"
+        f"{share if sweep_seconds else ''}.",
+        "",
+    ]
+
+
+def dag_section(dag: dict) -> list[str]:
+    dag = {int(k): v for k, v in dag.items()}
+    return [
         "## Building the DAG (`snakemake -n`)",
         "",
         f"- 1,000 grid points: median **{med(dag[1000]):.2f} s** (target <= 3 s).",
         f"- 10,000 grid points: median **{med(dag[10000]):.2f} s** (target <= 15 s).",
         "",
     ]
-    if large:
-        lt, bt = med(large["times"]["lrsweep"]), med(large["times"]["bare"])
-        peak = max(max(r.values()) for r in large["max_rss_mb"])
-        lines += [
-            "## Large data: 1,000,000 x 50 synthetic, lbfgs, one C",
-            "",
-            f"- lrsweep: {', '.join(f'{t:.1f}' for t in large['times']['lrsweep'])} s; bare script "
-            f"(bench/bare_large.py): {', '.join(f'{t:.1f}' for t in large['times']['bare'])} s. "
-            f"**Ratio {lt / bt:.2f}** (target <= 1.3).",
-            f"- Peak memory of any job (Snakemake's max_rss): **{peak:.0f} MB** = "
-            f"{peak / large['dataset_mb']:.2f} x the dataset's float64 size "
-            f"({large['dataset_mb']:.0f} MB) (target <= 3). Per job: "
-            + "; ".join(f"{k} {v:.0f} MB" for k, v in large["max_rss_mb"][-1].items())
-            + ".",
-            "",
-        ]
+
+
+def large_section(large: dict) -> list[str]:
+    lt, bt = med(large["times"]["lrsweep"]), med(large["times"]["bare"])
+    peak = max(max(r.values()) for r in large["max_rss_mb"])
+    return [
+        "## Large data: 1,000,000 x 50 synthetic, lbfgs, one C",
+        "",
+        f"- lrsweep: {', '.join(f'{t:.1f}' for t in large['times']['lrsweep'])} s; bare script "
+        f"(bench/bare_large.py): {', '.join(f'{t:.1f}' for t in large['times']['bare'])} s. "
+        f"**Ratio {lt / bt:.2f}** (target <= 1.3).",
+        f"- Peak memory of any job (Snakemake's max_rss): **{peak:.0f} MB** = "
+        f"{peak / large['dataset_mb']:.2f} x the dataset's float64 size "
+        f"({large['dataset_mb']:.0f} MB) (target <= 3). Per job: "
+        + "; ".join(f"{k} {v:.0f} MB" for k, v in large["max_rss_mb"][-1].items())
+        + ".",
+        "",
+    ]
+
+
+def quick_note(part: dict) -> list[str]:
+    if not part.get("quick"):
+        return []
+    return [
+        "*Quick mode (`--quick`): a small grid that proves the scripts, not a measurement.*",
+        "",
+    ]
+
+
+def contenders_table(times: dict, labels: dict, reference: str) -> list[str]:
+    """A table of contenders' runs, medians and ratios to ``reference``'s median."""
+    ref = med(times[reference])
+    rows = ["| contender | runs (s) | median (s) | ratio |", "|---|---|---|---|"]
+    for key, label in labels.items():
+        rows.append(
+            f"| {label} | {runs(times[key])} | {med(times[key]):.1f} | "
+            f"{med(times[key]) / ref:.2f} |"
+        )
+    return [*rows, ""]
+
+
+def peers_section(p: dict) -> list[str]:
+    loop, off, on = (med(p["times"][k]) for k in ("loop", "figures_off", "default"))
+    labels = {
+        "loop": "in-process joblib loop, n_jobs 2 (`bench/peers.py loop`)",
+        "figures_off": "lrsweep, `figures: false`",
+        "default": f"lrsweep, default settings (figures on: {p['pngs']} PNG files)",
+    }
+    return [
+        f"## The peers' sweep: {p['fits']} fits, no CV (`--only peers`)",
+        "",
+        *quick_note(p),
+        f"{p['experiments']} experiments (digits and breast_cancer, one for each of "
+        f"{p['pairs']} solver/penalty pairs), {p['cs']} C each: {p['fits']} fits. lrsweep's "
+        "train and test accuracies equal the loop's at every fit, and its two runs wrote the "
+        "same metrics.csv (checked).",
+        "",
+        *contenders_table(p["times"], labels, "loop"),
+        f"**Default settings / loop: {on / loop:.2f}** (target <= 1.3); **figures: "
+        f"{on / off:.2f} x** the same sweep without them (target <= 1.25).",
+        "",
+    ]
+
+
+def cv_section(p: dict) -> list[str]:
+    gs, lr = med(p["times"]["gridsearch"]), med(p["times"]["lrsweep"])
+    labels = {
+        "gridsearch": "`GridSearchCV(Pipeline(StandardScaler, LogisticRegression), list of "
+        "grids, n_jobs=2)` (`bench/peers.py gridsearch`)",
+        "lrsweep": f"lrsweep, `cv: {{folds: {p['folds']}}}`, figures on",
+    }
+    return [
+        f"## The CV sweep: {p['points']} grid points chosen by {p['folds']}-fold CV (`--only cv`)",
+        "",
+        *quick_note(p),
+        f"{p['datasets']}; solver [lbfgs, liblinear] x penalty [l1, l2] x {p['cs']} C from "
+        f"{p['c_range']}: {p['points']} grid points, {p['fits']} fitted (lbfgs has no l1: "
+        f"those points are listed as skipped, and GridSearchCV's list of grids leaves them out). "
+        f"{p['folds']}-fold CV with the same folds on both sides (RepeatedStratifiedKFold, one "
+        "repeat, random_state 0), StandardScaler learned inside each fold. lrsweep's "
+        "cv_accuracy_mean equals GridSearchCV's mean_test_score at every fitted point "
+        f"(largest difference {p['max_diff']:.1e}, checked to 1e-9).",
+        "",
+        *contenders_table(p["times"], labels, "gridsearch"),
+        f"**lrsweep / GridSearchCV: {lr / gs:.2f}** (target <= 1.1).",
+        "",
+    ]
+
+
+def report(parts: dict) -> str:
+    """RESULTS.md: a section for every part measured."""
+    lines = header()
+    with_figures = parts.get("figures", {}).get("times", {}).get("with")
+    sections = {
+        "full": full_section,
+        "figures": figures_section,
+        "reruns": reruns_section,
+        "verify": lambda v: verify_section(v, med(with_figures) if with_figures else None),
+        "dag": dag_section,
+        "large": large_section,
+        "peers": peers_section,
+        "cv": cv_section,
+    }
+    for part, section in sections.items():
+        if part in parts:
+            lines += section(parts[part])
     return "\n".join(lines)
 
 
-PARTS = ("full", "figures", "reruns", "verify", "dag", "large")
+PARTS = ("full", "figures", "reruns", "verify", "dag", "large", "peers", "cv")
 
 
 def main() -> int:
+    global WORK
     parser = argparse.ArgumentParser()
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--skip-large", action="store_true")
     parser.add_argument(
         "--only",
         choices=PARTS,
-        help="measure one part again; the others come from bench/results.json",
+        action="append",
+        help="measure this part again (may be given more than once); the others come from "
+        "bench/results.json",
     )
+    parser.add_argument(
+        "--quick",
+        action="store_true",
+        help="the peers and cv parts on a small grid, to prove the scripts work: the results "
+        "go to the work folder, not to bench/",
+    )
+    parser.add_argument("--work", type=Path, default=WORK, help="the work folder")
     args = parser.parse_args()
+    WORK = args.work.resolve()
     WORK.mkdir(parents=True, exist_ok=True)
-    saved = BENCH / "results.json"
+    if args.quick and not set(args.only or ()) <= {"peers", "cv"}:
+        parser.error("--quick needs --only peers and/or --only cv")
+    out = WORK if args.quick else BENCH
+    saved = out / "results.json"
     parts = json.loads(saved.read_text()) if args.only and saved.exists() else {}
-
-    def wanted(part):
-        return args.only == part or (args.only is None and (part != "large" or not args.skip_large))
-
-    if wanted("full"):
-        parts["full"] = full_sweep(args.repeats)
-    if wanted("figures"):
-        parts["figures"] = figures_cost(args.repeats)
-    if wanted("reruns"):
-        parts["reruns"] = reruns(args.repeats)
-    if wanted("verify"):
-        parts["verify"] = verification(args.repeats)
-    if wanted("dag"):
-        parts["dag"] = {str(k): v for k, v in dag_times(args.repeats).items()}
-    if wanted("large"):
-        parts["large"] = large_data(max(1, args.repeats - 1))
-    saved.write_text(json.dumps(parts, indent=1))
-    parts["dag"] = {int(k): v for k, v in parts["dag"].items()}
+    measure = {
+        "full": full_sweep,
+        "figures": figures_cost,
+        "reruns": reruns,
+        "verify": verification,
+        "dag": lambda r: {str(k): v for k, v in dag_times(r).items()},
+        "large": lambda r: large_data(max(1, r - 1)),
+        "peers": lambda r: peers_sweep(r, args.quick),
+        "cv": lambda r: cv_sweep(r, args.quick),
+    }
+    for part in PARTS:
+        chosen = part in args.only if args.only else not (part == "large" and args.skip_large)
+        if chosen:
+            parts[part] = measure[part](args.repeats)
+            saved.write_text(json.dumps(parts, indent=1))  # a later part's failure keeps it
     text = report(parts)
-    (BENCH / "RESULTS.md").write_text(text)
+    (out / "RESULTS.md").write_text(text)
     print(text)
     return 0
 
