@@ -158,9 +158,10 @@ def leaderboard_choice(version) -> str:
 @pytest.mark.parametrize("metric", ["accuracy", "roc_auc", "log_loss"])
 def test_the_leaderboard_picks_what_grid_search_cv_picks(affairs_run, metric):
     """GridSearchCV(pipeline, list of grids, scoring=..., refit=metric, cv=the same
-    RepeatedStratifiedKFold).best_params_ is the leaderboard's selected fit. Changing the
-    metric fits nothing. The best mean is unique in this grid (checked), so GridSearchCV's
-    first-best and lrsweep's tie-break cannot differ."""
+    RepeatedStratifiedKFold).best_params_ is the leaderboard's selected fit, and its
+    mean_test_score of every candidate is metrics.csv's CV mean of that grid point (1e-9).
+    Changing the metric fits nothing. The best mean is unique in this grid (checked), so
+    GridSearchCV's first-best and lrsweep's tie-break cannot differ."""
     from sklearn.model_selection import GridSearchCV
 
     config = copy.deepcopy(CONFIG)
@@ -192,6 +193,13 @@ def test_the_leaderboard_picks_what_grid_search_cv_picks(affairs_run, metric):
     metrics = pd.read_csv(version_of(affairs_run) / "metrics.csv").set_index("model_id")
     expected = {k.removeprefix("model__"): v for k, v in search.best_params_.items()}
     assert model_settings(metrics.loc[model_id]) == expected
+    sign = SCORERS[metric][1]
+    settings = [model_settings(row) for _, row in metrics.iterrows()]
+    for params, mean in zip(search.cv_results_["params"], means, strict=True):
+        point = settings.index({k.removeprefix("model__"): v for k, v in params.items()})
+        ours = metrics.iloc[point][f"cv_{metric}_mean"]
+        assert ours == pytest.approx(sign * mean, abs=1e-9), params
+    assert len(means) == len(metrics)  # every grid point is a candidate, once
 
 
 def fixed(model, threshold):
