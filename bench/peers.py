@@ -13,7 +13,10 @@ an independent computation:
   raw training rows (the folds lrsweep uses: ``lrsweep.fit.sklearn.cv_splits``); it writes
   each candidate's ``mean_test_score``. lrsweep's ``cv_accuracy_mean`` must equal it (1e-9).
 
-    python bench/peers.py loop|gridsearch CONFIG OUT.json [--jobs 2]
+- ``lrcv``: ``LogisticRegressionCV`` per model family, a time reference only (see
+  :func:`run_lrcv`).
+
+    python bench/peers.py loop|gridsearch|lrcv CONFIG OUT.json [--jobs 2]
 
 Settings the config leaves out take lrsweep's defaults (``max_iter`` 100, ``tol`` 1e-4,
 ``random_state`` 0, liblinear one-vs-rest and the other solvers multinomial for 3+ classes).
@@ -205,6 +208,53 @@ def run_grid_search(config: dict, n_jobs: int = 2) -> list[dict]:
     return rows
 
 
+def run_lrcv(config: dict, n_jobs: int = 2) -> list[dict]:
+    """``Pipeline(StandardScaler, LogisticRegressionCV(Cs, cv=the same folds, n_jobs))`` per
+    experiment and model family (solver, penalty), a time reference only: its paths are
+    warm-started (all solvers but liblinear) and the scaler is learned on all training rows,
+    not inside each fold, so its fold scores are not lrsweep's or GridSearchCV's. One row per
+    family fitted."""
+    import warnings
+
+    from sklearn.linear_model import LogisticRegressionCV
+    from sklearn.model_selection import RepeatedStratifiedKFold
+    from sklearn.multiclass import OneVsRestClassifier
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    rows = []
+    for name, exp in config["experiments"].items():
+        X_train, _, y_train, _ = split(*load(exp["dataset"]), exp["split"])
+        cv = {"folds": 5, "repeats": 1, "random_state": 0, **exp["cv"]}
+        folds = RepeatedStratifiedKFold(
+            n_splits=cv["folds"], n_repeats=cv["repeats"], random_state=cv["random_state"]
+        )
+        families = {}
+        for p in candidates(exp["sklearn"]):
+            key = json.dumps({k: v for k, v in p.items() if k != "C"}, sort_keys=True)
+            families.setdefault(key, []).append(p)
+        for points in families.values():
+            p = points[0]
+            estimator = LogisticRegressionCV(
+                Cs=[q["C"] for q in points],
+                l1_ratios=[{"l1": 1.0, "l2": 0.0}[p["penalty"]]],
+                cv=folds,
+                scoring="accuracy",
+                solver=p["solver"],
+                max_iter=p["max_iter"],
+                tol=p["tol"],
+                random_state=p["random_state"],
+                n_jobs=n_jobs,
+            )
+            if p["solver"] == "liblinear" and len(np.unique(y_train)) > 2:
+                estimator = OneVsRestClassifier(estimator)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                Pipeline([("scale", StandardScaler()), ("model", estimator)]).fit(X_train, y_train)
+            rows.append({"experiment": name, "solver": p["solver"], "penalty": p["penalty"]})
+    return rows
+
+
 def _matched(metrics, rows: list[dict], columns: list[str]):
     """lrsweep's fitted rows of ``metrics`` joined to the peer's ``rows`` on (experiment,
     solver, penalty, C); every point must be on both sides, once."""
@@ -250,13 +300,13 @@ def check_cv_means(metrics, search_rows: list[dict], atol: float = 1e-9) -> floa
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description="the benchmark's scikit-learn peers")
-    parser.add_argument("peer", choices=["loop", "gridsearch"])
+    parser.add_argument("peer", choices=["loop", "gridsearch", "lrcv"])
     parser.add_argument("config", type=Path)
     parser.add_argument("out", type=Path)
     parser.add_argument("--jobs", type=int, default=2)
     args = parser.parse_args(argv)
     config = yaml.safe_load(args.config.read_text())
-    run = run_loop if args.peer == "loop" else run_grid_search
+    run = {"loop": run_loop, "gridsearch": run_grid_search, "lrcv": run_lrcv}[args.peer]
     args.out.write_text(json.dumps(run(config, args.jobs), indent=1))
     return 0
 

@@ -51,11 +51,12 @@ def test_baseline_and_workflow_give_identical_metrics(tmp_path):
 
 @pytest.fixture(scope="module")
 def quick_bench(tmp_path_factory):
-    """``bench/run.py --quick`` of the peers' sweep and the CV sweep, once, in a work folder."""
+    """``bench/run.py --quick`` of the peers' sweep and the CV sweep (LogisticRegressionCV
+    too), once, in a work folder."""
     work = tmp_path_factory.mktemp("bench")
     cmd = [sys.executable, str(REPO / "bench/run.py"), "--quick", "--repeats", "1"]
     proc = subprocess.run(
-        [*cmd, "--only", "peers", "--only", "cv", "--work", str(work)],
+        [*cmd, "--only", "peers", "--only", "cv", "--lrcv", "--work", str(work)],
         capture_output=True,
         text=True,
     )
@@ -71,7 +72,7 @@ def test_quick_bench_runs_both_peer_configurations(quick_bench):
     peers, cv = parts["peers"], parts["cv"]
     assert set(peers["times"]) == {"loop", "figures_off", "default"}
     assert peers["experiments"] == 4 and peers["fits"] == 4 * 2 and peers["pngs"] > 0
-    assert set(cv["times"]) == {"gridsearch", "lrsweep"}
+    assert set(cv["times"]) == {"gridsearch", "lrsweep", "lrcv"}
     # 3 datasets x (lbfgs, liblinear) x (l1, l2) x 2 C; lbfgs has no l1
     assert cv["points"] == 3 * 4 * 2 and cv["fits"] == 3 * 3 * 2
     assert cv["max_diff"] <= 1e-9
