@@ -13,7 +13,8 @@ from conftest import EXAMPLE1, REPO, snakemake
 
 sys.path.insert(0, str(REPO / "bench"))
 from baseline import run_baseline  # noqa: E402
-from peers import check_accuracies, check_cv_means  # noqa: E402
+from peers import candidates, check_accuracies, check_cv_means  # noqa: E402
+from run import cv_config, peers_config  # noqa: E402
 
 pytestmark = pytest.mark.slow
 
@@ -109,3 +110,21 @@ def test_lrsweeps_accuracies_are_the_loops(quick_bench):
     rows[0] = {**rows[0], "accuracy_test": rows[0]["accuracy_test"] - 0.01}
     with pytest.raises(AssertionError, match="accuracy_test"):
         check_accuracies(metrics, rows)
+
+
+def test_the_full_configurations_are_issue_29s():
+    """The 96-fit sweep is 12 experiments of 8 C; the CV sweep 3 datasets x 4 families x 10 C
+    (120 grid points; the 30 lbfgs l1 ones skipped, as the peers leave them out)."""
+    from lrsweep.config.resolve import resolve_config
+
+    for config, experiments, points, fitted in (
+        (peers_config(), 12, 96, 96),
+        (cv_config(), 3, 120, 90),
+    ):
+        grids = resolve_config(config)["grids"]
+        listed = [p for grid in grids.values() for p in grid]
+        assert len(grids) == experiments and len(listed) == points
+        assert sum(p.get("status") != "skipped" for p in listed) == fitted
+        peer = sum(len(candidates(e["sklearn"])) for e in config["experiments"].values())
+        assert peer == fitted
+    assert {len(g) for g in resolve_config(peers_config())["grids"].values()} == {8}
