@@ -3,6 +3,7 @@
 import os
 import re
 import sys
+from pathlib import Path
 
 from snakemake.settings.types import ExecMode
 
@@ -14,6 +15,11 @@ from lrsweep.errors import LrsweepError
 from lrsweep.store.keys import FileChecksums
 from lrsweep.workflow.smk import end_without_waiting, run_mode
 from lrsweep.store.entries import Store
+
+# The folder of this workflow (this file is <it>/workflow/rules/common.smk), also when another
+# project's Snakefile uses it as a module (workflow.basedir is that project's folder then): a
+# version's code counts the rule files and scripts found here, not beside the installed package.
+keys.use_workflow(Path(workflow.current_basedir.get_path_or_uri(secret_free=True)).parents[1])
 
 # lrsweep reads the config files itself, with its strict safe loader, instead of Snakemake's
 # `configfile:` directive: that directive evaluates YTE templates (Python) in the file before
