@@ -1,0 +1,252 @@
+"""lrsweep installed as a package (``pip install .``, not editable) and its workflow run from
+another folder: with ``-s <checkout>/Snakefile --directory <folder>``, and as a Snakemake
+``module`` of another project's Snakefile. The package finds its schema in itself; a version's
+code and git state come from the workflow checkout actually run; nothing is written into it.
+"""
+
+from __future__ import annotations
+
+import csv
+import fnmatch
+import json
+import os
+import shutil
+import subprocess
+import sys
+import sysconfig
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import EXAMPLE1, EXAMPLE2, REPO
+
+from lrsweep.config import resolve
+from lrsweep.store import keys, provenance
+
+GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
+
+
+def git(root: Path, *args: str) -> str:
+    out = subprocess.run([*GIT, *args], cwd=root, capture_output=True, text=True, check=True)
+    return out.stdout
+
+
+def copy_checkout(dest: Path) -> Path:
+    """This checkout's files (tracked and new, as they are now, ignored ones left out),
+    committed into a fresh git repository at ``dest``."""
+    files = git(REPO, "ls-files", "-z", "--cached", "--others", "--exclude-standard")
+    for name in filter(None, files.split("\0")):
+        if (REPO / name).is_file():
+            (dest / name).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(REPO / name, dest / name)
+    git(dest, "init", "-q")
+    git(dest, "add", "-A")
+    git(dest, "commit", "-q", "-m", "snapshot")
+    return dest
+
+
+# --------------------------------------------------------------------------------------------
+# Fast: where the package and the workflow find their files
+
+
+def test_the_schema_is_package_data_that_pyproject_ships():
+    package = Path(resolve.__file__).resolve().parent
+    assert resolve.SCHEMA_PATH.parent == package and resolve.SCHEMA_PATH.is_file()
+    spec = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
+    shipped = [
+        path
+        for pkg, patterns in spec["package-data"].items()
+        for pattern in patterns
+        for path in (REPO / pkg.replace(".", "/")).iterdir()
+        if fnmatch.fnmatch(path.name, pattern)
+    ]
+    assert resolve.SCHEMA_PATH in [p.resolve() for p in shipped]
+    assert "$defs" in resolve.load_schema()
+
+
+def copy_workflow(dest: Path) -> Path:
+    for name in ["Snakefile", *git(REPO, "ls-files", "workflow/rules", "workflow/scripts").split()]:
+        (dest / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(REPO / name, dest / name)
+    return dest
+
+
+def test_the_workflow_key_counts_the_rule_files_of_the_workflow_run(tmp_path, monkeypatch):
+    monkeypatch.setattr(keys, "_WORKFLOW_ROOT", None)
+    monkeypatch.setattr(keys, "_CODE_CACHE", None)  # digests of the files as they are
+    other = copy_workflow(tmp_path / "other")
+    assert keys.workflow_key(other) == keys.workflow_key(REPO)
+    package_only = keys.workflow_key()  # outside Snakemake, no workflow named
+    assert package_only != keys.workflow_key(REPO)
+    keys.use_workflow(other)
+    assert keys.workflow_root() == other.resolve()
+    assert keys.workflow_key() == keys.workflow_key(REPO)
+
+    script = other / "workflow/scripts/fit.py"
+    script.write_text(script.read_text() + "\n# a comment changes no statement\n")
+    keys._workflow_key.cache_clear()  # one process parses one workflow; this test edits it
+    assert keys.workflow_key(other) == keys.workflow_key(REPO)
+    rules = other / "workflow/rules/fit.smk"
+    rules.write_text(rules.read_text().replace("mem_mb=4000", "mem_mb=4001", 1))
+    keys._workflow_key.cache_clear()
+    assert keys.workflow_key(other) != keys.workflow_key(REPO)
+    snakefile = other / "Snakefile"
+    snakefile.write_text(snakefile.read_text().replace('"9.0"', '"9.1"'))
+    keys._workflow_key.cache_clear()
+    assert keys.workflow_key(other) != keys.workflow_key(REPO)
+
+
+def test_provenance_records_the_git_state_of_the_workflow_checkout(tmp_path, monkeypatch):
+    monkeypatch.setattr(keys, "_WORKFLOW_ROOT", None)
+    assert provenance.workflow_git() == {"commit": None, "dirty": None}
+    keys.use_workflow(tmp_path)  # not in git
+    assert provenance.workflow_git() == {"commit": None, "dirty": None}
+    copy_workflow(tmp_path)
+    git(tmp_path, "init", "-q")
+    git(tmp_path, "add", "-A")
+    git(tmp_path, "commit", "-q", "-m", "x")
+    head = git(tmp_path, "rev-parse", "HEAD").strip()
+    assert provenance.workflow_git() == {"commit": head, "dirty": False}
+    (tmp_path / "Snakefile").write_text("# edited\n")
+    assert provenance.workflow_git() == {"commit": head, "dirty": True}
+
+
+# --------------------------------------------------------------------------------------------
+# Slow: a real non-editable install and real runs
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory):
+    """A checkout (a committed copy of this one), and a fresh virtual environment with lrsweep
+    installed from it by ``pip install --no-deps <checkout>`` (a wheel, not editable). The
+    dependencies are the ones of the environment running the tests, reached through a
+    ``.pth`` line (which adds that folder only: the editable lrsweep installed there is not
+    activated), so that nothing but lrsweep's build requirements is downloaded."""
+    root = tmp_path_factory.mktemp("install")
+    checkout = copy_checkout(root / "checkout")
+    venv = root / "venv"
+    base = getattr(sys, "_base_executable", sys.executable)
+    subprocess.run([base, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    site = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    Path(site, "test-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    pip = subprocess.run(
+        [python, "-m", "pip", "install", "-q", "--no-deps", str(checkout)],
+        capture_output=True,
+        text=True,
+    )
+    assert pip.returncode == 0, pip.stderr[-3000:]
+    where = subprocess.run(
+        [python, "-c", "import lrsweep; print(lrsweep.__file__)"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=root,
+    ).stdout.strip()
+    assert Path(where).is_relative_to(site), where  # the installed copy, not the checkout
+    return checkout, venv
+
+
+def checkout_state(checkout: Path) -> str:
+    """Every change and every new file of the checkout, ignored ones too."""
+    return git(checkout, "status", "--porcelain", "--ignored", "--untracked-files=all")
+
+
+TINY = {"sweep": "tiny", "experiments": {"example1": EXAMPLE1, "example2": EXAMPLE2}}
+
+
+def run_in(venv: Path, workdir: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {
+        **os.environ,
+        "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
+        "PYTHONWARNINGS": "ignore",
+    }
+    env.pop("PYTHONPATH", None)
+    return subprocess.run(
+        [str(venv / "bin" / "python"), "-m", "snakemake", "--cores", "2", *args],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+    )
+
+
+def check_version(venv: Path, workdir: Path, checkout: Path) -> Path:
+    """The version the run made in ``workdir``: verified by the installed ``lrsweep verify``,
+    its provenance naming the checkout's commit; returned."""
+    version = (workdir / "results/tiny/latest").resolve()
+    assert version.parent == workdir / "results/tiny" and version.name.startswith("v-")
+    verify = subprocess.run(
+        [str(venv / "bin" / "lrsweep"), "verify", "--version", version.name],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+    )
+    assert verify.returncode == 0, verify.stderr
+    assert f"{version}: every file matches SHA256SUMS" in verify.stdout
+    record = json.loads((version / "provenance.json").read_text())
+    assert record["git"] == {"commit": git(checkout, "rev-parse", "HEAD").strip(), "dirty": False}
+    assert record["packages"]["lrsweep"] == "0.1.0"
+    return version
+
+
+@pytest.mark.slow
+def test_installed_package_runs_the_checkouts_snakefile_in_another_folder(installed, tmp_path):
+    checkout, venv = installed
+    before = checkout_state(checkout)
+    work = tmp_path / "project"
+    work.mkdir()
+    (work / "config.yaml").write_text(yaml.safe_dump(TINY, sort_keys=False))
+    proc = run_in(venv, tmp_path, "-s", str(checkout / "Snakefile"), "--directory", str(work))
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    version = check_version(venv, work, checkout)
+    assert (version / "metrics.csv").is_file()
+    assert checkout_state(checkout) == before  # results, store, caches, logs: all in work/
+
+
+@pytest.mark.slow
+def test_installed_package_runs_as_a_module_of_another_projects_snakefile(installed, tmp_path):
+    checkout, venv = installed
+    before = checkout_state(checkout)
+    direct, project = tmp_path / "direct", tmp_path / "project"
+    for folder in (direct, project):
+        folder.mkdir()
+        (folder / "config.yaml").write_text(yaml.safe_dump(TINY, sort_keys=False))
+    (project / "Snakefile").write_text(
+        "module lrsweep:\n"
+        f"    snakefile:\n        {str(checkout / 'Snakefile')!r}\n"
+        "    config:\n        config\n\n\n"
+        "use rule * from lrsweep\n"
+    )
+    proc = run_in(venv, project)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    version = check_version(venv, project, checkout)
+    assert sorted(p.name for p in project.iterdir()) == [
+        ".snakemake",
+        "Snakefile",
+        "config.yaml",
+        "results",
+    ]
+    assert checkout_state(checkout) == before
+
+    # the same rule files and package: the same version, the same numbers as a direct run
+    proc = run_in(venv, direct, "-s", str(checkout / "Snakefile"))
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    other = check_version(venv, direct, checkout)
+    assert other.name == version.name
+    assert numbers(other / "metrics.csv") == numbers(version / "metrics.csv")
+
+
+def numbers(metrics_csv: Path) -> list[dict]:
+    """metrics.csv's rows without the fit times (the only column that differs between runs)."""
+    with open(metrics_csv, newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    assert rows and all(row.pop("fit_seconds") is not None for row in rows)
+    return rows
