@@ -116,6 +116,14 @@ def test_provenance_records_the_git_state_of_the_workflow_checkout(tmp_path, mon
 # Slow: a real non-editable install and real runs
 
 
+def venv_env(venv: Path) -> dict:
+    """The environment of a command in ``venv``: its programs first, no PYTHONPATH."""
+    env = {**os.environ, "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}"}
+    env.pop("PYTHONPATH", None)
+    env.pop("PYTHONDONTWRITEBYTECODE", None)  # bytecode written into the checkout is seen
+    return {**env, "PYTHONWARNINGS": "ignore"}
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     """A checkout (a committed copy of this one), and a fresh virtual environment with lrsweep
@@ -134,12 +142,14 @@ def installed(tmp_path_factory):
         capture_output=True,
         text=True,
         check=True,
+        env=venv_env(venv),
     ).stdout.strip()
     Path(site, "test-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     pip = subprocess.run(
         [python, "-m", "pip", "install", "-q", "--no-deps", str(checkout)],
         capture_output=True,
         text=True,
+        env=venv_env(venv),
     )
     assert pip.returncode == 0, pip.stderr[-3000:]
     where = subprocess.run(
@@ -148,8 +158,14 @@ def installed(tmp_path_factory):
         text=True,
         check=True,
         cwd=root,
+        env=venv_env(venv),
     ).stdout.strip()
     assert Path(where).is_relative_to(site), where  # the installed copy, not the checkout
+    # From here on, importing the checkout's lrsweep/ (Snakemake puts the Snakefile's folder
+    # on sys.path) fails loudly: the workflow must use the installed package only.
+    init = checkout / "lrsweep/__init__.py"
+    init.write_text('raise ImportError("the checkout\'s lrsweep/ was imported")\n')
+    git(checkout, "commit", "-q", "-a", "-m", "the installed package only")
     return checkout, venv
 
 
@@ -162,19 +178,13 @@ TINY = {"sweep": "tiny", "experiments": {"example1": EXAMPLE1, "example2": EXAMP
 
 
 def run_in(venv: Path, workdir: Path, *args: str) -> subprocess.CompletedProcess:
-    env = {
-        **os.environ,
-        "PATH": f"{venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
-        "PYTHONWARNINGS": "ignore",
-    }
-    env.pop("PYTHONPATH", None)
     return subprocess.run(
         [str(venv / "bin" / "python"), "-m", "snakemake", "--cores", "2", *args],
         cwd=workdir,
         capture_output=True,
         text=True,
         timeout=600,
-        env=env,
+        env=venv_env(venv),
     )
 
 
@@ -188,6 +198,7 @@ def check_version(venv: Path, workdir: Path, checkout: Path) -> Path:
         cwd=workdir,
         capture_output=True,
         text=True,
+        env=venv_env(venv),
     )
     assert verify.returncode == 0, verify.stderr
     assert f"{version}: every file matches SHA256SUMS" in verify.stdout

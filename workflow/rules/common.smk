@@ -7,6 +7,14 @@ from pathlib import Path
 
 from snakemake.settings.types import ExecMode
 
+# The folder of this workflow (this file is <it>/workflow/rules/common.smk), also when another
+# project's Snakefile uses it as a module (workflow.basedir is that project's folder then).
+WORKFLOW_ROOT = Path(workflow.current_basedir.get_path_or_uri(secret_free=True)).parents[1]
+# Snakemake puts each Snakefile's folder first on sys.path, which would import this checkout's
+# lrsweep/ here (and write its bytecode into the checkout) while the jobs' scripts import the
+# installed package: lrsweep comes from the installed package only.
+sys.path[:] = [p for p in sys.path if not p or Path(p).resolve() != WORKFLOW_ROOT.resolve()]
+
 from lrsweep.config import resolve as lrconfig
 from lrsweep.store import keys
 from lrsweep.workflow import plan as lrplan
@@ -16,10 +24,8 @@ from lrsweep.store.keys import FileChecksums
 from lrsweep.workflow.smk import end_without_waiting, run_mode
 from lrsweep.store.entries import Store
 
-# The folder of this workflow (this file is <it>/workflow/rules/common.smk), also when another
-# project's Snakefile uses it as a module (workflow.basedir is that project's folder then): a
-# version's code counts the rule files and scripts found here, not beside the installed package.
-keys.use_workflow(Path(workflow.current_basedir.get_path_or_uri(secret_free=True)).parents[1])
+# A version's code counts the rule files and scripts of this workflow, not any beside the package.
+keys.use_workflow(WORKFLOW_ROOT)
 
 # lrsweep reads the config files itself, with its strict safe loader, instead of Snakemake's
 # `configfile:` directive: that directive evaluates YTE templates (Python) in the file before
