@@ -9,11 +9,15 @@ from snakemake.settings.types import ExecMode
 
 # The folder of this workflow (this file is <it>/workflow/rules/common.smk), also when another
 # project's Snakefile uses it as a module (workflow.basedir is that project's folder then).
-WORKFLOW_ROOT = Path(workflow.current_basedir.get_path_or_uri(secret_free=True)).parents[1]
+WORKFLOW_ROOT = Path(
+    workflow.current_basedir.get_path_or_uri(secret_free=True)
+).parents[1]
 # Snakemake puts each Snakefile's folder first on sys.path, which would import this checkout's
 # lrsweep/ here (and write its bytecode into the checkout) while the jobs' scripts import the
 # installed package: lrsweep comes from the installed package only.
-sys.path[:] = [p for p in sys.path if not p or Path(p).resolve() != WORKFLOW_ROOT.resolve()]
+sys.path[:] = [
+    p for p in sys.path if not p or Path(p).resolve() != WORKFLOW_ROOT.resolve()
+]
 
 from lrsweep.config import resolve as lrconfig
 from lrsweep.store import keys
