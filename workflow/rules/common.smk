@@ -14,10 +14,10 @@ WORKFLOW_ROOT = Path(
 ).parents[1]
 # Snakemake puts each Snakefile's folder first on sys.path, which would import this checkout's
 # lrsweep/ here (and write its bytecode into the checkout) while the jobs' scripts import the
-# installed package: lrsweep comes from the installed package only.
-sys.path[:] = [
-    p for p in sys.path if not p or Path(p).resolve() != WORKFLOW_ROOT.resolve()
-]
+# installed package. That folder moves to the end: lrsweep comes from the installed package
+# (an editable install: this checkout), and the checkout serves only where none is installed.
+HERE = [p for p in sys.path if p and Path(p).resolve() == WORKFLOW_ROOT.resolve()]
+sys.path[:] = [p for p in sys.path if p not in HERE] + HERE
 
 from lrsweep.config import resolve as lrconfig
 from lrsweep.store import keys
