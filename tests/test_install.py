@@ -234,7 +234,10 @@ def test_installed_package_runs_as_a_module_of_another_projects_snakefile(instal
         "module lrsweep:\n"
         f"    snakefile:\n        {str(checkout / 'Snakefile')!r}\n"
         "    config:\n        config\n\n\n"
-        "use rule * from lrsweep\n"
+        "use rule * from lrsweep\n\n\n"
+        # Snakemake runs the main Snakefile's hooks only: the project calls the module's
+        "onsuccess:\n    lrsweep.on_success()\n\n\n"
+        "onerror:\n    lrsweep.on_error()\n"
     )
     proc = run_in(venv, project)
     assert proc.returncode == 0, proc.stderr[-4000:]
@@ -246,6 +249,14 @@ def test_installed_package_runs_as_a_module_of_another_projects_snakefile(instal
         "results",
     ]
     assert checkout_state(checkout) == before
+
+    # a failed grid point: printed, and the exit status is 1, as in a direct run
+    failing = {"sweep": "fails", "experiments": {"example1": {**EXAMPLE1, "statsmodels": {}}}}
+    (project / "config.yaml").write_text(yaml.safe_dump(failing, sort_keys=False))
+    proc = run_in(venv, project)
+    assert proc.returncode == 1, proc.stderr[-4000:]
+    assert "1 grid point(s) FAILED" in proc.stderr
+    (project / "config.yaml").write_text(yaml.safe_dump(TINY, sort_keys=False))
 
     # the same rule files and package: the same version, the same numbers as a direct run
     proc = run_in(venv, direct, "-s", str(checkout / "Snakefile"))

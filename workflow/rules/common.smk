@@ -96,6 +96,20 @@ def start_run():
             raise SystemExit(1) from None
 
 
+def on_success():
+    """The Snakefile's onsuccess hook: end without waiting (lrsweep.workflow.smk.
+    end_without_waiting), with 1 if the version has failed grid points (printed by the
+    publish job). Snakemake runs the hooks of the main Snakefile only: a project that uses
+    this workflow as a module calls lrsweep.on_success() from its own (README)."""
+    end_without_waiting()
+    rerun.exit_if_failed(PLAN)
+
+
+def on_error():
+    """The Snakefile's onerror hook (a module's user calls lrsweep.on_error())."""
+    end_without_waiting()
+
+
 wildcard_constraints:
     job="|".join(map(re.escape, JOBS.names)),
     key="[0-9a-f]{20}",
