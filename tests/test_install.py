@@ -127,10 +127,11 @@ def venv_env(venv: Path) -> dict:
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory):
     """A checkout (a committed copy of this one), and a fresh virtual environment with lrsweep
-    installed from it by ``pip install --no-deps <checkout>`` (a wheel, not editable). The
-    dependencies are the ones of the environment running the tests, reached through a
-    ``.pth`` line (which adds that folder only: the editable lrsweep installed there is not
-    activated), so that nothing but lrsweep's build requirements is downloaded."""
+    installed from it by the README's ``pip install -r <checkout>/requirements.lock
+    <checkout>`` (a wheel, not editable). The environment running the tests is reached through
+    a ``.pth`` line (which adds its folder only: the editable lrsweep installed there is not
+    activated), so that its packages satisfy the lock and little is downloaded: lrsweep's
+    build requirements, and any pin of the lock that differs from it."""
     root = tmp_path_factory.mktemp("install")
     checkout = copy_checkout(root / "checkout")
     venv = root / "venv"
@@ -145,8 +146,9 @@ def installed(tmp_path_factory):
         env=venv_env(venv),
     ).stdout.strip()
     Path(site, "test-dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
+    install, _ = readme_commands(checkout, root)
     pip = subprocess.run(
-        [python, "-m", "pip", "install", "-q", "--no-deps", str(checkout)],
+        [python, "-m", *install[-5:], "-q"],  # the README's pip install -r <lock> <checkout>
         capture_output=True,
         text=True,
         env=venv_env(venv),
@@ -208,6 +210,45 @@ def check_version(venv: Path, workdir: Path, checkout: Path) -> Path:
     return version
 
 
+def readme_module(checkout: Path) -> str:
+    """The README's Snakefile of a project that uses lrsweep as a module, for ``checkout``."""
+    part = (REPO / "README.md").read_text().split("### Installed, run from another folder")[1]
+    block = part.split("```python\n")[1].split("\n```")[0]
+    assert "module lrsweep:" in block and "lrsweep.on_success()" in block
+    return block.replace("<checkout>", str(checkout)) + "\n"
+
+
+def readme_commands(checkout: Path, folder: Path) -> list[list[str]]:
+    """The README's install and run commands, for ``checkout`` and ``folder``."""
+    part = (REPO / "README.md").read_text().split("### Installed, run from another folder")[1]
+    block = part.split("```bash\n")[1].split("\n```")[0]
+    text = block.replace("<checkout>", str(checkout)).replace("<folder>", str(folder))
+    return [line.split() for line in text.splitlines()]
+
+
+def test_the_readme_installs_without_e_and_runs_the_checkouts_snakefile(tmp_path):
+    install, run = readme_commands(tmp_path / "c", tmp_path / "f")
+    assert install[-5:] == [
+        "pip",
+        "install",
+        "-r",
+        f"{tmp_path}/c/requirements.lock",
+        f"{tmp_path}/c",
+    ]
+    assert "-e" not in install and "--editable" not in install
+    pins = (REPO / "requirements.lock").read_text().splitlines()
+    assert not [p for p in pins if p.startswith(("-e", "lrsweep"))]  # the checkout installs it
+    assert run == [
+        "snakemake",
+        "--cores",
+        "2",
+        "-s",
+        f"{tmp_path}/c/Snakefile",
+        "--directory",
+        f"{tmp_path}/f",
+    ]
+
+
 @pytest.mark.slow
 def test_installed_package_runs_the_checkouts_snakefile_in_another_folder(installed, tmp_path):
     checkout, venv = installed
@@ -215,7 +256,9 @@ def test_installed_package_runs_the_checkouts_snakefile_in_another_folder(instal
     work = tmp_path / "project"
     work.mkdir()
     (work / "config.yaml").write_text(yaml.safe_dump(TINY, sort_keys=False))
-    proc = run_in(venv, tmp_path, "-s", str(checkout / "Snakefile"), "--directory", str(work))
+    _, command = readme_commands(checkout, work)
+    assert command[:3] == ["snakemake", "--cores", "2"]
+    proc = run_in(venv, tmp_path, *command[3:])  # the installed snakemake, --cores 2
     assert proc.returncode == 0, proc.stderr[-4000:]
     version = check_version(venv, work, checkout)
     assert (version / "metrics.csv").is_file()
@@ -230,15 +273,7 @@ def test_installed_package_runs_as_a_module_of_another_projects_snakefile(instal
     for folder in (direct, project):
         folder.mkdir()
         (folder / "config.yaml").write_text(yaml.safe_dump(TINY, sort_keys=False))
-    (project / "Snakefile").write_text(
-        "module lrsweep:\n"
-        f"    snakefile:\n        {str(checkout / 'Snakefile')!r}\n"
-        "    config:\n        config\n\n\n"
-        "use rule * from lrsweep\n\n\n"
-        # Snakemake runs the main Snakefile's hooks only: the project calls the module's
-        "onsuccess:\n    lrsweep.on_success()\n\n\n"
-        "onerror:\n    lrsweep.on_error()\n"
-    )
+    (project / "Snakefile").write_text(readme_module(checkout))
     proc = run_in(venv, project)
     assert proc.returncode == 0, proc.stderr[-4000:]
     version = check_version(venv, project, checkout)
