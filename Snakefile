@@ -18,12 +18,11 @@ rule all:
         get_final_output,
 
 
-# Exit as soon as the work is done (see lrsweep.workflow.smk.end_without_waiting), with 1 if the
-# version has failed grid points (printed by the publish job).
+# Exit as soon as the work is done, with 1 if the version has failed grid points (on_success in
+# rules/common.smk, which a project using this workflow as a module calls from its own hooks).
 onsuccess:
-    end_without_waiting()
-    rerun.exit_if_failed(PLAN)
+    on_success()
 
 
 onerror:
-    end_without_waiting()
+    on_error()

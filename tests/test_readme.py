@@ -143,7 +143,7 @@ def test_the_synthetic_defaults_are_as_the_readme_says():
     import yaml
     from sklearn.datasets import make_classification
 
-    schema = yaml.safe_load((REPO / "workflow/schemas/config.schema.yaml").read_text())
+    schema = yaml.safe_load((REPO / "lrsweep/config/config.schema.yaml").read_text())
     found = {}  # the synthetic dataset's defaults in the schema
 
     def walk(node):

@@ -11,8 +11,9 @@ The rules (README, "The config"):
   them), a non-finite number, and a control character in any key or text.
 - Several sources merge as Snakemake merges them: files in order, then ``--config KEY=VALUE``
   overlays, each a recursive merge of mappings.
-- ``workflow/schemas/config.schema.yaml`` is the one list of every vocabulary (solvers,
-  penalties, bundled datasets); its ``description`` of a value is the sentence an error gives.
+- ``config.schema.yaml`` (package data, beside this module) is the one list of every
+  vocabulary (solvers, penalties, bundled datasets); its ``description`` of a value is the
+  sentence an error gives.
 
 Every error is one line naming the source, the experiment, the key, the value and what is
 allowed.
@@ -33,7 +34,8 @@ from lrsweep.config.grid import describe, grids_of
 from lrsweep.domain import DEFAULT_SELECT
 from lrsweep.errors import ConfigError
 
-SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
+#: Package data, so that an installed lrsweep (not only a checkout) finds it.
+SCHEMA_PATH = Path(__file__).resolve().with_name("config.schema.yaml")
 
 #: Keys whose values YAML 1.1 may read as strings (``1e-5`` without a dot).
 NUMERIC_KEYS = {"C", "l1_ratio", "tol", "alpha", "test_size", "class_sep", "shard_minutes"}

@@ -30,8 +30,8 @@ import numpy as np
 
 from lrsweep.store.files import atomic_write_text, sha256_file
 
+#: The package's own modules, where they are imported from (a checkout or site-packages).
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
-WORKFLOW_DIR = PACKAGE_DIR.parent / "workflow"
 
 #: Bumped when the layout of stored entries changes (every key changes with it). 4: the
 #: package's modules moved into stage folders, so every code key names them anew.
@@ -207,19 +207,44 @@ def code_key(units) -> str:
     return digest("code", {m: module_key(m) for m in modules_of(units)}, 16)
 
 
+#: The folder of the workflow Snakemake runs (its ``Snakefile`` and ``workflow/``), told by
+#: the Snakefile as it is parsed (:func:`use_workflow`), so that the rule files and scripts in
+#: a version's code are the ones run, wherever the package is installed. None outside Snakemake.
+_WORKFLOW_ROOT: Path | None = None
+
+
+def use_workflow(root: str | Path) -> None:
+    """Name the folder of the workflow being run (the one holding its ``Snakefile``)."""
+    global _WORKFLOW_ROOT
+    _WORKFLOW_ROOT = Path(root).resolve()
+
+
+def workflow_root() -> Path | None:
+    """The folder of the workflow being run (:func:`use_workflow`), None outside Snakemake."""
+    return _WORKFLOW_ROOT
+
+
+def workflow_key(root: str | Path | None = None) -> str:
+    """Every lrsweep module but the tools, and the rule scripts, rule files and Snakefile of
+    the workflow in ``root`` (default: the one being run): a version's code. Outside
+    Snakemake, with no workflow named, the package's modules only."""
+    root = Path(root).resolve() if root is not None else _WORKFLOW_ROOT
+    return _workflow_key(root)
+
+
 @cache
-def workflow_key() -> str:
-    """Every lrsweep module but the tools, rule script and rule file: a version's code."""
+def _workflow_key(root: Path | None) -> str:
     parts = {
         f"lrsweep.{m}": module_key(m)
         for m in all_modules()
         if not any(in_unit(m, unit) for unit in TOOL_CODE)
     }
-    for path in sorted(WORKFLOW_DIR.glob("scripts/*.py")):
-        parts[f"scripts/{path.name}"] = _code(path)
-    for path in sorted([*WORKFLOW_DIR.glob("rules/*.smk"), WORKFLOW_DIR.parent / "Snakefile"]):
-        if path.is_file():
-            parts[path.name] = _code(path)
+    if root is not None:
+        for path in sorted(root.glob("workflow/scripts/*.py")):
+            parts[f"scripts/{path.name}"] = _code(path)
+        for path in sorted([*root.glob("workflow/rules/*.smk"), root / "Snakefile"]):
+            if path.is_file():
+                parts[path.name] = _code(path)
     return digest("workflow", parts, 16)
 
 

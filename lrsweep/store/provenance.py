@@ -8,6 +8,7 @@ from collections import Counter
 from pathlib import Path
 
 from lrsweep.results import markdown
+from lrsweep.store.keys import workflow_root
 from lrsweep.store.versions import git_state, package_versions, platform_info
 
 
@@ -72,11 +73,19 @@ def provenance_record(params: dict, *, fits: dict, prepared: dict, failed: int, 
             for name, e in experiments.items()
         },
         "computed_with": fits,
-        "git": git_state(Path(__file__).resolve().parents[2]),
+        "git": workflow_git(),
         "packages": package_versions(),
         "platform": platform_info(),
         "timings": timings,
     }
+
+
+def workflow_git() -> dict:
+    """The git commit and state of the workflow's checkout (the folder of the Snakefile run,
+    :func:`lrsweep.store.keys.workflow_root`), not of wherever the package is installed;
+    None for both when that folder is not in git or no workflow was named."""
+    root = workflow_root()
+    return git_state(root) if root is not None else {"commit": None, "dirty": None}
 
 
 FAILURE_COLUMNS = ("experiment", "model_id", "reason")

@@ -3,8 +3,21 @@
 import os
 import re
 import sys
+from pathlib import Path
 
 from snakemake.settings.types import ExecMode
+
+# The folder of this workflow (this file is <it>/workflow/rules/common.smk), also when another
+# project's Snakefile uses it as a module (workflow.basedir is that project's folder then).
+WORKFLOW_ROOT = Path(
+    workflow.current_basedir.get_path_or_uri(secret_free=True)
+).parents[1]
+# Snakemake puts each Snakefile's folder first on sys.path, which would import this checkout's
+# lrsweep/ here (and write its bytecode into the checkout) while the jobs' scripts import the
+# installed package. That folder moves to the end: lrsweep comes from the installed package
+# (an editable install: this checkout), and the checkout serves only where none is installed.
+HERE = [p for p in sys.path if p and Path(p).resolve() == WORKFLOW_ROOT.resolve()]
+sys.path[:] = [p for p in sys.path if p not in HERE] + HERE
 
 from lrsweep.config import resolve as lrconfig
 from lrsweep.store import keys
@@ -14,6 +27,9 @@ from lrsweep.errors import LrsweepError
 from lrsweep.store.keys import FileChecksums
 from lrsweep.workflow.smk import end_without_waiting, run_mode
 from lrsweep.store.entries import Store
+
+# A version's code counts the rule files and scripts of this workflow, not any beside the package.
+keys.use_workflow(WORKFLOW_ROOT)
 
 # lrsweep reads the config files itself, with its strict safe loader, instead of Snakemake's
 # `configfile:` directive: that directive evaluates YTE templates (Python) in the file before
@@ -78,6 +94,20 @@ def start_run():
         except OSError as exc:  # a full disk, a read-only folder: one line, exit 1
             print(f"lrsweep: {rerun.write_failure(exc)}", file=sys.stderr)
             raise SystemExit(1) from None
+
+
+def on_success():
+    """The Snakefile's onsuccess hook: end without waiting (lrsweep.workflow.smk.
+    end_without_waiting), with 1 if the version has failed grid points (printed by the
+    publish job). Snakemake runs the hooks of the main Snakefile only: a project that uses
+    this workflow as a module calls lrsweep.on_success() from its own (README)."""
+    end_without_waiting()
+    rerun.exit_if_failed(PLAN)
+
+
+def on_error():
+    """The Snakefile's onerror hook (a module's user calls lrsweep.on_error())."""
+    end_without_waiting()
 
 
 wildcard_constraints:

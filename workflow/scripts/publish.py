@@ -1,5 +1,8 @@
 """Rule `publish`: assemble the version folder from the store, whole, never twice."""
 
+from pathlib import Path
+
+from lrsweep.store.keys import use_workflow
 from lrsweep.workflow.jobs import usable_cores
 from lrsweep.workflow.publish import run_publish
 from lrsweep.workflow.smk import run
@@ -17,4 +20,6 @@ def main(snakemake, log):
     )
 
 
+# the workflow's folder (this script is in <it>/workflow/scripts): provenance's git state
+use_workflow(Path(snakemake.scriptdir).parents[1])  # noqa: F821
 run(snakemake, main)  # noqa: F821
