@@ -476,6 +476,9 @@ def test_a_version_is_a_parent_run_and_the_selected_fits_are_tagged_and_load(exp
     local = Path(mlflow.artifacts.download_artifacts(f"runs:/{iris.info.run_id}/model"))
     stored = [p.name for p in local.rglob("*") if p.is_file()]
     assert "model.skops" in stored and not [n for n in stored if n.endswith((".pkl", ".pickle"))]
+    # lrsweep's code goes with it, the whole package (what the model imports to load)
+    code = {p.relative_to(local).as_posix() for p in local.rglob("*.py")}
+    assert {"code/lrsweep/store/modelfile.py", "code/lrsweep/tools/predict.py"} <= code, code
     assert "model.skops" in [f.rsplit("/", 1)[-1] for f in files]
     statsmodels = next(r for r in selected if r.data.tags["experiment"] == "example2")
     assert chosen["example2"].startswith("sm_")  # no scikit-learn pipeline: no model

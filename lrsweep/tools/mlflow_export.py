@@ -296,7 +296,8 @@ def log_pipeline_model(run_id: str, uri: str, model_file: Path, info: dict) -> s
     from lrsweep.store.keys import distribution_versions
 
     pins = distribution_versions(("scikit-learn", "skops", "numpy", "pandas", "scipy"))
-    package = Path(__file__).resolve().parent
+    here = Path(__file__).resolve().parent
+    package = here.parent  # the whole lrsweep package, so the model loads where it is absent
     with tempfile.TemporaryDirectory() as tmp:
         info_file = Path(tmp) / "info.json"
         info_file.write_text(json.dumps(info), encoding="utf-8")
@@ -308,7 +309,7 @@ def log_pipeline_model(run_id: str, uri: str, model_file: Path, info: dict) -> s
                 warnings.filterwarnings("ignore", "Add type hints", UserWarning)
                 logged = mlflow.pyfunc.log_model(
                     name=MODEL_NAME,
-                    python_model=str(package / "mlflow_model.py"),
+                    python_model=str(here / "mlflow_model.py"),
                     artifacts={"model": str(model_file), "info": str(info_file)},
                     code_paths=[str(package)],
                     pip_requirements=[f"{n}=={v}" for n, v in pins.items() if v],
