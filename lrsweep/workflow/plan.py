@@ -39,7 +39,14 @@ from lrsweep.errors import ConfigError
 from lrsweep.prepare.data import resolve_path
 from lrsweep.prepare.design import preparation_spec
 from lrsweep.store import keys
-from lrsweep.workflow.cost import dataset_shape, experiment_seconds, file_cells, relative_cost
+from lrsweep.workflow.cost import (
+    dataset_shape,
+    experiment_seconds,
+    file_cells,
+    path_mode,
+    relative_cost,
+    train_shape,
+)
 
 #: Estimated seconds of one core above which an experiment gets a fit job of its own when
 #: packing: below it, a job's fixed cost is a large share of its fits.
@@ -116,17 +123,61 @@ def prepared_key(exp: dict, data_sha256: str | None) -> str:
 
 
 def fit_key(prepared: str, point: dict, fit_code: str, libraries: dict) -> str:
-    return keys.digest(
-        "fit",
-        {
-            "prepared": prepared,
-            "settings": fit_settings(point),
-            "status": point["status"],
-            "code": fit_code,
-            "libraries": libraries,
-            "format": keys.STORE_FORMAT,
-        },
-    )
+    """The key of a grid point's fit. A point on a warm path (``point["path"]``,
+    :func:`warm_paths`) is keyed by its path too: its numbers depend on the C values before
+    it. A cold point's key has no path in it."""
+    payload = {
+        "prepared": prepared,
+        "settings": fit_settings(point),
+        "status": point["status"],
+        "code": fit_code,
+        "libraries": libraries,
+        "format": keys.STORE_FORMAT,
+    }
+    if point.get("path"):
+        payload["path"] = point["path"]
+    return keys.digest("fit", payload)
+
+
+def path_families(points: list[dict]) -> list[list[int]]:
+    """The model families of an experiment's grid points, as indices into ``points``, each in
+    ascending C: scikit-learn points that are not skipped, with every fit setting equal but
+    C (:func:`lrsweep.config.grid.fit_settings`)."""
+    groups: dict[str, list[int]] = {}
+    for i, p in enumerate(points):
+        if p["library"] != "sklearn" or p["status"] == "skipped":
+            continue
+        rest = {k: v for k, v in fit_settings(p).items() if k != "C"}
+        groups.setdefault(keys.canonical(rest), []).append(i)
+    return [sorted(g, key=lambda i: points[i]["C"]) for g in groups.values()]
+
+
+def warm_paths(
+    exp: dict,
+    points: list[dict],
+    prepared: str,
+    fit_code: str,
+    libraries: dict,
+    root: str | Path = ".",
+) -> None:
+    """Key the points of every family fitted warm (:func:`lrsweep.workflow.cost.path_mode`),
+    in place: walking up in C, each gets ``path``: ``{"before": [the family's smaller C],
+    "previous": the key of the point just below it}`` and its key with it (:func:`fit_key`).
+    So adding a C above all others of a family keys only the new point; adding one below
+    others keys again the points of larger C (their path changed)."""
+    shape = train_shape(exp, str(root))
+    setting = exp.get("C_path", "auto")
+    for family in path_families(points):
+        if path_mode(setting, points[family[0]], len(family), shape) != "warm":
+            continue
+        before: list[float] = []
+        previous = None
+        for i in family:
+            p = points[i]
+            p["path"] = {"before": list(before), "previous": previous}
+            p["key"] = fit_key(prepared, p, fit_code, libraries)
+            before.append(p["C"])
+            previous = p["key"]
 
 
 def score_key(fit: str, point: dict, score_code: str) -> str:
@@ -229,13 +280,12 @@ def make_plan(
     experiments = {}
     for name, exp in filled["experiments"].items():
         pkey = prepared_key(exp, data[name])
-        points = []
-        for p in grids[name]:
-            p = {**p, "key": fit_key(pkey, p, fit_code, libraries)}
+        points = [{**p, "key": fit_key(pkey, p, fit_code, libraries)} for p in grids[name]]
+        warm_paths(exp, points, pkey, fit_code, libraries, root)
+        for p in points:
             p["score_key"] = score_key(p["key"], p, score_code)
             if filled["figures"]:
                 p["figkey"] = fitfig_key(p["key"], name, fig_code, score_code, p.get("threshold"))
-            points.append(p)
         experiments[name] = {
             "exp": exp,
             "prepared": pkey,
