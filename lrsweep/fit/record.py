@@ -39,6 +39,11 @@ RESULT_KEYS = (
 SCORED_KEYS = ("stats", "pred_table", "coef_classes", "terms")
 #: The arrays of a fit entry: predictions and probabilities on the training and test rows.
 ARRAYS = ("pred_train", "proba_train", "pred_test", "proba_test")
+#: A warm path's state in the entry of each of its points (:func:`path_state`): the fit's
+#: estimates and, with ``cv:``, its fold fits' (splits, equations, terms), exactly as the next
+#: point of the path starts from them, whether fitted in the same run or read back.
+PATH_ESTIMATES = "path_estimates.npy"
+PATH_CV_ESTIMATES = "path_cv_estimates.npy"
 
 
 def model_pipeline(prepared, estimator):
@@ -50,21 +55,30 @@ def model_pipeline(prepared, estimator):
     return Pipeline([("preprocess", prepared.preprocessor), ("model", estimator)])
 
 
-def fit_point(prepared, point: dict) -> dict:
+def fit_point(prepared, point: dict, init: dict | None = None) -> dict:
     """Fit one grid point (and, with ``cv:``, its fold fits): ``point``, ``result`` and
     ``model``. Never raises for a fit problem: a failure is ``status: failed`` with a
-    one-line ``reason`` and its traceback."""
+    one-line ``reason`` and its traceback.
+
+    A point on a warm path (``point["path"]``) starts from ``init``, the previous point's
+    :func:`path_state` (None or empty: cold), its fit and each fold fit from that fold's
+    (a tuned threshold's own fold fits start cold); its ``path_state`` is in ``next``."""
     from lrsweep.fit.sklearn import cv_predictions, fit_grid_point
 
-    result = fit_grid_point(prepared, point)
+    init = (init or {}) if point.get("path") else {}
+    result = fit_grid_point(prepared, point, init.get("estimates"))
     out = {"point": point, "result": result}
+    if point.get("path"):
+        out["next"] = EMPTY_PATH
     if result["status"] not in SCORED:
         return out
     cv = point.get("cv")
     if cv:
         result["cv_fits"] = cv_predictions(
-            prepared, point, cv["folds"], cv["repeats"], cv["random_state"]
+            prepared, point, cv["folds"], cv["repeats"], cv["random_state"], init.get("cv")
         )
+    if point.get("path"):
+        out["next"] = path_state(result)
     tune = point.get("tune_threshold")
     if tune and result.get("estimator") is not None and prepared.n_classes == 2:
         from lrsweep.fit.sklearn import tune_threshold
@@ -77,6 +91,33 @@ def fit_point(prepared, point: dict) -> dict:
         if "tuned_threshold" in result:
             out["model"] = thresholded(out["model"], prepared, result)
     return out
+
+
+#: The state of a warm path after a point without estimates (a failed fit): the next starts
+#: cold.
+EMPTY_PATH = {"estimates": None, "cv": None}
+
+
+def path_state(result: dict) -> dict:
+    """What the next point of a warm path starts from after a fit's ``result``: its
+    ``estimates`` and, with ``cv:``, its fold fits' (``cv``), as float64 arrays (None when
+    absent), the same values that the entry stores (:data:`PATH_ESTIMATES`)."""
+    if result["status"] not in SCORED or result.get("estimates") is None:
+        return EMPTY_PATH
+    cv = (result.get("cv_fits") or {}).get("estimates")
+    return {
+        "estimates": np.asarray(result["estimates"], dtype=float),
+        "cv": None if cv is None else np.asarray(cv, dtype=float),
+    }
+
+
+def stored_path_state(entry) -> dict:
+    """A warm path point's :func:`path_state`, read back from its fit entry (checked reads)."""
+    names = entry.names()
+    return {
+        "estimates": entry.load_npy(PATH_ESTIMATES) if PATH_ESTIMATES in names else None,
+        "cv": entry.load_npy(PATH_CV_ESTIMATES) if PATH_CV_ESTIMATES in names else None,
+    }
 
 
 def thresholded(model, prepared, result: dict):
@@ -137,6 +178,8 @@ def fit_record(fitted: dict, prepared) -> dict:
     cv = result.get("cv_fits")
     if cv:
         record["cv_fits"] = {"status": cv["status"], "reason": cv.get("reason", "")}
+    if point.get("path"):
+        record["path"] = point["path"]
     return record
 
 
@@ -170,6 +213,10 @@ def fit_files(fitted: dict, prepared) -> dict[str, bytes]:
         files["pred_table.csv"] = pd.DataFrame(result["pred_table"]).to_csv(index=False).encode()
     if fitted.get("model") is not None:
         files["model.skops"] = modelfile.dumps(fitted["model"])
+    state = fitted.get("next") or EMPTY_PATH
+    for name, array in ((PATH_ESTIMATES, state["estimates"]), (PATH_CV_ESTIMATES, state["cv"])):
+        if array is not None:
+            files[name] = npy_bytes(array)
     return files
 
 

@@ -73,16 +73,45 @@ def _full_proba(proba: np.ndarray, seen: np.ndarray, n_classes: int) -> np.ndarr
     return full
 
 
-def fit_sklearn(prepared: Prepared, point: dict) -> dict:
+def warm_started(estimator, init: np.ndarray | None):
+    """``estimator`` set to start its fit from ``init`` (the ``estimates`` of the previous fit
+    of its warm path: the intercepts in column 0, then the coefficients, a row per class
+    equation), in place: scikit-learn's ``warm_start`` reads ``coef_`` and ``intercept_`` at
+    ``fit``. Without ``init``, or for a ``OneVsRestClassifier`` (it fits clones), the estimator
+    is left as it is: a cold fit."""
+    from sklearn.linear_model import LogisticRegression
+
+    if init is None or not isinstance(estimator, LogisticRegression):
+        return estimator
+    init = np.array(init, dtype=float)  # a copy: the fit must not write into the caller's
+    estimator.set_params(warm_start=True)
+    estimator.coef_ = init[:, 1:]
+    estimator.intercept_ = init[:, 0]
+    return estimator
+
+
+def cold_again(estimator):
+    """``warm_start`` set back off after a warm-started fit, so that the saved model is an
+    ordinary one (its parameters those of a cold fit)."""
+    from sklearn.linear_model import LogisticRegression
+
+    if isinstance(estimator, LogisticRegression) and estimator.warm_start:
+        estimator.set_params(warm_start=False)
+    return estimator
+
+
+def fit_sklearn(prepared: Prepared, point: dict, init: np.ndarray | None = None) -> dict:
+    """One scikit-learn fit; with ``init`` started from those estimates (:func:`warm_started`)."""
     from sklearn.exceptions import ConvergenceWarning
 
     k = prepared.n_classes
-    estimator = sklearn_estimator(point, k)
+    estimator = warm_started(sklearn_estimator(point, k), init)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConvergenceWarning)
         start = time.perf_counter()
         estimator.fit(prepared.X_train, prepared.y_train)
         seconds = time.perf_counter() - start
+    cold_again(estimator)
     inner = getattr(estimator, "estimators_", [estimator])
     coef = np.vstack([e.coef_ for e in inner])
     intercept = np.concatenate([np.ravel(e.intercept_) for e in inner])
@@ -109,15 +138,16 @@ def fit_sklearn(prepared: Prepared, point: dict) -> dict:
     }
 
 
-def fit_grid_point(prepared: Prepared, point: dict) -> dict:
-    """Fit one grid point. Never raises for a fit problem: a failure is ``status: failed``
-    with a one-line ``reason`` and the ``traceback`` kept for the log."""
+def fit_grid_point(prepared: Prepared, point: dict, init: np.ndarray | None = None) -> dict:
+    """Fit one grid point (a scikit-learn one from ``init`` when given: its warm path).
+    Never raises for a fit problem: a failure is ``status: failed`` with a one-line
+    ``reason`` and the ``traceback`` kept for the log."""
     out: dict[str, Any] = {k: point[k] for k in point if k not in ("status", "reason")}
     if point.get("status") == "skipped":
         return {**out, "status": "skipped", "reason": point.get("reason", "")}
     try:
         if point["library"] == "sklearn":
-            result = fit_sklearn(prepared, point)
+            result = fit_sklearn(prepared, point, init)
         else:
             from lrsweep.fit.statsmodels import fit_statsmodels
 
@@ -147,24 +177,36 @@ def cv_splits(y_train, folds: int, repeats: int, seed: int):
     return list(splitter.split(np.zeros(len(y_train)), y_train))
 
 
-def cv_predictions(prepared: Prepared, point: dict, folds: int, repeats: int, seed: int) -> dict:
+def cv_predictions(
+    prepared: Prepared, point: dict, folds: int, repeats: int, seed: int, init=None
+) -> dict:
     """The out-of-fold predictions of repeated stratified k-fold CV of one grid point, on the
     training rows alone (the test rows are never read): ``pred`` (repeats, n_train) and
     ``proba`` (repeats, n_train, classes), every training row predicted once per repeat by
     the fold fit that did not see it. The preprocessing is learned again inside each fold.
-    A fold fit that is not ``ok`` ends it: ``status`` and ``reason`` say why."""
+    A fold fit that is not ``ok`` ends it: ``status`` and ``reason`` say why.
+
+    On a warm path, ``init`` holds each split's estimates of the previous point's fold fits
+    (``init[i]`` starts split ``i``), and ``estimates`` (splits, equations, terms) are this
+    point's, for the next point."""
     from lrsweep.prepare.design import fold_design
 
     y = np.asarray(prepared.y_train)
     pred = np.zeros((repeats, len(y)), dtype=np.int64)
     proba = np.zeros((repeats, len(y), prepared.n_classes))
+    estimates = []
     for i, (train, valid) in enumerate(cv_splits(y, folds, repeats, seed)):
-        result = fit_grid_point(fold_design(prepared, train, valid), point)
+        start = None if init is None else init[i]
+        result = fit_grid_point(fold_design(prepared, train, valid), point, start)
         if result["status"] != "ok":
             return {"status": result["status"], "reason": result.get("reason", "")}
         pred[i // folds, valid] = result["pred_test"]
         proba[i // folds, valid] = result["proba_test"]
-    return {"status": "ok", "pred": pred, "proba": proba}
+        estimates.append(result["estimates"])
+    out = {"status": "ok", "pred": pred, "proba": proba}
+    if len({e.shape for e in estimates}) == 1:  # a fold without a class has fewer equations
+        out["estimates"] = np.stack(estimates)
+    return out
 
 
 # --------------------------------------------------------------------------------------------
