@@ -9,7 +9,6 @@ import copy
 
 import numpy as np
 import pytest
-
 from conftest import planned
 
 SOLVERS = ("lbfgs", "newton-cg", "newton-cholesky")
@@ -246,8 +245,13 @@ def test_each_fold_fit_starts_from_its_own_fold_of_the_previous_point():
     from lrsweep.fit.record import fit_point
 
     prepared, points = resolved(
-        synthetic(600, 6, {"C": [0.01, 1.0], "max_iter": 1, "solver": "lbfgs"}, C_path="warm",
-                  cv={"folds": 3})  # fmt: skip
+        synthetic(
+            600,
+            6,
+            {"C": [0.01, 1.0], "max_iter": 1, "solver": "lbfgs"},
+            C_path="warm",
+            cv={"folds": 3},
+        )  # fmt: skip
     )
     first, second = sorted(points, key=lambda p: p["C"])
     state = fit_point(prepared, first)["next"]
