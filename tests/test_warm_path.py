@@ -278,3 +278,22 @@ def test_a_cold_point_ignores_a_given_start_and_a_failed_fit_restarts_the_path()
     assert failed["result"]["status"] == "failed" and failed["next"] == EMPTY_PATH
     restarted = fit_point(prepared, second, failed["next"])
     np.testing.assert_array_equal(restarted["result"]["estimates"], plain["result"]["estimates"])
+
+
+def test_a_warm_path_is_never_cut_across_shards():
+    from lrsweep.workflow.plan import path_units, shards_of
+
+    sklearn = [
+        {"solver": "lbfgs", "C": [0.001, 0.01, 0.1, 1.0, 10.0, 100.0]},
+        {"solver": "liblinear", "C": [0.01, 0.1, 1.0, 10.0]},
+    ]
+    points = planned({"e": synthetic(500, 5, sklearn, C_path="warm")}).experiments["e"]["points"]
+    units = path_units(points)
+    assert [len(u) for u in units] == [6, 1, 1, 1, 1]
+    assert [points[i]["C"] for i in units[0]] == sorted(points[i]["C"] for i in units[0])
+    shards = shards_of(points, seconds=100.0, target=10.0)
+    assert len(shards) == 5  # one unit each: the path and the four cold points
+    [path] = [s for s in shards if s[0]["solver"] == "lbfgs"]
+    assert len(path) == 6
+    cold = planned({"e": synthetic(500, 5, sklearn, C_path="cold")}).experiments["e"]["points"]
+    assert len(shards_of(cold, seconds=100.0, target=10.0)) == 10

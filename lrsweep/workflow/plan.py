@@ -494,25 +494,42 @@ def pack_jobs(plan: Plan) -> list[Job]:
     return jobs
 
 
+def path_units(points: list[dict]) -> list[list[int]]:
+    """The indices of ``points`` in the units a job's work is cut into: the points of one warm
+    path together, in ascending C (a path runs in order, each point starting from the one
+    before it, so it is never cut across jobs), every other point alone; in grid order of
+    their first point."""
+    index = {p["key"]: i for i, p in enumerate(points)}
+    units: dict[int, list[int]] = {}
+    for i in range(len(points)):
+        first = i
+        while (points[first].get("path") or {}).get("previous") in index:
+            first = index[points[first]["path"]["previous"]]
+        units.setdefault(first, []).append(i)
+    return [sorted(u, key=lambda i: points[i]["C"]) if len(u) > 1 else u for u in units.values()]
+
+
 def shards_of(
     points: list[dict], seconds: float | None, target: float, weights: list | None = None
 ) -> list[list[dict]]:
     """Split a grid into shards of about ``target`` estimated seconds, balanced by estimated
-    cost (``weights``, each point's seconds, else its relative cost; longest first, each to
-    the lightest shard), each in grid order."""
+    cost (``weights``, each point's seconds, else its relative cost; longest unit first, each
+    to the lightest shard), each in grid order. A warm path is one unit (:func:`path_units`):
+    never cut."""
     real = [p for p in points if p["status"] != "skipped"]
-    n = 1 if not seconds else max(1, min(len(real) or 1, math.ceil(seconds / target)))
+    units = path_units(points)
+    n = 1 if not seconds else max(1, min(len(units), len(real) or 1, math.ceil(seconds / target)))
     if n == 1:
         return [points]
     if weights is None or None in weights:
         weights = [relative_cost(p) for p in points]
+    unit_weight = [sum(weights[i] or 0.0 for i in u) for u in units]
     loads = [0.0] * n
     members: list[list[int]] = [[] for _ in range(n)]
-    order = sorted(range(len(points)), key=lambda i: -weights[i])
-    for i in order:
+    for u in sorted(range(len(units)), key=lambda u: -unit_weight[u]):
         j = loads.index(min(loads))
-        members[j].append(i)
-        loads[j] += weights[i] or 0.0
+        members[j].extend(units[u])
+        loads[j] += unit_weight[u]
     return [[points[i] for i in sorted(m)] for m in members if m]
 
 
