@@ -92,20 +92,20 @@ def test_a_data_error_stops_only_its_experiment(tmp_path, monkeypatch):
 
 
 def test_an_unexpected_error_is_one_line_beside_the_data_errors(tmp_path, monkeypatch):
-    import lrsweep.workflow.jobs
+    import lrsweep.workflow.store_access
 
     monkeypatch.chdir(tmp_path)
     one_class = {"source": "inline", "x": [[1.0], [2.0], [3.0]], "y": ["x", "x", "x"]}
     good = {"dataset": {"source": "sklearn", "name": "iris"}, "sklearn": {"C": [0.1, 1.0]}}
     params = fit_params({"bad": {"dataset": one_class, "split": "none"}, "good": good})
-    compute_fit = lrsweep.workflow.jobs.compute_fit
+    compute_fit = lrsweep.workflow.store_access.compute_fit
 
     def broken(store, prepared, point):  # a bug hit by one grid point
         if point["C"] == 1.0:
             raise IndexError("single positional indexer is out-of-bounds")
         return compute_fit(store, prepared, point)
 
-    monkeypatch.setattr(lrsweep.workflow.jobs, "compute_fit", broken)
+    monkeypatch.setattr(lrsweep.workflow.store_access, "compute_fit", broken)
     with pytest.raises(DataError) as raised:
         run_fit_job(params, 1, LOG)
     first, second = str(raised.value).split("\nlrsweep: ")
@@ -212,8 +212,8 @@ def test_a_score_job_scores_the_stored_fits_and_fits_nothing(tmp_path, monkeypat
     from sklearn.metrics import average_precision_score, recall_score
 
     from lrsweep.fit.record import fit_and_score, record_of
-    from lrsweep.workflow.jobs import prepared_data
     from lrsweep.workflow.plan import Jobs
+    from lrsweep.workflow.store_access import prepared_data
 
     monkeypatch.chdir(tmp_path)
     store = tmp_path / "results/t/store"

@@ -1,6 +1,6 @@
 """Rule `publish`: assemble the version folder from the store, whole, never twice."""
 
-from lrsweep.workflow.jobs import usable_cores
+from lrsweep.workflow.pool import usable_cores
 from lrsweep.workflow.publish import run_publish
 from lrsweep.workflow.smk import run
 
