@@ -4,7 +4,8 @@ in the store yet, as tasks of the one worker pool (:mod:`lrsweep.workflow.pool`)
 
 A fit job is a few small steps: :func:`prepare_experiments` (data errors stop their
 experiment only), :func:`point_tasks` (what each grid point still needs), :func:`in_order`
-(longest first), then :func:`launch` runs :class:`PointTask` and :class:`OverviewTask` and
+(longest first; a cross-validated point cut into its final fit and its folds, :func:`parts`),
+then :func:`launch` runs :class:`PointTask`, its parts and :class:`OverviewTask`, and
 :class:`FitJob` follows their returns (progress, errors, which overviews can be drawn). The
 store is read through :mod:`lrsweep.workflow.store_access`.
 """
@@ -107,6 +108,71 @@ class OverviewTask:
             context.store, self.name, spec, context.prepared[self.name], context.settings
         )
         return self.name
+
+
+@dataclass(eq=False)
+class FinalFitTask:
+    """A cross-validated grid point's fit on all its training rows, its folds left to
+    :class:`FoldTask` (a part of ``whole``: stored once every part is done)."""
+
+    whole: PointTask
+    seconds: float
+
+    @property
+    def experiment(self) -> str:
+        return self.whole.experiment
+
+    def __call__(self, context: FitContext) -> dict:
+        from lrsweep.fit.record import fit_point
+
+        return fit_point(context.prepared[self.experiment], self.whole.point, folds=False)
+
+
+@dataclass(eq=False)
+class FoldTask:
+    """One fold fit of a cross-validated grid point (``index``: of its repeated folds, in the
+    order of :func:`lrsweep.fit.sklearn.cv_splits`)."""
+
+    whole: PointTask
+    index: int
+    seconds: float
+
+    @property
+    def experiment(self) -> str:
+        return self.whole.experiment
+
+    def __call__(self, context: FitContext) -> dict:
+        from lrsweep.fit.sklearn import cv_fold
+
+        prepared = context.prepared[self.experiment]
+        train, valid = fold_splits(prepared, self.whole.point["cv"])[self.index]
+        return cv_fold(prepared, self.whole.point, train, valid)
+
+
+def fold_splits(prepared, cv: dict) -> list:
+    """A point's (train, valid) row indices of every fold, as :func:`cv_predictions` makes
+    them."""
+    import numpy as np
+
+    from lrsweep.fit.sklearn import cv_splits
+
+    y = np.asarray(prepared.y_train)
+    return list(cv_splits(y, cv["folds"], cv["repeats"], cv["random_state"]))
+
+
+def parts(task: PointTask) -> list:
+    """The tasks a grid point's work is cut into: a cross-validated point to fit is its
+    final fit and one task per fold (so that one slow point cannot keep a worker busy while
+    the others idle, as GridSearchCV hands out (point, fold) pairs); any other task is
+    whole. The estimate is shared as :func:`lrsweep.workflow.cost.relative_cost` counts it
+    (one fit each), a fold fit on (k - 1)/k of the rows."""
+    cv = task.point.get("cv")
+    if not (task.fit and cv and not task.score and task.point.get("status") != "skipped"):
+        return [task]
+    folds = cv["folds"] * cv["repeats"]
+    one = task.seconds / (1 + folds)
+    fold_seconds = one * (cv["folds"] - 1) / cv["folds"]
+    return [FinalFitTask(task, one)] + [FoldTask(task, i, fold_seconds) for i in range(folds)]
 
 
 # --------------------------------------------------------------------------------------------
@@ -215,14 +281,16 @@ def unexpected_lines(bugs: list[tuple[str, str, str]], shown: int = 3) -> list[s
 class FitJob:
     """A fit job's bookkeeping while its tasks run: :meth:`on_done` is the pool's callback."""
 
-    tasks: list
+    tasks: list  # the PointTasks (before :func:`parts` cuts them)
     overviews: dict
     progress: Progress
     log: object
+    context: FitContext | None = None  # to store a point fitted in parts
     fitted: list = field(default_factory=list)
     failed: list = field(default_factory=list)
     bugs: list = field(default_factory=list)  # (experiment, model_id, traceback)
     waiting: dict = field(default_factory=dict)
+    pieces: dict = field(default_factory=dict)  # PointTask -> the returns of its parts
 
     def __post_init__(self):
         self.waiting = {n: sum(t.experiment == n for t in self.tasks) for n in self.overviews}
@@ -237,7 +305,51 @@ class FitJob:
             if ret.status == TaskStatus.FAILED:
                 self.log.warning("%s overview figures failed:\n%s", ret.task.name, ret.traceback)
             return []
+        if isinstance(ret.task, FinalFitTask | FoldTask):
+            return self.part_done(ret)
         return self.point_done(ret.task, ret)
+
+    def part_done(self, ret: TaskReturn) -> list:
+        """A part of a point (:func:`parts`): kept until its last part is done, then the
+        point is put together and stored (:meth:`assemble`)."""
+        whole = ret.task.whole
+        pieces = self.pieces.setdefault(whole, [])
+        pieces.append(ret)
+        if len(pieces) < 1 + whole.point["cv"]["folds"] * whole.point["cv"]["repeats"]:
+            return []
+        del self.pieces[whole]
+        return self.point_done(whole, self.assemble(whole, pieces))
+
+    def assemble(self, whole: PointTask, pieces: list[TaskReturn]) -> TaskReturn:
+        """A point fitted in parts, as its :class:`PointTask` would have returned: the final
+        fit with the folds' out-of-fold predictions (:func:`lrsweep.fit.sklearn.cv_combine`,
+        only when the final fit has estimates, as :func:`lrsweep.fit.record.fit_point`),
+        stored."""
+        from lrsweep.fit.sklearn import cv_combine
+
+        seconds = sum(p.seconds for p in pieces)
+        bug = next((p for p in pieces if p.status == TaskStatus.FAILED), None)
+        if bug is not None:
+            return TaskReturn(whole, TaskStatus.FAILED, traceback=bug.traceback, seconds=seconds)
+        try:
+            [fitted] = [p.value for p in pieces if isinstance(p.task, FinalFitTask)]
+            folds = sorted((p for p in pieces if isinstance(p.task, FoldTask)), key=_index)
+            prepared = self.context.prepared[whole.experiment]
+            result = fitted["result"]
+            if result["status"] in SCORED:
+                cv = whole.point["cv"]
+                splits = fold_splits(prepared, cv)
+                fits = [p.value for p in folds]
+                result["cv_fits"] = cv_combine(prepared, splits, cv["folds"], fits)
+            store_access.store_fitted(self.context.store, prepared, whole.point, fitted)
+        except Exception:
+            import traceback
+
+            trace = traceback.format_exc()
+            return TaskReturn(whole, TaskStatus.FAILED, traceback=trace, seconds=seconds)
+        done = PointDone(True, Status(result["status"]), result.get("reason", ""))
+        done.traceback = result.get("traceback", "")
+        return TaskReturn(whole, TaskStatus.COMPLETED, done, seconds=seconds)
 
     def point_done(self, task: PointTask, ret: TaskReturn) -> list:
         """A grid point's return: counted, its problems logged; its experiment's overview when
@@ -271,6 +383,10 @@ class FitJob:
         return []
 
 
+def _index(ret: TaskReturn) -> int:
+    return ret.task.index
+
+
 def _import_before_workers(figures: bool) -> None:
     """What every task imports, imported once before the workers start (forked ones inherit
     it)."""
@@ -301,21 +417,21 @@ def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
         store.clean(kind)
     prepared, errors = prepare_experiments(store, params["experiments"], log)
     tasks, reused, scored = point_tasks(store, params, prepared)
-    tasks = in_order(tasks)
+    cut = in_order([part for task in tasks for part in parts(task)])
     overviews = pending_overviews(store, params, prepared)
     context = FitContext(store, prepared, overviews, params["figure_settings"])
     if tasks or overviews:
         _import_before_workers(params["figures"])
-    jobs = max(1, min(n_jobs, len(tasks)))
-    pooled = jobs > 1 and len(tasks) > 1
+    jobs = max(1, min(n_jobs, len(cut)))
+    pooled = jobs > 1 and len(cut) > 1
     where = f"{jobs} workers, start method {method}" if pooled else "this process, no workers"
-    log.info("%s: %d task(s) in %s", name, len(tasks), where)
+    log.info("%s: %d grid point(s) as %d task(s) in %s", name, len(tasks), len(cut), where)
     fits = [t for t in tasks if t.fit]
     work = sum(t.seconds + POINT_OVERHEAD for t in fits)
-    job = FitJob(tasks, overviews, Progress(len(fits), name, log, work=work), log)
+    job = FitJob(tasks, overviews, Progress(len(fits), name, log, work=work), log, context)
     start = time.perf_counter()
     ready = job.ready()  # nothing to fit, figures to draw
-    launch(tasks, context, jobs, job.on_done, job.progress.tick, method)
+    launch(cut, context, jobs, job.on_done, job.progress.tick, method)
     launch(ready, context, 1, job.on_done)
     job.progress.finish()
     if errors or job.bugs:

@@ -60,14 +60,20 @@ def stored_fit(store: Store, point: dict):
 
 def compute_fit(store: Store, prepared, point: dict):
     """Fit and store one grid point; its entry."""
-    from lrsweep.fit.record import fit_files, fit_point
+    from lrsweep.fit.record import fit_point
 
     fitted = fit_point(prepared, point)
+    return store_fitted(store, prepared, point, fitted), fitted
+
+
+def store_fitted(store: Store, prepared, point: dict, fitted: dict):
+    """Store a grid point's fit (:func:`lrsweep.fit.record.fit_point`'s); its entry."""
+    from lrsweep.fit.record import fit_files
+
     files = fit_files(fitted, prepared)
-    entry = store.put_files(
+    return store.put_files(
         "fits", point["key"], files, info={"libraries": _libraries()}, label=fit_label(point)
     )
-    return entry, fitted
 
 
 def fit_entry(store: Store, prepared, point: dict):
