@@ -105,3 +105,17 @@ def test_a_main_script_is_not_run_again_in_spawned_workers(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "[4, 9]"
     assert marker.read_text() == "run\n"  # once: the workers did not run it
+
+
+@dataclass(frozen=True)
+class Unpicklable:
+    def __call__(self, context):
+        return lambda: None  # cannot be sent back to the parent
+
+
+def test_a_value_that_cannot_come_back_is_that_tasks_failure():
+    returns = launch([Unpicklable(), Square("a")], {"a": 3}, 2, method="fork")
+    by_task = {type(r.task): r for r in returns}
+    assert by_task[Unpicklable].status == TaskStatus.FAILED
+    assert "pickle" in by_task[Unpicklable].traceback.lower()
+    assert by_task[Square].value[0] == 9

@@ -228,11 +228,20 @@ def launch(
                 pending[pool.submit(_in_worker, task)] = task
             done, _ = wait(pending, timeout=1.0, return_when=FIRST_COMPLETED)
             for future in done:
-                ret = TaskReturn(pending.pop(future), *future.result())
+                ret = _returned(pending.pop(future), future)
                 returns.append(ret)
                 queue.extendleft(reversed(list(on_done(ret))))
             on_wait()
     return returns
+
+
+def _returned(task, future) -> TaskReturn:
+    """A finished future's return; one that cannot come back (its value would not pickle) is
+    the task's FAILED status with the traceback, as any other error of a task."""
+    try:
+        return TaskReturn(task, *future.result())
+    except Exception:
+        return TaskReturn(task, TaskStatus.FAILED, traceback=traceback.format_exc())
 
 
 def _launch_here(queue: deque, context, on_done: OnDone) -> list[TaskReturn]:
