@@ -167,7 +167,7 @@ def parts(task: PointTask) -> list:
     whole. The estimate is shared as :func:`lrsweep.workflow.cost.relative_cost` counts it
     (one fit each), a fold fit on (k - 1)/k of the rows."""
     cv = task.point.get("cv")
-    if not (task.fit and cv and not task.score and task.point.get("status") != "skipped"):
+    if not (task.fit and cv and not task.score and task.point.get("status") != Status.SKIPPED):
         return [task]
     folds = cv["folds"] * cv["repeats"]
     one = task.seconds / (1 + folds)

@@ -117,9 +117,6 @@ def run_publish(
     of the jobs whose results this version holds; ``outputs``: Snakemake's outputs (the
     token and the copies of the figures for ``snakemake --report``). With ``point_latest``
     (this machine) it points latest at the version and prints its summary."""
-    from lrsweep.results import tables
-    from lrsweep.store.provenance import job_timings, provenance_record, summary_text
-
     store = Store(params["store"])
     store.check_shared()
     results = store.root.parent
@@ -133,85 +130,17 @@ def run_publish(
     experiments = {
         name: Experiment(store, name, spec, log) for name, spec in params["experiments"].items()
     }
-    fits, computed_with = [], {}
-    entries = {}
-    for name, spec in params["experiments"].items():
-        exp = experiments[name]
-        for point in spec["points"]:
-            entry = stored_fit(store, point) or fit_entry(store, exp.full, point)
-            scores = stored_scores(store, point) or scores_entry(store, exp.full, point, entry)
-            record = json.loads(scores.read_text("result.json"))
-            fits.append((name, record, entry, scores))
-            entries[(name, point["model_id"])] = (point, entry, scores)
-            computed_with[f"{name}/{point['model_id']}"] = entry.info.get("libraries")
-    metrics, coef_table = tables.collect(fits)
-    coefficients = tables.estimates_of(coef_table)  # one row per coefficient
-    preds = {
-        key: entry.load_npy("pred_test.npy")
-        for key, (_, entry, _) in entries.items()
-        if "pred_test.npy" in entry.names()
-    }
-    y_tests = {name: exp.y_test for name, exp in experiments.items()}
-    comparisons = tables.compare_to_selected(
-        metrics, coefficients, tables.load_correct(metrics, preds, y_tests)
-    )
+    fits, entries, computed_with = _gather(store, params, experiments)
     staging = temp_name(target)
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        for name, table in {
-            "metrics.csv": metrics,
-            "coefficients.csv": coef_table,
-            "agreement.csv": tables.agreement(metrics, coefficients),
-            "comparisons.csv": comparisons,
-            "cv_selection.csv": tables.cv_selection(metrics),
-            "marginal_effects.csv": tables.marginal_effects(fits),
-            "cv_folds.csv": tables.cv_folds(fits),
-        }.items():
-            (staging / name).write_text(table.to_csv(index=False), encoding="utf-8")
-        same_rows = frozenset(n for n, e in experiments.items() if e.meta.get("same_rows"))
-        board = tables.leaderboard(metrics, coefficients, comparisons, same_rows)
-        (staging / "leaderboard.md").write_text(
-            tables.leaderboard_markdown(board, tables.not_worse_table(board, comparisons))
-        )
+        metrics, report = _write_tables(staging, params, experiments, fits, entries)
         if params["figures"]:
             _figures(params, store, experiments, entries, metrics, staging, n_jobs, log)
-        dropped = {n: e.meta.get("dropped_rows", 0) for n, e in experiments.items()}
-        write_report(
-            staging,
-            params["version"],
-            params["sweep"],
-            metrics,
-            coefficients,
-            board,
-            same_rows,
-            dropped,
-        )
-        for (name, model_id), (_, *both) in entries.items():  # the fit's files and its scores'
-            for entry in both:
-                for file in entry.names():
-                    link_or_copy(entry.folder / file, staging / "fits" / name / model_id / file)
-        (staging / "config.yaml").write_text(
-            yaml.safe_dump(params["effective"], sort_keys=False), encoding="utf-8"
-        )
-        grid = {name: spec["points"] for name, spec in params["experiments"].items()}
-        (staging / "grid.json").write_text(dumps(grid), encoding="utf-8")
-        text, failed = summary_text(
-            staging / "metrics.csv", staging / "leaderboard.md", target, dropped
-        )
-        (staging / "summary.txt").write_text(text, encoding="utf-8")
-        record = provenance_record(
-            params,
-            fits=computed_with,
-            prepared={n: e.describe() for n, e in experiments.items()},
-            failed=int((metrics["status"] == Status.FAILED).sum()),
-            timings=job_timings(jobs),
-        )
-        (staging / "provenance.json").write_text(dumps(record), encoding="utf-8")
-        for rule, _job, bench in jobs:
-            logfile = Path(bench.replace("/benchmarks/", "/logs/")).with_suffix(".log")
-            if logfile.is_file():
-                link_or_copy(logfile, staging / "logs" / rule / logfile.name)
+        write_report(staging, params["version"], params["sweep"], *report)
+        _write_records(staging, params, experiments, entries, metrics, jobs, computed_with)
+        failed = _write_summary(staging, target, experiments)
         write_checksums(staging)
         state = install(staging, target)
     except BaseException:
@@ -228,6 +157,97 @@ def run_publish(
         point(target, config_files(params))
         print((target / "summary.txt").read_text(encoding="utf-8"), file=sys.stderr, end="")
     return {"version": params["version"], "state": state}
+
+
+def _gather(store: Store, params: dict, experiments: dict) -> tuple[list, dict, dict]:
+    """Every grid point's fit and scores entries (verified; computed again when missing or
+    damaged): the (experiment, record, fit entry, scores entry) of each, the entries by
+    (experiment, model_id) with their point, and the libraries each fit was computed with."""
+    fits, entries, computed_with = [], {}, {}
+    for name, spec in params["experiments"].items():
+        exp = experiments[name]
+        for point in spec["points"]:
+            entry = stored_fit(store, point) or fit_entry(store, exp.full, point)
+            scores = stored_scores(store, point) or scores_entry(store, exp.full, point, entry)
+            record = json.loads(scores.read_text("result.json"))
+            fits.append((name, record, entry, scores))
+            entries[(name, point["model_id"])] = (point, entry, scores)
+            computed_with[f"{name}/{point['model_id']}"] = entry.info.get("libraries")
+    return fits, entries, computed_with
+
+
+def _write_tables(staging: Path, params, experiments: dict, fits, entries):
+    """The version's tables (:data:`TABLES`) and leaderboard; metrics.csv's table, and what
+    the report (written once the figures are there) is made of."""
+    from lrsweep.results import tables
+
+    metrics, coef_table = tables.collect(fits)
+    coefficients = tables.estimates_of(coef_table)  # one row per coefficient
+    preds = {
+        key: entry.load_npy("pred_test.npy")
+        for key, (_, entry, _) in entries.items()
+        if "pred_test.npy" in entry.names()
+    }
+    y_tests = {name: exp.y_test for name, exp in experiments.items()}
+    comparisons = tables.compare_to_selected(
+        metrics, coefficients, tables.load_correct(metrics, preds, y_tests)
+    )
+    for name, table in {
+        "metrics.csv": metrics,
+        "coefficients.csv": coef_table,
+        "agreement.csv": tables.agreement(metrics, coefficients),
+        "comparisons.csv": comparisons,
+        "cv_selection.csv": tables.cv_selection(metrics),
+        "marginal_effects.csv": tables.marginal_effects(fits),
+        "cv_folds.csv": tables.cv_folds(fits),
+    }.items():
+        (staging / name).write_text(table.to_csv(index=False), encoding="utf-8")
+    same_rows = frozenset(n for n, e in experiments.items() if e.meta.get("same_rows"))
+    board = tables.leaderboard(metrics, coefficients, comparisons, same_rows)
+    (staging / "leaderboard.md").write_text(
+        tables.leaderboard_markdown(board, tables.not_worse_table(board, comparisons))
+    )
+    dropped = {n: e.meta.get("dropped_rows", 0) for n, e in experiments.items()}
+    return metrics, (metrics, coefficients, board, same_rows, dropped)
+
+
+def _write_records(staging: Path, params, experiments, entries, metrics, jobs, computed_with):
+    """The fits' files, the effective config, the grid, the provenance and the jobs' logs."""
+    from lrsweep.store.provenance import job_timings, provenance_record
+
+    for (name, model_id), (_, *both) in entries.items():  # the fit's files and its scores'
+        for entry in both:
+            for file in entry.names():
+                link_or_copy(entry.folder / file, staging / "fits" / name / model_id / file)
+    (staging / "config.yaml").write_text(
+        yaml.safe_dump(params["effective"], sort_keys=False), encoding="utf-8"
+    )
+    grid = {name: spec["points"] for name, spec in params["experiments"].items()}
+    (staging / "grid.json").write_text(dumps(grid), encoding="utf-8")
+    record = provenance_record(
+        params,
+        fits=computed_with,
+        prepared={n: e.describe() for n, e in experiments.items()},
+        failed=int((metrics["status"] == Status.FAILED).sum()),
+        timings=job_timings(jobs),
+    )
+    (staging / "provenance.json").write_text(dumps(record), encoding="utf-8")
+    for rule, _job, bench in jobs:
+        logfile = Path(bench.replace("/benchmarks/", "/logs/")).with_suffix(".log")
+        if logfile.is_file():
+            link_or_copy(logfile, staging / "logs" / rule / logfile.name)
+
+
+def _write_summary(staging: Path, target: Path, experiments: dict) -> int:
+    """summary.txt (what the run prints); the number of failed grid points."""
+    from lrsweep.store.provenance import summary_text
+
+    dropped = {n: e.meta.get("dropped_rows", 0) for n, e in experiments.items()}
+    text, failed = summary_text(
+        staging / "metrics.csv", staging / "leaderboard.md", target, dropped
+    )
+    (staging / "summary.txt").write_text(text, encoding="utf-8")
+    return failed
 
 
 def config_files(params: dict) -> list[str]:
