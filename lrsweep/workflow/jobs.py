@@ -4,7 +4,7 @@ in the store yet, as tasks of the one worker pool (:mod:`lrsweep.workflow.pool`)
 
 A fit job is a few small steps: :func:`prepare_experiments` (data errors stop their
 experiment only), :func:`point_tasks` (what each grid point still needs), :func:`in_order`
-(longest first; a cross-validated point cut into its final fit and its folds, :func:`parts`),
+(longest first), each cross-validated point cut into its final fit and its folds (:func:`parts`),
 then :func:`launch` runs :class:`PointTask`, its parts and :class:`OverviewTask`, and
 :class:`FitJob` follows their returns (progress, errors, which overviews can be drawn). The
 store is read through :mod:`lrsweep.workflow.store_access`.
@@ -164,8 +164,11 @@ def parts(task: PointTask) -> list:
     """The tasks a grid point's work is cut into: a cross-validated point to fit is its
     final fit and one task per fold (so that one slow point cannot keep a worker busy while
     the others idle, as GridSearchCV hands out (point, fold) pairs); any other task is
-    whole. The estimate is shared as :func:`lrsweep.workflow.cost.relative_cost` counts it
-    (one fit each), a fold fit on (k - 1)/k of the rows."""
+    whole. A point's parts are handed out one after another, in the order of the points
+    (longest first, :func:`in_order`): the slowest point's folds go to every worker at once,
+    and points are finished (stored, their fitted models let go) one by one, not all at the
+    end. The estimate is shared as :func:`lrsweep.workflow.cost.relative_cost` counts it (one
+    fit each), a fold fit on (k - 1)/k of the rows."""
     cv = task.point.get("cv")
     if not (task.fit and cv and not task.score and task.point.get("status") != Status.SKIPPED):
         return [task]
@@ -417,7 +420,7 @@ def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
         store.clean(kind)
     prepared, errors = prepare_experiments(store, params["experiments"], log)
     tasks, reused, scored = point_tasks(store, params, prepared)
-    cut = in_order([part for task in tasks for part in parts(task)])
+    cut = [part for task in in_order(tasks) for part in parts(task)]
     overviews = pending_overviews(store, params, prepared)
     context = FitContext(store, prepared, overviews, params["figure_settings"])
     if tasks or overviews:
