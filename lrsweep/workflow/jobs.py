@@ -50,6 +50,15 @@ class FitContext:
     prepared: dict  # experiment -> its Prepared data
     overviews: dict  # experiment -> its spec, for those whose overview figures are drawn
     settings: dict  # the figure settings
+    splits: dict = field(default_factory=dict)  # (experiment, cv) -> its folds, made once
+
+    def fold_splits(self, experiment: str, cv: dict) -> list:
+        """An experiment's (train, valid) rows of every fold of ``cv`` (:func:`fold_splits`),
+        made once in each process."""
+        key = (experiment, cv["folds"], cv["repeats"], cv["random_state"])
+        if key not in self.splits:
+            self.splits[key] = fold_splits(self.prepared[experiment], cv)
+        return self.splits[key]
 
 
 @dataclass
@@ -145,7 +154,7 @@ class FoldTask:
         from lrsweep.fit.sklearn import cv_fold
 
         prepared = context.prepared[self.experiment]
-        train, valid = fold_splits(prepared, self.whole.point["cv"])[self.index]
+        train, valid = context.fold_splits(self.experiment, self.whole.point["cv"])[self.index]
         return cv_fold(prepared, self.whole.point, train, valid)
 
 
@@ -341,7 +350,7 @@ class FitJob:
             result = fitted["result"]
             if result["status"] in SCORED:
                 cv = whole.point["cv"]
-                splits = fold_splits(prepared, cv)
+                splits = self.context.fold_splits(whole.experiment, cv)
                 fits = [p.value for p in folds]
                 result["cv_fits"] = cv_combine(prepared, splits, cv["folds"], fits)
             store_access.store_fitted(self.context.store, prepared, whole.point, fitted)
