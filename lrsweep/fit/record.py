@@ -50,10 +50,11 @@ def model_pipeline(prepared, estimator):
     return Pipeline([("preprocess", prepared.preprocessor), ("model", estimator)])
 
 
-def fit_point(prepared, point: dict) -> dict:
+def fit_point(prepared, point: dict, folds: bool = True) -> dict:
     """Fit one grid point (and, with ``cv:``, its fold fits): ``point``, ``result`` and
     ``model``. Never raises for a fit problem: a failure is ``status: failed`` with a
-    one-line ``reason`` and its traceback."""
+    one-line ``reason`` and its traceback. With ``folds=False`` the fold fits are left to the
+    caller, who sets ``result["cv_fits"]`` (a fit job runs them as tasks of their own)."""
     from lrsweep.fit.sklearn import cv_predictions, fit_grid_point
 
     result = fit_grid_point(prepared, point)
@@ -61,7 +62,7 @@ def fit_point(prepared, point: dict) -> dict:
     if result["status"] not in SCORED:
         return out
     cv = point.get("cv")
-    if cv:
+    if cv and folds:
         result["cv_fits"] = cv_predictions(
             prepared, point, cv["folds"], cv["repeats"], cv["random_state"]
         )

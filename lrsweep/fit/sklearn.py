@@ -152,18 +152,39 @@ def cv_predictions(prepared: Prepared, point: dict, folds: int, repeats: int, se
     training rows alone (the test rows are never read): ``pred`` (repeats, n_train) and
     ``proba`` (repeats, n_train, classes), every training row predicted once per repeat by
     the fold fit that did not see it. The preprocessing is learned again inside each fold.
-    A fold fit that is not ``ok`` ends it: ``status`` and ``reason`` say why."""
+    A fold fit that is not ``ok`` ends it: ``status`` and ``reason`` say why.
+
+    The same as :func:`cv_combine` of every :func:`cv_fold` (a fit job runs the folds as
+    tasks of their own, in parallel, and combines them so)."""
+    splits = list(cv_splits(np.asarray(prepared.y_train), folds, repeats, seed))
+    fits = (cv_fold(prepared, point, train, valid) for train, valid in splits)
+    return cv_combine(prepared, splits, folds, fits)
+
+
+def cv_fold(prepared: Prepared, point: dict, train, valid) -> dict:
+    """One fold fit of :func:`cv_predictions` (``train``, ``valid``: row indices of the
+    training rows): ``status``, ``reason`` and, when ``ok``, the ``pred`` and ``proba`` of
+    the ``valid`` rows."""
     from lrsweep.prepare.design import fold_design
 
-    y = np.asarray(prepared.y_train)
-    pred = np.zeros((repeats, len(y)), dtype=np.int64)
-    proba = np.zeros((repeats, len(y), prepared.n_classes))
-    for i, (train, valid) in enumerate(cv_splits(y, folds, repeats, seed)):
-        result = fit_grid_point(fold_design(prepared, train, valid), point)
-        if result["status"] != "ok":
-            return {"status": result["status"], "reason": result.get("reason", "")}
-        pred[i // folds, valid] = result["pred_test"]
-        proba[i // folds, valid] = result["proba_test"]
+    result = fit_grid_point(fold_design(prepared, train, valid), point)
+    if result["status"] != "ok":
+        return {"status": result["status"], "reason": result.get("reason", "")}
+    return {"status": "ok", "pred": result["pred_test"], "proba": result["proba_test"]}
+
+
+def cv_combine(prepared: Prepared, splits: list, folds: int, fits) -> dict:
+    """:func:`cv_predictions`'s result from the fold fits (:func:`cv_fold`, in the order of
+    ``splits``): the first fold fit that is not ``ok`` ends it."""
+    n = len(prepared.y_train)
+    repeats = len(splits) // folds
+    pred = np.zeros((repeats, n), dtype=np.int64)
+    proba = np.zeros((repeats, n, prepared.n_classes))
+    for i, ((_, valid), fit) in enumerate(zip(splits, fits, strict=False)):
+        if fit["status"] != "ok":
+            return {"status": fit["status"], "reason": fit.get("reason", "")}
+        pred[i // folds, valid] = fit["pred"]
+        proba[i // folds, valid] = fit["proba"]
     return {"status": "ok", "pred": pred, "proba": proba}
 
 
