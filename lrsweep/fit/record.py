@@ -18,12 +18,10 @@ import json
 import numpy as np
 
 from lrsweep.config.grid import fit_settings
+from lrsweep.domain import SCORED, Status
 from lrsweep.store import modelfile
 from lrsweep.store.keys import dumps
 
-#: Statuses whose fits have scores (a ``separated`` fit predicts, but its estimates do not
-#: exist: it is reported and never selected).
-SCORED = ("ok", "separated")
 #: What a fit entry's ``fit.json`` keeps of the fit's result (when the fit has it).
 RESULT_KEYS = (
     "status",
@@ -160,7 +158,7 @@ def fit_files(fitted: dict, prepared) -> dict[str, bytes]:
         dtype = np.int64 if name.startswith("pred") else float
         files[f"{name}.npy"] = npy_bytes(np.asarray(result[name], dtype=dtype))
     cv = result.get("cv_fits")
-    if cv and cv["status"] == "ok":
+    if cv and cv["status"] == Status.OK:
         files["cv_pred.npy"] = npy_bytes(np.asarray(cv["pred"], dtype=np.int64))
         files["cv_proba.npy"] = npy_bytes(np.asarray(cv["proba"], dtype=float))
     for name in ("summary", "summary2"):
@@ -195,7 +193,7 @@ def stored_fit(entry, point: dict) -> dict:
         cv = record.get("cv_fits")
         if cv:
             result["cv_fits"] = dict(cv)
-            if cv["status"] == "ok":
+            if cv["status"] == Status.OK:
                 result["cv_fits"]["pred"] = entry.load_npy("cv_pred.npy")
                 result["cv_fits"]["proba"] = entry.load_npy("cv_proba.npy")
     return {"point": point, "result": result}

@@ -29,6 +29,7 @@ import warnings
 
 import numpy as np
 
+from lrsweep.domain import Status
 from lrsweep.prepare.design import Prepared
 
 L1_NOTE = (
@@ -295,7 +296,7 @@ def fit_statsmodels(prepared: Prepared, point: dict) -> dict:
     else:
         summary, summary2 = f"{summary}\n{COV_NOTE}\n", f"{summary2}\n{COV_NOTE}\n"
     out = {
-        "status": "ok",
+        "status": Status.OK,
         "converged": converged,
         "n_iter": int(retvals.get("iterations", 0) or 0),
         "fit_seconds": seconds,
@@ -320,7 +321,7 @@ def fit_statsmodels(prepared: Prepared, point: dict) -> dict:
         "proba_test": proba_test,
     }
     if not l1 and separated:
-        out["status"] = "separated"
+        out["status"] = Status.SEPARATED
         out["reason"] = (
             f"{separated} separation: some training rows are fitted with probability 0 or 1, "
             "so the maximum-likelihood estimate does not exist and its standard errors are "

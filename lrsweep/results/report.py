@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lrsweep.config.grid import SETTING_KEYS
+from lrsweep.domain import SETTING_KEYS, Status
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 0 auto; max-width: 1200px; padding: 1em 2em;
@@ -168,7 +168,7 @@ def cell(value) -> tuple[str, str, str]:
 
 
 def varying_settings(metrics: pd.DataFrame) -> list[str]:
-    """The setting keys (lrsweep.config.grid.SETTING_KEYS) that take more than one value among an
+    """The setting keys (lrsweep.domain.SETTING_KEYS) that take more than one value among an
     experiment's grid points that have the key (a scikit-learn key is not set on a
     statsmodels fit: that alone does not make it vary), in the grid's order."""
     keys = []
@@ -393,8 +393,8 @@ def status_counts(metrics: pd.DataFrame) -> str:
     counts = metrics["status"].value_counts().to_dict()
     parts = []
     for status, n in sorted(counts.items()):
-        if status == "ok" and "converged" in metrics:
-            ok = metrics[metrics["status"] == "ok"]["converged"]
+        if status == Status.OK and "converged" in metrics:
+            ok = metrics[metrics["status"] == Status.OK]["converged"]
             bad = int((~ok.map(lambda v: v is True or v == "True" or v == 1.0)).sum())
             parts.append(f"{n} ok" + (f" ({bad} not converged)" if bad else ""))
         else:

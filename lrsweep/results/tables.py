@@ -16,7 +16,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from lrsweep.config.grid import SETTING_KEYS, SKLEARN_DEFAULTS
+from lrsweep.domain import RECORDED, SETTING_KEYS, SKLEARN_DEFAULTS, Status
 from lrsweep.results import markdown
 
 #: The leading columns of metrics.csv, in this order (the issue's contract).
@@ -234,7 +234,7 @@ def leaderboard(
                     row[c] = best[c]
             one = selection.one_se(group, nonzero)
             row["one_se_model_id"] = one["model_id"] if one is not None else ""
-        for status in ("ok", "separated", "skipped", "failed"):
+        for status in RECORDED:
             row[f"n_{status}"] = int(counts.loc[experiment, status]) if status in counts else 0
         if comparisons is not None and best is not None:
             worse = comparisons[comparisons["experiment"] == experiment]["significantly_worse"]
@@ -310,7 +310,7 @@ def _reference_form(table: pd.DataFrame, classes: list) -> pd.DataFrame:
 def agreement(metrics: pd.DataFrame, coefficients: pd.DataFrame) -> pd.DataFrame:
     """Each unpenalized scikit-learn fit beside each statsmodels MLE of the same experiment."""
     rows = []
-    ok = metrics[metrics["status"] == "ok"]
+    ok = metrics[metrics["status"] == Status.OK]
     for experiment, group in ok.groupby("experiment", sort=True):
         sk = group[(group["library"] == "sklearn") & (group["penalty"] == "none")]
         sm = group[(group["library"] == "statsmodels") & (group["regularized"] == "none")]
@@ -475,7 +475,7 @@ def load_correct(metrics: pd.DataFrame, preds: dict, y_tests: dict) -> dict:
     """``{(experiment, model_id): test rows right}`` from each fit's test predictions
     (``preds[(experiment, model_id)]``)."""
     out = {}
-    for _, row in metrics[metrics["status"] == "ok"].iterrows():
+    for _, row in metrics[metrics["status"] == Status.OK].iterrows():
         key = (row["experiment"], row["model_id"])
         out[key] = np.asarray(preds[key]) == np.asarray(y_tests[row["experiment"]])
     return out

@@ -5,20 +5,16 @@ probabilities on the training and test rows and, with ``cv:``, the out-of-fold p
 its fold fits. :func:`score` turns those into the scores on training and test rows
 (:mod:`lrsweep.score.metrics`), the test intervals and the cross-validation summaries
 (:mod:`lrsweep.score.intervals`), for the positive class and the bootstrap the config names. So a
-setting that only scores (:data:`lrsweep.config.grid.SCORE_ONLY_KEYS`) is keyed apart from the fit:
+setting that only scores (:data:`lrsweep.domain.SCORE_ONLY_KEYS`) is keyed apart from the fit:
 changing it scores the stored fits again and refits nothing.
 """
 
 from __future__ import annotations
 
 from lrsweep.config.grid import settings
+from lrsweep.domain import SCORED, Status
 from lrsweep.prepare.design import positive_index
 from lrsweep.store.keys import dumps
-
-#: Statuses whose fits have scores (a ``separated`` fit predicts, but its estimates do not
-#: exist: it is reported and never selected).
-SCORED = ("ok", "separated")
-
 
 #: Selection metrics defined for two classes only.
 TWO_CLASS_METRICS = ("f1", "average_precision")
@@ -62,7 +58,7 @@ def at_decision_threshold(result: dict, threshold: float, positive: int) -> dict
     for part in ("train", "test"):
         out[f"pred_{part}"] = at_threshold(result[f"proba_{part}"], threshold, positive)
     cv = result.get("cv_fits")
-    if cv and cv.get("status") == "ok":
+    if cv and cv.get("status") == Status.OK:
         out["cv_fits"] = {**cv, "pred": at_threshold(cv["proba"], threshold, positive)}
     return out
 
@@ -96,7 +92,7 @@ def score(fitted: dict, prepared) -> dict:
     if cv:
         args = (cv["folds"], cv["repeats"], cv["random_state"], positive)
         folds = result["cv_fits"]
-        if folds.get("status") == "ok":
+        if folds.get("status") == Status.OK:
             out["cv_fold_scores"] = cv_fold_scores(
                 prepared.y_train, folds, prepared.class_names, *args
             )
@@ -111,7 +107,7 @@ def score(fitted: dict, prepared) -> dict:
         )
     out["extras"] = extras
     mle = point.get("library") == "statsmodels" and point.get("regularized") == "none"
-    if mle and point.get("cov_type") and result["status"] == "ok":
+    if mle and point.get("cov_type") and result["status"] == Status.OK:
         out["inference"] = inference(point, result, prepared)
     return out
 

@@ -7,6 +7,7 @@ import datetime as dt
 from collections import Counter
 from pathlib import Path
 
+from lrsweep.domain import RECORDED, Status
 from lrsweep.results import markdown
 from lrsweep.store.versions import git_state, package_versions, platform_info
 
@@ -91,18 +92,17 @@ def summary_text(
     with open(metrics_csv, newline="", encoding="utf-8") as f:
         metrics = list(csv.DictReader(f))
     counts = Counter(row["status"] for row in metrics)
-    statuses = ["ok", "separated", "skipped", "failed"]
-    unconverged = sum(1 for r in metrics if r["status"] == "ok" and r["converged"] != "True")
+    unconverged = sum(1 for r in metrics if r["status"] == Status.OK and r["converged"] != "True")
 
     def count(s: str) -> str:
-        if s == "ok" and unconverged:
+        if s == Status.OK and unconverged:
             return f"{counts.get(s, 0)} ok ({unconverged} not converged)"
         return f"{counts.get(s, 0)} {s}"
 
     lines = [
         f"lrsweep: {version_dir} (also {version_dir.parent}/latest)",
         "grid points: "
-        + ", ".join(count(s) for s in statuses if counts.get(s) or s != "separated"),
+        + ", ".join(count(s) for s in RECORDED if counts.get(s) or s != Status.SEPARATED),
         *(
             f"experiment '{name}': dropna dropped {n:,} rows with a gap or an infinite value"
             for name, n in sorted((dropped or {}).items())
@@ -113,7 +113,7 @@ def summary_text(
         Path(leaderboard_md).read_text().split("\n## ")[0].strip(),
         f"(fits not significantly worse than the selected one: {version_dir}/leaderboard.md)",
     ]
-    failed = [[r[k] for k in FAILURE_COLUMNS] for r in metrics if r["status"] == "failed"]
+    failed = [[r[k] for k in FAILURE_COLUMNS] for r in metrics if r["status"] == Status.FAILED]
     if failed:
         lines += [
             "",

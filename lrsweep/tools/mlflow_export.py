@@ -36,7 +36,7 @@ import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
-from lrsweep.config.grid import SETTING_KEYS
+from lrsweep.domain import SETTING_KEYS, Status
 from lrsweep.store.versions import listed_files
 from lrsweep.tools.predict import fixed_threshold
 
@@ -342,7 +342,7 @@ def _log_run(
         client.log_artifact(run_id, str(path), folder)
     if model is not None:
         log_pipeline_model(run_id, *model)
-    client.set_terminated(run_id, "FAILED" if tags.get("status") == "failed" else "FINISHED")
+    client.set_terminated(run_id, "FAILED" if tags.get("status") == Status.FAILED else "FINISHED")
     return run_id
 
 
