@@ -20,7 +20,27 @@ import numpy as np
 from lrsweep.config.grid import fit_settings
 from lrsweep.domain import SCORED, Status
 from lrsweep.store import modelfile
+from lrsweep.store.entries import npy_name
 from lrsweep.store.keys import dumps
+
+# The files of a fit entry (``store/fits/<key>/``, and ``fits/<experiment>/<model_id>/`` of a
+# version): this module is the only one that names them (the scores entry's are in
+# :mod:`lrsweep.score.record`).
+#: The fit's settings and result (:func:`fit_record`).
+FIT_JSON = "fit.json"
+#: The estimates, one row per class and term (:func:`coefficient_rows`).
+COEFFICIENTS = "coefficients.csv"
+#: Why an unexpected error happened (a fit whose job raised).
+TRACEBACK = "traceback.txt"
+#: The out-of-fold predictions and probabilities of the ``cv:`` fold fits.
+CV_PRED, CV_PROBA = "cv_pred.npy", "cv_proba.npy"
+#: statsmodels' classification table of the training rows.
+PRED_TABLE = "pred_table.csv"
+#: The fitted pipeline (scikit-learn fits), through :mod:`lrsweep.store.modelfile`.
+MODEL = "model.skops"
+#: statsmodels' ``summary()`` and ``summary2()`` texts: ``summary.txt``, ``summary2.txt``.
+SUMMARIES = ("summary", "summary2")
+
 
 #: What a fit entry's ``fit.json`` keeps of the fit's result (when the fit has it).
 RESULT_KEYS = (
@@ -145,29 +165,27 @@ def fit_files(fitted: dict, prepared) -> dict[str, bytes]:
     from lrsweep.store.entries import npy_bytes
 
     result = fitted["result"]
-    files = {"fit.json": dumps(fit_record(fitted, prepared)).encode()}
+    files = {FIT_JSON: dumps(fit_record(fitted, prepared)).encode()}
     if result.get("traceback"):
-        files["traceback.txt"] = result["traceback"].encode()
+        files[TRACEBACK] = result["traceback"].encode()
     if result["status"] not in SCORED:
         return files
     names = dict(zip(prepared.classes, prepared.class_names, strict=True))
-    files["coefficients.csv"] = (
-        pd.DataFrame(coefficient_rows(result, names)).to_csv(index=False).encode()
-    )
+    files[COEFFICIENTS] = pd.DataFrame(coefficient_rows(result, names)).to_csv(index=False).encode()
     for name in ARRAYS:
         dtype = np.int64 if name.startswith("pred") else float
-        files[f"{name}.npy"] = npy_bytes(np.asarray(result[name], dtype=dtype))
+        files[npy_name(name)] = npy_bytes(np.asarray(result[name], dtype=dtype))
     cv = result.get("cv_fits")
     if cv and cv["status"] == Status.OK:
-        files["cv_pred.npy"] = npy_bytes(np.asarray(cv["pred"], dtype=np.int64))
-        files["cv_proba.npy"] = npy_bytes(np.asarray(cv["proba"], dtype=float))
-    for name in ("summary", "summary2"):
+        files[CV_PRED] = npy_bytes(np.asarray(cv["pred"], dtype=np.int64))
+        files[CV_PROBA] = npy_bytes(np.asarray(cv["proba"], dtype=float))
+    for name in SUMMARIES:
         if name in result:
             files[f"{name}.txt"] = result[name].encode()
     if "pred_table" in result:
-        files["pred_table.csv"] = pd.DataFrame(result["pred_table"]).to_csv(index=False).encode()
+        files[PRED_TABLE] = pd.DataFrame(result["pred_table"]).to_csv(index=False).encode()
     if fitted.get("model") is not None:
-        files["model.skops"] = modelfile.dumps(fitted["model"])
+        files[MODEL] = modelfile.dumps(fitted["model"])
     return files
 
 
@@ -182,33 +200,28 @@ def entry_files(fitted: dict, prepared) -> dict[str, bytes]:
 def stored_fit(entry, point: dict) -> dict:
     """A fit entry read back as :func:`fit_point` made it (``point``: the grid point with its
     scoring settings), for :func:`lrsweep.score.record.score`; the model itself is not loaded."""
-    record = json.loads(entry.read_text("fit.json"))
+    record = json.loads(entry.read_text(FIT_JSON))
     result = {k: record[k] for k in (*RESULT_KEYS, *SCORED_KEYS) if k in record}
     if result["status"] in SCORED:
         for name in ARRAYS:
-            result[name] = entry.load_npy(f"{name}.npy")
-        if "terms" in record and "coefficients.csv" in entry.names():
+            result[name] = entry.load_npy(npy_name(name))
+        if "terms" in record and COEFFICIENTS in entry.names():
             estimates = read_coefficients(entry)["estimate"].to_numpy(dtype=float)
             result["estimates"] = estimates.reshape(len(record["coef_classes"]), -1)
         cv = record.get("cv_fits")
         if cv:
             result["cv_fits"] = dict(cv)
             if cv["status"] == Status.OK:
-                result["cv_fits"]["pred"] = entry.load_npy("cv_pred.npy")
-                result["cv_fits"]["proba"] = entry.load_npy("cv_proba.npy")
+                result["cv_fits"]["pred"] = entry.load_npy(CV_PRED)
+                result["cv_fits"]["proba"] = entry.load_npy(CV_PROBA)
     return {"point": point, "result": result}
 
 
-def read_record(entry) -> dict:
-    """A scores entry's (or a version fit folder's) ``result.json``."""
-    return json.loads(entry.read_text("result.json"))
-
-
 def read_fit_record(entry) -> dict:
-    return json.loads(entry.read_text("fit.json"))
+    return json.loads(entry.read_text(FIT_JSON))
 
 
-def read_coefficients(entry, name: str = "coefficients.csv"):
+def read_coefficients(entry, name: str = COEFFICIENTS):
     """A table of an entry (``coefficients.csv``, or a scores entry's ``inference.csv`` and
     ``marginal_effects.csv``)."""
     import pandas as pd

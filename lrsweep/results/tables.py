@@ -109,17 +109,18 @@ def collect(fits: list[tuple]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(metrics, coefficients) of ``fits``: (experiment, result record, fit entry[, scores
     entry]) in grid order. A scores entry with ``inference.csv`` gives its fit's rows (one
     block per covariance type); :func:`estimates_of` keeps one row per coefficient."""
-    from lrsweep.fit.record import read_coefficients
+    from lrsweep.fit.record import COEFFICIENTS, read_coefficients
+    from lrsweep.score.record import INFERENCE
 
     rows, coefs = [], []
     for experiment, record, entry, *scores in fits:
         rows.append({"experiment": experiment, **metrics_row(record)})
-        if scores and "inference.csv" in scores[0].names():
-            table = read_coefficients(scores[0], "inference.csv")
+        if scores and INFERENCE in scores[0].names():
+            table = read_coefficients(scores[0], INFERENCE)
             table.insert(0, "model_id", record["model_id"])
             table.insert(0, "experiment", experiment)
             coefs.append(table)
-        elif "coefficients.csv" in entry.names():
+        elif COEFFICIENTS in entry.names():
             table = read_coefficients(entry)
             table.insert(0, "model_id", record["model_id"])
             table.insert(0, "experiment", experiment)
@@ -154,11 +155,12 @@ def marginal_effects(fits: list[tuple]) -> pd.DataFrame:
     """The ``marginal_effects.csv`` of a version: every scores entry's table (statsmodels
     maximum-likelihood fits), with its experiment and model_id."""
     from lrsweep.fit.record import read_coefficients
+    from lrsweep.score.record import MARGINAL_EFFECTS
 
     tables = []
     for experiment, record, _entry, *scores in fits:
-        if scores and "marginal_effects.csv" in scores[0].names():
-            table = read_coefficients(scores[0], "marginal_effects.csv")
+        if scores and MARGINAL_EFFECTS in scores[0].names():
+            table = read_coefficients(scores[0], MARGINAL_EFFECTS)
             table.insert(0, "model_id", record["model_id"])
             table.insert(0, "experiment", experiment)
             tables.append(table)

@@ -11,10 +11,34 @@ changing it scores the stored fits again and refits nothing.
 
 from __future__ import annotations
 
+import json
+
 from lrsweep.config.grid import settings
 from lrsweep.domain import SCORED, Status
 from lrsweep.prepare.design import positive_index
 from lrsweep.store.keys import dumps
+
+# The files of a scores entry (``store/scores/<key>/``; a version copies them into the fit's
+# folder ``fits/<experiment>/<model_id>/``): this module is the only one that names them.
+#: Every score of the grid point, the row of metrics.csv (:func:`record_of`).
+RESULT_JSON = "result.json"
+#: A statsmodels fit's coefficient table (z, p, intervals), one block per covariance type.
+INFERENCE = "inference.csv"
+#: A statsmodels fit's average marginal effects.
+MARGINAL_EFFECTS = "marginal_effects.csv"
+#: The parts of a fit's rows that have a classification report.
+REPORT_PARTS = ("train", "test")
+
+
+def report_name(part: str) -> str:
+    """The file of the classification report of ``part`` (``train``, ``test``)."""
+    return f"classification_report_{part}.txt"
+
+
+def read_record(entry) -> dict:
+    """A scores entry's (or a version fit folder's) ``result.json``."""
+    return json.loads(entry.read_text(RESULT_JSON))
+
 
 #: Selection metrics defined for two classes only.
 TWO_CLASS_METRICS = ("f1", "average_precision")
@@ -176,15 +200,15 @@ def record_of(scored: dict, prepared) -> dict:
 def score_files(scored: dict, prepared) -> dict[str, bytes]:
     """The files of a grid point's scores entry, as bytes: ``result.json`` and the
     classification reports."""
-    files = {"result.json": dumps(record_of(scored, prepared)).encode()}
+    files = {RESULT_JSON: dumps(record_of(scored, prepared)).encode()}
     if "evaluation" in scored:
-        for part in ("train", "test"):
+        for part in REPORT_PARTS:
             text = scored["evaluation"][part]["report_text"]
-            files[f"classification_report_{part}.txt"] = text.encode()
+            files[report_name(part)] = text.encode()
     if "inference" in scored:
         import pandas as pd
 
         coef_rows, me_rows = scored["inference"]
-        files["inference.csv"] = pd.DataFrame(coef_rows).to_csv(index=False).encode()
-        files["marginal_effects.csv"] = pd.DataFrame(me_rows).to_csv(index=False).encode()
+        files[INFERENCE] = pd.DataFrame(coef_rows).to_csv(index=False).encode()
+        files[MARGINAL_EFFECTS] = pd.DataFrame(me_rows).to_csv(index=False).encode()
     return files

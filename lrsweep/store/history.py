@@ -18,7 +18,14 @@ import json
 import os
 from pathlib import Path
 
-from lrsweep.store.versions import list_versions, read_latest, update_latest
+from lrsweep.store.versions import (
+    COEFFICIENTS,
+    METRICS,
+    PROVENANCE,
+    list_versions,
+    read_latest,
+    update_latest,
+)
 
 HISTORY = "history.jsonl"
 
@@ -87,8 +94,8 @@ def selected_fits(version_dir: Path) -> dict:
 
     from lrsweep.results import selection
 
-    metrics = pd.read_csv(version_dir / "metrics.csv")
-    coefs = pd.read_csv(version_dir / "coefficients.csv")
+    metrics = pd.read_csv(version_dir / METRICS)
+    coefs = pd.read_csv(version_dir / COEFFICIENTS)
     out = {}
     for name, group in metrics.groupby("experiment", sort=False):
         nonzero = selection.nonzero_counts(coefs[coefs["experiment"] == name])
@@ -103,7 +110,7 @@ def selected_fits(version_dir: Path) -> dict:
 
 def entry_for(version_dir: Path, config_files: list[str]) -> dict:
     """The history line of pointing ``latest`` at a complete version."""
-    info = json.loads((version_dir / "provenance.json").read_text(encoding="utf-8"))
+    info = json.loads((version_dir / PROVENANCE).read_text(encoding="utf-8"))
     return {
         "time": _now(),
         "version": version_dir.name,

@@ -19,7 +19,42 @@ from pathlib import Path
 
 from lrsweep.store.files import sha256_file, temp_name
 
+# A sweep folder ``results/<sweep>/``: ``store/``, the version folders ``v-…``, ``latest`` (a
+# link to one of them) and ``history.jsonl`` (:mod:`lrsweep.store.history`).
+#: The link to the version a sweep's last run completed (or pointed at).
+LATEST = "latest"
+
+# The files of a version folder (what its ``SHA256SUMS`` lists); a fit's files in it, under
+# :func:`fit_folder`, are named by :mod:`lrsweep.fit.record` and :mod:`lrsweep.score.record`.
+#: The checksum of every other file of the version (``sha256sum -c`` reads it).
 SUMS = "SHA256SUMS"
+#: What made the version: keys, settings, data files, libraries, git, the run's times.
+PROVENANCE = "provenance.json"
+#: The text printed at the end of the run that made the version.
+SUMMARY = "summary.txt"
+#: One row per grid point: settings, status, scores.
+METRICS = "metrics.csv"
+#: The estimates of every fit (statsmodels: one block per covariance type).
+COEFFICIENTS = "coefficients.csv"
+#: statsmodels fits' coefficient tables and average marginal effects.
+INFERENCE, MARGINAL_EFFECTS = "inference.csv", "marginal_effects.csv"
+#: The selected fit of each experiment and the fits not significantly worse.
+LEADERBOARD = "leaderboard.md"
+#: The expanded grid the version was made from.
+GRID = "grid.json"
+#: Cross-validation: per fold, and the selection along C of each model family.
+CV_FOLDS, CV_SELECTION = "cv_folds.csv", "cv_selection.csv"
+#: Paired tests against the selected fit, and the scikit-learn / statsmodels agreement.
+COMPARISONS, AGREEMENT = "comparisons.csv", "agreement.csv"
+#: The version's HTML page.
+REPORT = "report.html"
+#: The folders of the fits' files and of the figures.
+FITS, FIGURES = "fits", "figures"
+
+
+def fit_folder(experiment: str, model_id: str) -> str:
+    """A grid point's folder in a version (relative): ``fits/<experiment>/<model_id>``."""
+    return f"{FITS}/{experiment}/{model_id}"
 
 
 def write_checksums(folder: Path) -> None:
@@ -122,18 +157,18 @@ def install(staging: Path, target: Path) -> str:
 
 
 def read_latest(sweep_dir: str | Path) -> str | None:
-    link = Path(sweep_dir) / "latest"
+    link = Path(sweep_dir) / LATEST
     return os.readlink(link) if link.is_symlink() else None
 
 
 def update_latest(sweep_dir: str | Path, version: str) -> None:
     """Point ``<sweep_dir>/latest`` at ``version`` (atomically: a new link renamed over)."""
     sweep_dir = Path(sweep_dir)
-    tmp = temp_name(sweep_dir / "latest")
+    tmp = temp_name(sweep_dir / LATEST)
     if tmp.is_symlink() or tmp.exists():
         tmp.unlink()
     os.symlink(version, tmp)
-    os.replace(tmp, sweep_dir / "latest")
+    os.replace(tmp, sweep_dir / LATEST)
 
 
 def git_state(root: str | Path = ".") -> dict:
@@ -194,7 +229,7 @@ def list_versions(sweep_dir: str | Path) -> list[dict]:
     latest = read_latest(sweep_dir)
     rows = []
     for d in sweep_dir.glob("v-*"):
-        prov = d / "provenance.json"
+        prov = d / PROVENANCE
         if "." in d.name or not prov.is_file():
             continue
         try:
@@ -221,7 +256,7 @@ def finish_run(version_dir: Path, existed: bool, config_files=()) -> tuple[str, 
     and whether it has failed grid points."""
     from lrsweep.store.history import point_latest
 
-    info = json.loads((version_dir / "provenance.json").read_text())
+    info = json.loads((version_dir / PROVENANCE).read_text())
     point_latest(version_dir, list(config_files))
     if existed:
         text = (
@@ -229,9 +264,9 @@ def finish_run(version_dir: Path, existed: bool, config_files=()) -> tuple[str, 
             f"{version_dir.parent}/latest -> {version_dir.name}\n"
         )
         if info.get("failed"):
-            text += (version_dir / "summary.txt").read_text(encoding="utf-8")
+            text += (version_dir / SUMMARY).read_text(encoding="utf-8")
     else:
-        text = (version_dir / "summary.txt").read_text(encoding="utf-8")
+        text = (version_dir / SUMMARY).read_text(encoding="utf-8")
     return text, bool(info.get("failed"))
 
 
@@ -253,7 +288,7 @@ def steps_back(name: str) -> int | None:
     the accepted forms for anything else."""
     from lrsweep.errors import LrsweepError
 
-    if name == "latest":
+    if name == LATEST:
         return 0
     if name.startswith("latest~"):
         n = name[len("latest~") :]

@@ -20,6 +20,7 @@ from pathlib import Path
 import pandas as pd
 
 from lrsweep.errors import LrsweepError
+from lrsweep.store.versions import METRICS
 
 
 def sweep_folder(results: Path | None, config_file: str | None = None, notes=None) -> Path:
@@ -101,9 +102,7 @@ def cmd_compare(args) -> int:
 
     results = _folder(args)
     old, new = _version(args, args.old), _version(args, args.new)
-    table = compare_metrics(
-        pd.read_csv(old / "metrics.csv"), pd.read_csv(new / "metrics.csv"), args.metric
-    )
+    table = compare_metrics(pd.read_csv(old / METRICS), pd.read_csv(new / METRICS), args.metric)
     counts = table["change"].value_counts()
     print(
         f"{old.name} -> {new.name}: "

@@ -37,7 +37,15 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from lrsweep.domain import SETTING_KEYS, Status
-from lrsweep.store.versions import listed_files
+from lrsweep.fit.record import MODEL
+from lrsweep.store.versions import (
+    FIGURES,
+    FITS,
+    METRICS,
+    PROVENANCE,
+    fit_folder,
+    listed_files,
+)
 from lrsweep.tools.predict import fixed_threshold
 
 #: The columns of metrics.csv that are settings of a grid point: MLflow parameters.
@@ -143,7 +151,7 @@ def artifacts(listed: list[str], experiment: str, model_id: str) -> list[tuple[s
     A per-fit figure is ``<figure>--<solver>--<penalty>--C<C>--<model_id>.png``
     (:func:`lrsweep.results.figures.fit_file`): it is matched on its last part, whole, so that
     ``sk_C1`` does not take ``x_sk_C1``'s figures."""
-    figures, fit = f"figures/{experiment}/fits/", f"fits/{experiment}/{model_id}/"
+    figures, fit = f"{FIGURES}/{experiment}/{FITS}/", f"{fit_folder(experiment, model_id)}/"
     out = []
     for name in sorted(listed):
         if name.startswith(figures) and name.endswith(".png") and "/" not in name[len(figures) :]:
@@ -263,7 +271,7 @@ def selected_fits(version_dir: Path) -> dict[str, str]:
     from lrsweep.tools.predict import selected_model
 
     out = {}
-    for experiment in json.loads((version_dir / "provenance.json").read_text())["datasets"]:
+    for experiment in json.loads((version_dir / PROVENANCE).read_text())["datasets"]:
         try:
             out[experiment] = selected_model(version_dir, experiment)
         except LrsweepError:
@@ -352,7 +360,7 @@ def export_version(version_dir: Path, tracking_uri: str | None = None) -> dict:
     again after an interrupted export."""
     client, uri = _client(tracking_uri)
     version_dir = Path(version_dir)
-    provenance = json.loads((version_dir / "provenance.json").read_text(encoding="utf-8"))
+    provenance = json.loads((version_dir / PROVENANCE).read_text(encoding="utf-8"))
     sweep, version = provenance["sweep"], version_dir.name
     experiment = _experiment(client, sweep)
     existing = _existing_runs(client, experiment.experiment_id, version)
@@ -361,7 +369,7 @@ def export_version(version_dir: Path, tracking_uri: str | None = None) -> dict:
     commit = version_tags(provenance, "", "")
     parent, _ = _parent_run(client, experiment.experiment_id, existing, sweep, version, commit)
     selected = selected_fits(version_dir)
-    for row in read_metrics(version_dir / "metrics.csv"):
+    for row in read_metrics(version_dir / METRICS):
         exp, model_id = str(row["experiment"]), str(row["model_id"])
         is_selected = selected.get(exp) == model_id
         extra = {
@@ -377,9 +385,9 @@ def export_version(version_dir: Path, tracking_uri: str | None = None) -> dict:
         for run in runs:  # left unfinished by an interrupted export
             client.delete_run(run.info.run_id)
             done["redone"] += 1
-        model_file = version_dir / "fits" / exp / model_id / "model.skops"
+        model_file = version_dir / fit_folder(exp, model_id) / MODEL
         model = None
-        if is_selected and f"fits/{exp}/{model_id}/model.skops" in listed:
+        if is_selected and f"{fit_folder(exp, model_id)}/{MODEL}" in listed:
             info = {**provenance["datasets"][exp], **fixed_threshold(version_dir, exp, model_id)}
             model = (uri, model_file, info)
             done["models"] += 1
