@@ -28,17 +28,10 @@ from lrsweep.domain import (
     STATSMODELS_DEFAULTS,
     Status,
 )
-from lrsweep.errors import ConfigError
+from lrsweep.errors import ConfigError, describe
 
 #: What a model_id leaves out: scikit-learn's own defaults (so the seed always shows).
 _ID_BASELINE = {**SKLEARN_DEFAULTS, "random_state": None}
-
-
-def describe(experiment: str | None, key: str, message: str) -> str:
-    """The one-line form of every config and data error."""
-    head = f"experiment '{experiment}': " if experiment else ""
-    key_part = f"key '{key}': " if key else ""
-    return f"{head}{key_part}{message}"
 
 
 def format_number(x: Any) -> str:

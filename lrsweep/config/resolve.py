@@ -29,9 +29,9 @@ from typing import Any
 
 import yaml
 
-from lrsweep.config.grid import describe, grids_of
+from lrsweep.config.grid import grids_of
 from lrsweep.domain import DEFAULT_SELECT
-from lrsweep.errors import ConfigError
+from lrsweep.errors import ConfigError, describe
 
 SCHEMA_PATH = Path(__file__).resolve().parents[2] / "workflow" / "schemas" / "config.schema.yaml"
 

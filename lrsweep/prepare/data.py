@@ -18,8 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from lrsweep.config.grid import describe
-from lrsweep.errors import DataError, quote, quote_list
+from lrsweep.errors import DataError, describe, quote, quote_list
 
 #: More levels than this in a categorical column is refused (an identifier, most likely).
 MAX_LEVELS = 100

@@ -47,8 +47,7 @@ TWO_CLASS_METRICS = ("f1", "average_precision")
 def check_scoring(experiment: str, n_classes: int, exp: dict) -> None:
     """Refuse a two-class selection metric, or a decision threshold other than 0.5, for a
     target of more classes (one line)."""
-    from lrsweep.config.grid import describe
-    from lrsweep.errors import DataError
+    from lrsweep.errors import DataError, describe
 
     threshold = exp.get("threshold", 0.5)
     if n_classes > 2 and threshold != 0.5:

@@ -22,6 +22,7 @@ from lrsweep.store.versions import (
     COEFFICIENTS,
     METRICS,
     PROVENANCE,
+    SUMMARY,
     list_versions,
     read_latest,
     update_latest,
@@ -227,3 +228,20 @@ def versions_table(sweep_dir: str | Path) -> tuple[list[str], list[list]]:
             )
     columns = ["name", "pointed at (UTC)", "version", "config", "grid points", "failed"]
     return [*columns, *experiments, "note"], rows
+
+
+def finish_run(version_dir: Path, existed: bool, config_files=()) -> tuple[str, bool]:
+    """Point ``latest`` at a complete version (recorded in the history); the text to print
+    and whether it has failed grid points."""
+    info = json.loads((version_dir / PROVENANCE).read_text())
+    point_latest(version_dir, list(config_files))
+    if existed:
+        text = (
+            f"lrsweep: {version_dir} was complete already: nothing recomputed; "
+            f"{version_dir.parent}/latest -> {version_dir.name}\n"
+        )
+        if info.get("failed"):
+            text += (version_dir / SUMMARY).read_text(encoding="utf-8")
+    else:
+        text = (version_dir / SUMMARY).read_text(encoding="utf-8")
+    return text, bool(info.get("failed"))

@@ -4,12 +4,67 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
+import platform
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
 from lrsweep.domain import RECORDED, Status
 from lrsweep.results import markdown
-from lrsweep.store.versions import git_state, package_versions, platform_info
+
+
+def git_state(root: str | Path = ".") -> dict:
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=10)
+
+    try:
+        head = git("rev-parse", "HEAD")
+        if head.returncode != 0:
+            return {"commit": None, "dirty": None}
+        status = git("status", "--porcelain", "--untracked-files=no")
+        return {"commit": head.stdout.strip(), "dirty": bool(status.stdout.strip())}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+
+
+PACKAGES = (
+    "snakemake",
+    "scikit-learn",
+    "statsmodels",
+    "numpy",
+    "scipy",
+    "pandas",
+    "matplotlib",
+    "joblib",
+    "pyyaml",
+    "jsonschema",
+    "pyarrow",
+    "skops",
+)
+
+
+def package_versions() -> dict:
+    import lrsweep
+    from lrsweep.store.keys import distribution_versions
+
+    return {
+        "python": sys.version.split()[0],
+        "lrsweep": lrsweep.__version__,
+        **distribution_versions(PACKAGES),
+    }
+
+
+def platform_info() -> dict:
+    return {
+        "system": platform.system(),
+        "release": platform.release(),
+        "machine": platform.machine(),
+        "processor": platform.processor(),
+        "cpus": os.cpu_count(),
+        "node": platform.node(),
+    }
 
 
 def job_timings(benchmarks: list[tuple[str, str, str]]) -> list[dict]:

@@ -181,8 +181,8 @@ def version_tags(provenance: dict, experiment: str, model_id: str) -> dict:
 def resolve(results: Path, version: str) -> Path:
     """The version folder ``version`` (``v-...``, ``latest`` or ``latest~N``, as every command
     names it) of ``results``, checked whole: a damaged version is never exported."""
+    from lrsweep.store.names import resolve as resolve_name
     from lrsweep.store.versions import problems
-    from lrsweep.store.versions import resolve as resolve_name
 
     folder = resolve_name(Path(results), version)
     found = problems(folder)
@@ -414,7 +414,7 @@ def export_version(version_dir: Path, tracking_uri: str | None = None) -> dict:
 
 def cmd_export_mlflow(args) -> int:
     import_mlflow()  # the one-line message first, whatever else is missing
-    from lrsweep.tools.cli import NOTES, sweep_folder
+    from lrsweep.tools.args import NOTES, sweep_folder
 
     folder = resolve(sweep_folder(args.results, args.config_file, NOTES), args.version)
     done = export_version(folder, args.tracking_uri)
@@ -460,7 +460,7 @@ def add_parser(subparsers) -> None:
             "artifacts under ./mlruns)"
         ),
     )
-    from lrsweep.tools.cli import results_args
+    from lrsweep.tools.args import results_args
 
     results_args(p)
     p.set_defaults(func=cmd_export_mlflow)

@@ -33,10 +33,10 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lrsweep.config.grid import describe, fit_settings, score_settings
+from lrsweep.config.grid import fit_settings, score_settings
 from lrsweep.config.resolve import version_settings
 from lrsweep.domain import SCORE_ONLY_KEYS, Status
-from lrsweep.errors import ConfigError
+from lrsweep.errors import ConfigError, describe
 from lrsweep.prepare.data import resolve_path
 from lrsweep.prepare.design import preparation_spec
 from lrsweep.store import keys

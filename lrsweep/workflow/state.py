@@ -117,7 +117,8 @@ def describe_changes(plan, latest_dir: Path) -> str | None:
 def prepare(plan, publish: str, digest=None) -> State:
     """Decide what the run does about the version (see the module docstring), writing
     nothing. ``publish``: the publish job's usual token. With ``digest`` (a
-    :class:`lrsweep.store.keys.FileChecksums`) a version is complete only when every file matches
+    :class:`lrsweep.store.checksums.FileChecksums`) a version is complete only when every file
+    matches
     ``SHA256SUMS``: a file changed in place (the version's files are hard links into the
     store, so a write into a store file reaches them) makes it damaged, and the run makes it
     again."""
