@@ -15,7 +15,8 @@ def sweep_folder(results: Path | None, config_file: str | None = None, notes=Non
     (``--config-file``, default ``config.yaml``, read as the workflow reads it); else the only
     ``results/<sweep>``. The candidates are listed only when that is ambiguous. Which one was
     taken, when not given, is appended to ``notes`` (default: printed on stderr now)."""
-    from lrsweep.config.resolve import read_sources, sources_of, validate_config
+    from lrsweep.config.schema import validate_config
+    from lrsweep.config.sources import read_sources, sources_of
 
     if results is not None:
         return Path(results)
