@@ -453,38 +453,37 @@ def _as_categorical(experiment: str, raw: Raw, setting) -> Raw:
 # Checks
 
 
-def drop_missing(experiment: str, raw: Raw, dropna: bool, impute: str) -> tuple[Raw, int]:
-    """Refuse gaps (counted by column) unless ``dropna`` (the rows are dropped and counted) or,
-    for feature gaps, ``impute`` (they are filled in :mod:`lrsweep.prepare.design`). Infinite
-    numbers are never imputed."""
+def missing_masks(raw: Raw) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(feature gaps, infinite numbers: both rows x columns, rows without a label or a group)."""
     import pandas as pd
 
     y_bad = pd.isna(pd.Series(raw.y)).to_numpy()
     if raw.groups is not None:  # a row without a group cannot be clustered: as a label gap
         y_bad = y_bad | (np.asarray(raw.groups) < 0)
-    if raw.is_frame:
-        gaps = raw.X.isna().to_numpy()
-        numeric = [c for c in raw.columns if c not in raw.categorical]
-        inf = np.zeros_like(gaps)
-        if numeric:
-            values = raw.X[numeric].to_numpy(dtype=float)
-            idx = [raw.columns.index(c) for c in numeric]
-            inf[:, idx] = np.isinf(values)
-    else:
-        gaps = np.isnan(raw.X)
-        inf = np.isinf(raw.X)
-    if not (gaps.any() or inf.any() or y_bad.any()):
-        return raw, 0
-    if dropna:
-        keep = ~(gaps.any(axis=1) | inf.any(axis=1) | y_bad)
-        if not keep.any():
-            raise err(
-                experiment, "dataset.dropna", "no rows are left after dropping those with gaps"
-            )
-        X = raw.X[keep] if not raw.is_frame else raw.X.loc[keep].reset_index(drop=True)
-        groups = None if raw.groups is None else np.asarray(raw.groups)[keep]
-        kept = Raw(X, raw.y[keep], raw.columns, raw.categorical, raw.class_names, raw.info, groups)
-        return kept, int((~keep).sum())
+    if not raw.is_frame:
+        return np.isnan(raw.X), np.isinf(raw.X), y_bad
+    gaps = raw.X.isna().to_numpy()
+    numeric = [c for c in raw.columns if c not in raw.categorical]
+    inf = np.zeros_like(gaps)
+    if numeric:
+        values = raw.X[numeric].to_numpy(dtype=float)
+        idx = [raw.columns.index(c) for c in numeric]
+        inf[:, idx] = np.isinf(values)
+    return gaps, inf, y_bad
+
+
+def _drop_rows(experiment: str, raw: Raw, keep: np.ndarray) -> Raw:
+    """The rows of ``raw`` that ``keep`` marks (``dropna: true``)."""
+    if not keep.any():
+        raise err(experiment, "dataset.dropna", "no rows are left after dropping those with gaps")
+    X = raw.X[keep] if not raw.is_frame else raw.X.loc[keep].reset_index(drop=True)
+    groups = None if raw.groups is None else np.asarray(raw.groups)[keep]
+    return Raw(X, raw.y[keep], raw.columns, raw.categorical, raw.class_names, raw.info, groups)
+
+
+def _refuse_missing(experiment: str, raw: Raw, gaps, inf, y_bad, impute: str) -> None:
+    """The error for the first kind of gap that cannot stay (no group, no label, an infinite
+    number, a feature gap without ``impute``), counted by column."""
 
     def listing(mask):
         return ", ".join(f"{raw.columns[j]}: {int(c)}" for j, c in enumerate(mask.sum(axis=0)) if c)
@@ -517,6 +516,19 @@ def drop_missing(experiment: str, raw: Raw, dropna: bool, impute: str) -> tuple[
             f"NaN or missing values ({listing(gaps)}); set 'dropna: true' on the dataset to "
             "drop those rows, or 'impute: mean' (median, most_frequent) to fill them",
         )
+
+
+def drop_missing(experiment: str, raw: Raw, dropna: bool, impute: str) -> tuple[Raw, int]:
+    """Refuse gaps (counted by column) unless ``dropna`` (the rows are dropped and counted) or,
+    for feature gaps, ``impute`` (they are filled in :mod:`lrsweep.prepare.design`). Infinite
+    numbers are never imputed."""
+    gaps, inf, y_bad = missing_masks(raw)
+    if not (gaps.any() or inf.any() or y_bad.any()):
+        return raw, 0
+    if dropna:
+        keep = ~(gaps.any(axis=1) | inf.any(axis=1) | y_bad)
+        return _drop_rows(experiment, raw, keep), int((~keep).sum())
+    _refuse_missing(experiment, raw, gaps, inf, y_bad, impute)
     return raw, 0
 
 

@@ -237,6 +237,34 @@ def load_checked(
     return spec, raw, dropped, codes, classes
 
 
+def _fit_transform(preprocessor, raw_train, raw_test, same_rows: bool):
+    """Learn the preprocessing on the training rows: (X_train, X_test), the design before
+    its terms are named (``X_test`` is ``X_train`` when the rows are the same)."""
+    if preprocessor is None:
+        return raw_train, raw_test
+    if isinstance(raw_train, np.ndarray) and type(preprocessor).__name__ == "StandardScaler":
+        # in place: the split made these arrays and nobody else holds them (memory: a large
+        # dataset is never held three times)
+        preprocessor.set_params(copy=False).fit(raw_train)
+        X_train = preprocessor.transform(raw_train)
+        X_test = X_train if same_rows else preprocessor.transform(raw_test)
+        preprocessor.set_params(copy=True)
+        return X_train, X_test
+    X_train = preprocessor.fit_transform(raw_train)
+    return X_train, X_train if same_rows else preprocessor.transform(raw_test)
+
+
+def _spec_meta(spec: dict) -> dict:
+    """What a prepared entry's meta data records of the experiment's settings."""
+    return {
+        "reference_chosen": sorted(spec["reference"]),
+        "target": str(spec["dataset"].get("target") or "y"),
+        "split": spec["split"],
+        "standardized": spec["standardize"],
+        "impute": spec["impute"],
+    }
+
+
 def prepare_experiment(
     experiment: str, exp: dict, root: str | Path = ".", expected_sha256: str | None = None
 ) -> Prepared:
@@ -254,22 +282,10 @@ def prepare_experiment(
     if keep is not None and isinstance(keep, np.ndarray):
         keep = keep.copy()
     del raw.X  # a large dataset: keep the split copies only
-    if preprocessor is None:
-        X_train, X_test = raw_train, raw_test
-    elif isinstance(raw_train, np.ndarray) and type(preprocessor).__name__ == "StandardScaler":
-        # in place: the split made these arrays and nobody else holds them (memory: a large
-        # dataset is never held three times)
-        preprocessor.set_params(copy=False).fit(raw_train)
-        X_train = preprocessor.transform(raw_train)
-        X_test = X_train if same_rows else preprocessor.transform(raw_test)
-        preprocessor.set_params(copy=True)
-    else:
-        X_train = preprocessor.fit_transform(raw_train)
-        X_test = X_train if same_rows else preprocessor.transform(raw_test)
+    X_train, X_test = _fit_transform(preprocessor, raw_train, raw_test, same_rows)
     names, sm_drop, reference = design_names(
         preprocessor, raw, X_train, spec["reference"], experiment
     )
-    class_names = [raw.class_names.get(c, str(c)) for c in classes]
     meta = {
         **raw.info,
         "n_rows": int(n_rows),
@@ -281,13 +297,9 @@ def prepare_experiment(
         "raw_columns": list(raw.columns),
         "categorical": list(raw.categorical),
         "reference_levels": reference,
-        "reference_chosen": sorted(spec["reference"]),
-        "target": str(spec["dataset"].get("target") or "y"),
-        "split": spec["split"],
-        "standardized": spec["standardize"],
-        "impute": spec["impute"],
+        **_spec_meta(spec),
         "same_rows": same_rows,
-        "class_names": class_names,
+        "class_names": [raw.class_names.get(c, str(c)) for c in classes],
     }
     if groups_train is not None:
         meta["groups"] = spec["groups"]

@@ -159,17 +159,35 @@ def _score(selected) -> str:
     return f"{selected['model_id']} ({selected['accuracy_test']:.4g})"
 
 
-def versions_table(sweep_dir: str | Path) -> tuple[list[str], list[list]]:
-    """``lrsweep versions``: the history newest first, one row per time a run pointed latest
-    (its ``latest~N`` name, when, the version, the run's config files, grid points, failures,
-    and per experiment the selected fit with its test accuracy), then the complete versions
-    latest never pointed at. (columns, rows)."""
-    sweep_dir = Path(sweep_dir)
-    versions = {r["version"]: r for r in list_versions(sweep_dir)}
-    entries = read_history(sweep_dir)
-    current = read_latest(sweep_dir)
-    if current and (not entries or entries[-1]["version"] != current):
-        entries.append({"version": current, "time": None, "config": [], "selected": {}})
+def _when(stamp: str | None) -> str:
+    return (stamp or "?").replace("T", " ").replace("+00:00", "")
+
+
+def _step_names(entries: list[dict]) -> list[str]:
+    """The ``latest~N`` name of each history line, newest first (a version pointed at twice in
+    a row is named once)."""
+    names, step, previous = [], 0, None
+    for entry in reversed(entries):
+        version = entry["version"]
+        if previous is not None and version != previous:
+            step += 1
+        names.append("" if version == previous else ("latest" if step == 0 else f"latest~{step}"))
+        previous = version
+    return names
+
+
+def _note(entry: dict, row: dict | None) -> str:
+    """What the note column says about a history line (``row``: its version, if still there)."""
+    if row and row["experiments"].startswith("(provenance.json unreadable"):
+        return row["experiments"].strip("()")
+    if entry.get("seeded"):
+        return "made before the history was kept (time: when its run ended)"
+    return "removed" if row is None else ""
+
+
+def _selections(sweep_dir: Path, versions: dict):
+    """A function: a history line's selected fits (recorded in it, else read from its version,
+    once per version)."""
     found: dict[str, dict] = {}
 
     def selected(entry) -> dict:
@@ -182,33 +200,38 @@ def versions_table(sweep_dir: str | Path) -> tuple[list[str], list[list]]:
                 found[entry["version"]] = {}
         return found[entry["version"]]
 
+    return selected
+
+
+def versions_table(sweep_dir: str | Path) -> tuple[list[str], list[list]]:
+    """``lrsweep versions``: the history newest first, one row per time a run pointed latest
+    (its ``latest~N`` name, when, the version, the run's config files, grid points, failures,
+    and per experiment the selected fit with its test accuracy), then the complete versions
+    latest never pointed at. (columns, rows)."""
+    sweep_dir = Path(sweep_dir)
+    versions = {r["version"]: r for r in list_versions(sweep_dir)}
+    entries = read_history(sweep_dir)
+    current = read_latest(sweep_dir)
+    if current and (not entries or entries[-1]["version"] != current):
+        entries.append({"version": current, "time": None, "config": [], "selected": {}})
+    selected = _selections(sweep_dir, versions)
     experiments: list[str] = []
     for entry in entries:
         experiments += [e for e in selected(entry) if e not in experiments]
-    rows, step, previous = [], 0, None
-    for entry in reversed(entries):
-        version = entry["version"]
-        if previous is not None and version != previous:
-            step += 1
-        name = "" if version == previous else ("latest" if step == 0 else f"latest~{step}")
-        previous = version
-        row = versions.get(version)
-        note = "removed" if row is None else ""
-        if row and row["experiments"].startswith("(provenance.json unreadable"):
-            note = row["experiments"].strip("()")
-        elif entry.get("seeded"):
-            note = "made before the history was kept (time: when its run ended)"
+    rows = []
+    for name, entry in zip(_step_names(entries), reversed(entries), strict=True):
+        row = versions.get(entry["version"])
         scores = selected(entry)
         rows.append(
             [
                 name,
-                (entry.get("time") or "?").replace("T", " ").replace("+00:00", ""),
-                version,
+                _when(entry.get("time")),
+                entry["version"],
                 _one_line(" + ".join(entry.get("config") or []) or "-"),
                 entry.get("grid_points", row and row["grid_points"]),
                 entry.get("failed", row and row["failed"]),
                 *(_score(scores.get(e)) for e in experiments),
-                note,
+                _note(entry, row),
             ]
         )
     pointed = {e["version"] for e in entries}
@@ -217,7 +240,7 @@ def versions_table(sweep_dir: str | Path) -> tuple[list[str], list[list]]:
             rows.append(
                 [
                     "",
-                    (row["run_ended"] or "?").replace("T", " ").replace("+00:00", ""),
+                    _when(row["run_ended"]),
                     version,
                     "-",
                     row["grid_points"],
