@@ -25,15 +25,9 @@ from typing import Any
 import numpy as np
 
 from lrsweep.errors import quote, quote_list
-from lrsweep.prepare.data import (
-    Raw,
-    drop_missing,
-    encode_labels,
-    err,
-    groups_column,
-    load_dataset,
-    split_rows,
-)
+from lrsweep.prepare.checks import drop_missing, encode_labels
+from lrsweep.prepare.data import Raw, err, groups_column, load_dataset
+from lrsweep.prepare.split import split_rows
 from lrsweep.store import modelfile
 from lrsweep.store.entries import (
     GROUPS_TRAIN,
