@@ -327,7 +327,7 @@ def large_data(repeats: int) -> dict:
 
 
 def versions() -> dict:
-    from lrsweep.store.versions import package_versions
+    from lrsweep.store.provenance import package_versions
 
     return package_versions()
 
