@@ -145,7 +145,7 @@ def selected(group: pd.DataFrame, nonzero: dict | None = None) -> pd.Series | No
     return best(group, nonzero)
 
 
-def along_C(table: pd.DataFrame, metric: str = "accuracy") -> dict:
+def along_C(table: pd.DataFrame, metric: str = METRIC) -> dict:
     """Within one model family (fits differing in C only, with CV scores): the C of the best
     mean CV ``metric`` and the C of the one-standard-error rule (:func:`within_one_se`)."""
     col = f"cv_{metric}_mean"
