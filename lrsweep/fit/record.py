@@ -6,8 +6,9 @@ process): the fit (:mod:`lrsweep.fit.sklearn`), its predictions and probabilitie
 and test rows, with ``cv:`` the out-of-fold predictions of its fold fits, and for
 scikit-learn the fitted model with its preprocessing as one pipeline. :func:`fit_files` turns
 it into the bytes of its store entry, keyed by what changes the fitted model only;
-:func:`stored_fit` reads it back, for :func:`lrsweep.score.record.score`. :func:`fit_and_score`
-is both in one call, what a notebook calls to get the workflow's numbers.
+:func:`stored_fit` reads it back, for :func:`lrsweep.score.record.score`;
+:func:`lrsweep.score.record.fit_and_score` is both in one call, what a notebook calls to get
+the workflow's numbers.
 """
 
 from __future__ import annotations
@@ -113,21 +114,6 @@ def thresholded(model, prepared, result: dict):
     ).fit(X, prepared.y_train)
 
 
-def fit_and_score(prepared, point: dict) -> dict:
-    """Fit one grid point and compute everything reported about it (see the module
-    docstring and :func:`lrsweep.score.record.score`)."""
-    from lrsweep.score.record import score
-
-    return score(fit_point(prepared, point), prepared)
-
-
-def record_of(scored: dict, prepared) -> dict:
-    """What a version's ``result.json`` holds (:func:`lrsweep.score.record.record_of`)."""
-    from lrsweep.score.record import record_of
-
-    return record_of(scored, prepared)
-
-
 def coefficient_rows(result: dict, class_names: dict) -> list[dict]:
     """The estimates, class by class (the fit's; their standard errors, intervals and odds
     ratios are scores, :func:`lrsweep.score.record.inference`)."""
@@ -187,14 +173,6 @@ def fit_files(fitted: dict, prepared) -> dict[str, bytes]:
     if fitted.get("model") is not None:
         files[MODEL] = modelfile.dumps(fitted["model"])
     return files
-
-
-def entry_files(fitted: dict, prepared) -> dict[str, bytes]:
-    """The files of a grid point's fit entry and scores entry together (``fitted`` scored by
-    :func:`fit_and_score`), as a version holds them."""
-    from lrsweep.score.record import score_files
-
-    return {**fit_files(fitted, prepared), **score_files(fitted, prepared)}
 
 
 def stored_fit(entry, point: dict) -> dict:

@@ -211,3 +211,20 @@ def score_files(scored: dict, prepared) -> dict[str, bytes]:
         files[INFERENCE] = pd.DataFrame(coef_rows).to_csv(index=False).encode()
         files[MARGINAL_EFFECTS] = pd.DataFrame(me_rows).to_csv(index=False).encode()
     return files
+
+
+def fit_and_score(prepared, point: dict) -> dict:
+    """Fit one grid point (:func:`lrsweep.fit.record.fit_point`) and compute everything reported
+    about it (:func:`score`): the whole of a grid point, start to finish, as a notebook calls it
+    to get the workflow's numbers."""
+    from lrsweep.fit.record import fit_point
+
+    return score(fit_point(prepared, point), prepared)
+
+
+def entry_files(fitted: dict, prepared) -> dict[str, bytes]:
+    """The files of a grid point's fit entry and scores entry together (``fitted`` scored by
+    :func:`fit_and_score`), as a version holds them."""
+    from lrsweep.fit.record import fit_files
+
+    return {**fit_files(fitted, prepared), **score_files(fitted, prepared)}
