@@ -9,7 +9,8 @@ import textwrap
 from pathlib import Path
 
 from lrsweep.store import keys
-from lrsweep.store.keys import FileChecksums, digest, normalized_python
+from lrsweep.store.checksums import FileChecksums
+from lrsweep.store.keys import digest, normalized_python
 
 HERE = Path(__file__).parent
 

@@ -9,8 +9,8 @@ import pytest
 
 from lrsweep.config.resolve import resolve_config
 from lrsweep.errors import LrsweepError
-from lrsweep.fit.record import entry_files, fit_and_score
 from lrsweep.prepare.design import MISSING_LEVEL, prepare_experiment
+from lrsweep.score.record import entry_files, fit_and_score
 
 REGIONS = ["east", "north", "south", "west"]
 

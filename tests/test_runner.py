@@ -211,7 +211,7 @@ def test_a_score_job_scores_the_stored_fits_and_fits_nothing(tmp_path, monkeypat
     predictions."""
     from sklearn.metrics import average_precision_score, recall_score
 
-    from lrsweep.fit.record import fit_and_score, record_of
+    from lrsweep.score.record import fit_and_score, record_of
     from lrsweep.workflow.plan import Jobs
     from lrsweep.workflow.store_access import prepared_data
 

@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from lrsweep.domain import Status
 from lrsweep.prepare.design import Prepared
 
 
@@ -93,7 +94,7 @@ def fit_sklearn(prepared: Prepared, point: dict) -> dict:
         else [prepared.classes[seen[-1]]]
     )
     return {
-        "status": "ok",
+        "status": Status.OK,
         "estimator": estimator,
         "multi_class": resolved_multi_class(point, k),
         "converged": not any(issubclass(w.category, ConvergenceWarning) for w in caught),
@@ -113,8 +114,8 @@ def fit_grid_point(prepared: Prepared, point: dict) -> dict:
     """Fit one grid point. Never raises for a fit problem: a failure is ``status: failed``
     with a one-line ``reason`` and the ``traceback`` kept for the log."""
     out: dict[str, Any] = {k: point[k] for k in point if k not in ("status", "reason")}
-    if point.get("status") == "skipped":
-        return {**out, "status": "skipped", "reason": point.get("reason", "")}
+    if point.get("status") == Status.SKIPPED:
+        return {**out, "status": Status.SKIPPED, "reason": point.get("reason", "")}
     try:
         if point["library"] == "sklearn":
             result = fit_sklearn(prepared, point)
@@ -127,7 +128,7 @@ def fit_grid_point(prepared: Prepared, point: dict) -> dict:
 
         return {
             **out,
-            "status": "failed",
+            "status": Status.FAILED,
             "reason": explain_failure(exc, prepared),
             "traceback": traceback.format_exc(),
         }

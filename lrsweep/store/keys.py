@@ -20,7 +20,6 @@ import ast
 import hashlib
 import json
 import math
-import os
 import platform
 import sys
 from functools import cache
@@ -28,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lrsweep.store.files import atomic_write_text, sha256_file
+from lrsweep.store.checksums import FileChecksums
 
 #: The package's own modules, where they are imported from (a checkout or site-packages).
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -274,54 +273,3 @@ def library_versions(names: tuple[str, ...] = RESULT_LIBRARIES) -> dict:
         "machine": platform.machine(),
         **distribution_versions(names),
     }
-
-
-# --------------------------------------------------------------------------------------------
-# Data files
-
-
-class FileChecksums:
-    """SHA-256 of data files, remembered by (real path, size, mtime, ctime, inode) so that a
-    large file is hashed once, not at every ``snakemake`` start (as git's index and DVC do).
-
-    Any write to a file changes its ctime, so an edited file is always hashed again; a
-    symlink is followed to its target, so pointing it elsewhere changes the checksum.
-    """
-
-    def __init__(self, cache_file: str | Path | None = None, digest=sha256_file):
-        self.cache_file = Path(cache_file) if cache_file else None
-        self.digest = digest
-        self.entries: dict = {}
-        self.used: set[str] = set()
-        self.changed = False
-        if self.cache_file and self.cache_file.is_file():
-            try:
-                self.entries = json.loads(self.cache_file.read_text())
-            except ValueError:
-                self.entries = {}
-
-    def __call__(self, path: str | Path) -> str:
-        real = os.path.realpath(path)
-        st = os.stat(real)
-        stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
-        known = self.entries.get(real)
-        self.used.add(real)
-        if known and known[:4] == stamp:
-            return known[4]
-        checksum = self.digest(real)
-        self.entries[real] = [*stamp, checksum]
-        self.changed = True
-        return checksum
-
-    def save(self, only_used: bool = False) -> None:
-        """Write the cache if it changed; ``only_used``: keep only the files asked about in
-        this process (a cache of files that come and go, such as version folders', would
-        otherwise grow with every one)."""
-        if only_used and set(self.entries) - self.used:
-            self.entries = {k: v for k, v in self.entries.items() if k in self.used}
-            self.changed = True
-        if self.cache_file and self.changed:
-            try:
-                atomic_write_text(self.cache_file, json.dumps(self.entries))
-            except OSError:  # a cache: never worth failing a run for
-                pass

@@ -33,9 +33,10 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lrsweep.config.grid import SCORE_ONLY_KEYS, describe, fit_settings, score_settings
+from lrsweep.config.grid import fit_settings, score_settings
 from lrsweep.config.resolve import version_settings
-from lrsweep.errors import ConfigError
+from lrsweep.domain import SCORE_ONLY_KEYS, Status
+from lrsweep.errors import ConfigError, describe
 from lrsweep.prepare.data import resolve_path
 from lrsweep.prepare.design import preparation_spec
 from lrsweep.store import keys
@@ -450,7 +451,7 @@ def shards_of(
     """Split a grid into shards of about ``target`` estimated seconds, balanced by estimated
     cost (``weights``, each point's seconds, else its relative cost; longest first, each to
     the lightest shard), each in grid order."""
-    real = [p for p in points if p["status"] != "skipped"]
+    real = [p for p in points if p["status"] != Status.SKIPPED]
     n = 1 if not seconds else max(1, min(len(real) or 1, math.ceil(seconds / target)))
     if n == 1:
         return [points]
