@@ -411,7 +411,7 @@ def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
         import lrsweep.fit.record  # noqa: F401
 
         if params["figures"]:
-            import lrsweep.results.figures  # noqa: F401
+            from lrsweep.results.figures import draw_fit_figures, draw_overview  # noqa: F401
     jobs = max(1, min(n_jobs, len(tasks)))
 
     def work(task):  # for the time left: a point's fit and what every point costs besides

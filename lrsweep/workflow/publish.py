@@ -233,7 +233,7 @@ def _draw_overview(name: str):
 def _figures(params, store, experiments, entries, metrics, staging, n_jobs, log):
     """Per-fit figures and overview figures from the store (drawn where missing: the overview
     ones in a pool, an experiment a worker), all copied into the version."""
-    from lrsweep.results.figures import fit_file
+    from lrsweep.domain import fit_figure_name, parse_overview_fit_figure
 
     for name, spec in params["experiments"].items():
         exp = experiments[name]
@@ -244,7 +244,8 @@ def _figures(params, store, experiments, entries, metrics, staging, n_jobs, log)
             for file in figs.names():
                 figure = file.rsplit(".", 1)[0]
                 link_or_copy(
-                    figs.folder / file, staging / "figures" / name / "fits" / fit_file(figure, row)
+                    figs.folder / file,
+                    staging / "figures" / name / "fits" / fit_figure_name(figure, row),
                 )
         mine = {m: (e, sc) for (n, m), (_, e, sc) in entries.items() if n == name}
         _DRAW[name] = (store, spec, _Light(exp), params["figure_settings"], mine)
@@ -256,12 +257,12 @@ def _figures(params, store, experiments, entries, metrics, staging, n_jobs, log)
     _DRAW.clear()
     for name, (folder, names) in folders.items():
         for path in (folder / n for n in names):  # never a file the manifest does not list
-            if path.name.startswith("statsmodels--"):
-                model_id = path.name[len("statsmodels--") : -len(".png")]
+            model_id = parse_overview_fit_figure(path.name)
+            if model_id is not None:
                 row = metrics[
                     (metrics["experiment"] == name) & (metrics["model_id"] == model_id)
                 ].iloc[0]
-                dest = staging / "figures" / name / "fits" / fit_file("statsmodels", row)
+                dest = staging / "figures" / name / "fits" / fit_figure_name("statsmodels", row)
             else:
                 dest = staging / "figures" / name / "overview" / path.name
             link_or_copy(path, dest)
@@ -284,7 +285,7 @@ def _map(fn, tasks: list, n_jobs: int) -> list:
         return [fn(t) for t in tasks]
     from concurrent.futures import ProcessPoolExecutor
 
-    import lrsweep.results.figures  # noqa: F401  (imported before forking)
+    from lrsweep.results.figures import draw_overview  # noqa: F401  (imported before forking)
 
     with ProcessPoolExecutor(
         min(n_jobs, len(tasks)), mp_context=multiprocessing.get_context("fork")
