@@ -219,3 +219,41 @@ def positive_of(ranked: pd.DataFrame, classes: list) -> int:
     when no record names one."""
     values = ranked["positive_class"].dropna() if "positive_class" in ranked else []
     return list(classes).index(values.iloc[0]) if len(values) else 1
+
+
+def same_curves_note(same: list[list[str]]) -> str:
+    """The note naming curves that coincide (:func:`_same_curves`), by their rank ("#1 = #2")
+    when labelled so."""
+    if not same:
+        return ""
+    short = [
+        " = ".join(label.split(" ")[0] if label.startswith("#") else label for label in g)
+        for g in same
+    ]
+    return (
+        f"Identical curves (within {COINCIDE:.1%} everywhere; the wider is underneath): "
+        + "; ".join(short)
+    )
+
+
+def coinciding_note(panels: dict[str, list[list[str]]]) -> str:
+    """One line naming the series drawn over each other, and where: ``panels`` maps a
+    panel's name to its :func:`coinciding_groups`."""
+    where: dict[tuple, list[str]] = {}
+    for panel, groups in panels.items():
+        for group in groups:
+            where.setdefault(tuple(group), []).append(panel)
+    if not where:
+        return ""
+    parts = []
+    for group, names in where.items():
+        shown = (
+            ""
+            if len(panels) == 1
+            else (" (every panel)" if len(names) == len(panels) else f" ({', '.join(names)})")
+        )
+        parts.append(" = ".join(group) + shown)
+    return (
+        f"Drawn over each other (within {COINCIDE:.1%} of the axis height; the wider line is "
+        f"underneath): " + "; ".join(parts)
+    )

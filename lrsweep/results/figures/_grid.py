@@ -21,13 +21,13 @@ from lrsweep.results.figures._curves import (  # noqa: E402
     COINCIDE,
     coinciding,
     coinciding_groups,
+    coinciding_note,
     heatmap_cells,
     heatmap_scale,
 )
 from lrsweep.results.figures._labels import METRIC_LABELS, series_title  # noqa: E402
 from lrsweep.results.figures._style import (  # noqa: E402
     add_note,
-    coinciding_note,
     fixed_layout,
     series_styles,
 )

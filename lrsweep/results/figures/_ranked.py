@@ -17,13 +17,13 @@ from lrsweep.results.figures._curves import (  # noqa: E402
     brier,
     reliability,
     same_curves,
+    same_curves_note,
 )
 from lrsweep.results.figures._style import (  # noqa: E402
     MARKERS,
     _wrap,
     add_note,
     curve_styles,
-    same_curves_note,
 )
 
 

@@ -1,4 +1,4 @@
-"""What every figure shares: line and marker styles, notes of coinciding curves, fixed
+"""What every figure shares: line and marker styles, notes under the axes, fixed
 layouts, and saving as PNG or SVG bytes."""
 
 from __future__ import annotations
@@ -12,8 +12,6 @@ matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
 import matplotlib.ticker  # noqa: E402
-
-from lrsweep.results.figures._curves import COINCIDE  # noqa: E402
 
 MARKERS = "osD^vPX*h<>p"
 
@@ -54,44 +52,6 @@ def series_styles(labels) -> dict[str, dict]:
         }
         for i, label in enumerate(labels)
     }
-
-
-def same_curves_note(same: list[list[str]]) -> str:
-    """The note naming curves that coincide (:func:`_same_curves`), by their rank ("#1 = #2")
-    when labelled so."""
-    if not same:
-        return ""
-    short = [
-        " = ".join(label.split(" ")[0] if label.startswith("#") else label for label in g)
-        for g in same
-    ]
-    return (
-        f"Identical curves (within {COINCIDE:.1%} everywhere; the wider is underneath): "
-        + "; ".join(short)
-    )
-
-
-def coinciding_note(panels: dict[str, list[list[str]]]) -> str:
-    """One line naming the series drawn over each other, and where: ``panels`` maps a
-    panel's name to its :func:`coinciding_groups`."""
-    where: dict[tuple, list[str]] = {}
-    for panel, groups in panels.items():
-        for group in groups:
-            where.setdefault(tuple(group), []).append(panel)
-    if not where:
-        return ""
-    parts = []
-    for group, names in where.items():
-        shown = (
-            ""
-            if len(panels) == 1
-            else (" (every panel)" if len(names) == len(panels) else f" ({', '.join(names)})")
-        )
-        parts.append(" = ".join(group) + shown)
-    return (
-        f"Drawn over each other (within {COINCIDE:.1%} of the axis height; the wider line is "
-        f"underneath): " + "; ".join(parts)
-    )
 
 
 def _wrap(title: str, width: int = 80) -> str:
