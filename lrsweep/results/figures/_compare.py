@@ -56,41 +56,8 @@ def plot_comparison(table: pd.DataFrame, metric: str, old_name: str, new_name: s
         sharey=True,
         gridspec_kw={"width_ratios": [2.2, 1]},
     )
-    old, new = table[f"{metric}_old"], table[f"{metric}_new"]
     counts = table["change"].value_counts()
-    for change in ("unchanged", "changed", "added", "removed"):
-        rows = table[table["change"] == change]
-        style = CHANGE_STYLE[change]
-        label = f"{change} ({counts.get(change, 0)})"
-        if change == "changed":
-            both = rows[rows[f"{metric}_old"].notna() & rows[f"{metric}_new"].notna()]
-            segments = [
-                [(a, y), (b, y)]
-                for a, b, y in zip(
-                    both[f"{metric}_old"], both[f"{metric}_new"], both["y"], strict=True
-                )
-            ]
-            ax.add_collection(LineCollection(segments, colors=style["color"], lw=1.2, zorder=3))
-            ax.scatter(
-                rows[f"{metric}_old"],
-                rows["y"],
-                facecolors="white",
-                edgecolors=style["color"],
-                marker="o",
-                s=style["s"],
-                zorder=4,
-                label=f"changed, old value ({counts.get(change, 0)})",
-            )
-            ax.scatter(
-                rows[f"{metric}_new"],
-                rows["y"],
-                label=f"changed, new value ({counts.get(change, 0)})",
-                **style,
-            )
-            dax.scatter(rows["delta"], rows["y"], **style)
-        else:
-            values = old if change == "removed" else new
-            ax.scatter(values[rows.index], rows["y"], label=label, **style)
+    _draw_changes(ax, dax, table, metric, counts)
     for axis in (ax, dax):
         for k in range(1, n):
             axis.axhline(k - 0.5, color="#cccccc", lw=0.8)
@@ -108,15 +75,9 @@ def plot_comparison(table: pd.DataFrame, metric: str, old_name: str, new_name: s
             color="grey",
         )
     short = n > 20
-    labels = []
-    for experiment in experiments:
-        c = table.loc[table["experiment"] == experiment, "change"].value_counts()
-        what = (
-            f"{c.get('added', 0)} added, {c.get('removed', 0)} removed, "
-            f"{c.get('changed', 0)} changed, {c.get('unchanged', 0)} same"
-        )
-        labels.append(experiment if short else f"{experiment}\n{what}")
-    ax.set_yticks(range(n), labels, fontsize=7 if short else 8)
+    ax.set_yticks(
+        range(n), experiment_labels(table, experiments, short), fontsize=7 if short else 8
+    )
     ax.set_ylim(n - 0.5, -0.5)
     ax.set_xlabel(metric)
     dax.set_xlabel("new - old")
@@ -127,3 +88,53 @@ def plot_comparison(table: pd.DataFrame, metric: str, old_name: str, new_name: s
     fig.legend(handles, names, fontsize=8, loc="lower center", ncol=5, frameon=False)
     fig.tight_layout(rect=(0, 0.35 / height, 1, 1 - 0.1 / height))
     return fig
+
+
+def experiment_labels(table: pd.DataFrame, experiments: list, short: bool) -> list[str]:
+    """Each experiment's row label: its name and (unless ``short``) its counts of changes."""
+    labels = []
+    for experiment in experiments:
+        c = table.loc[table["experiment"] == experiment, "change"].value_counts()
+        what = (
+            f"{c.get('added', 0)} added, {c.get('removed', 0)} removed, "
+            f"{c.get('changed', 0)} changed, {c.get('unchanged', 0)} same"
+        )
+        labels.append(experiment if short else f"{experiment}\n{what}")
+    return labels
+
+
+def _draw_changes(ax, dax, table: pd.DataFrame, metric: str, counts) -> None:
+    """Every grid point by its kind of change (:data:`CHANGE_STYLE`); a changed one as a line
+    from its old value to its new, and its difference on ``dax``."""
+    old, new = table[f"{metric}_old"], table[f"{metric}_new"]
+    for change in ("unchanged", "changed", "added", "removed"):
+        rows = table[table["change"] == change]
+        style = CHANGE_STYLE[change]
+        label = f"{change} ({counts.get(change, 0)})"
+        if change != "changed":
+            values = old if change == "removed" else new
+            ax.scatter(values[rows.index], rows["y"], label=label, **style)
+            continue
+        both = rows[rows[f"{metric}_old"].notna() & rows[f"{metric}_new"].notna()]
+        segments = [
+            [(a, y), (b, y)]
+            for a, b, y in zip(both[f"{metric}_old"], both[f"{metric}_new"], both["y"], strict=True)
+        ]
+        ax.add_collection(LineCollection(segments, colors=style["color"], lw=1.2, zorder=3))
+        ax.scatter(
+            rows[f"{metric}_old"],
+            rows["y"],
+            facecolors="white",
+            edgecolors=style["color"],
+            marker="o",
+            s=style["s"],
+            zorder=4,
+            label=f"changed, old value ({counts.get(change, 0)})",
+        )
+        ax.scatter(
+            rows[f"{metric}_new"],
+            rows["y"],
+            label=f"changed, new value ({counts.get(change, 0)})",
+            **style,
+        )
+        dax.scatter(rows["delta"], rows["y"], **style)

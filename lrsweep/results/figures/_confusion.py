@@ -66,18 +66,34 @@ def confusion_png(cm, names: list[str], title: str, last: str) -> bytes:
 
     Drawn with Pillow instead of matplotlib: a 10-class matrix took matplotlib 150 ms (100 text
     layouts), one for every fit of a sweep; this takes a few milliseconds."""
-    import matplotlib
     from PIL import Image, ImageDraw
 
     cm = np.asarray(cm)
-    k = len(names)
-    lay = confusion_layout(k, [str(n) for n in names], title, last)
-    cell, left, top = lay["cell"], lay["left"], lay["top"]
+    lay = confusion_layout(len(names), [str(n) for n in names], title, last)
     image = Image.new("RGB", lay["size"], "white")
     draw = ImageDraw.Draw(image)
-    blues = matplotlib.colormaps["Blues"]
     highest = max(1, int(cm.max()))
-    colours = (np.asarray(blues(cm / highest))[..., :3] * 255).astype(np.uint8)
+    _cells(image, draw, cm, highest, lay)
+    _class_labels(image, draw, names, lay)
+    _colour_bar(image, draw, highest, len(names), lay)
+    font, y = _font(lay["title_size"]), 8
+    for line in lay["title"]:
+        draw.text((lay["size"][0] / 2, y), line, fill="black", font=font, anchor="ma")
+        y += lay["title_size"] + 5
+    buf = io.BytesIO()
+    image.save(buf, format="PNG", compress_level=1)
+    return buf.getvalue()
+
+
+def _cells(image, draw, cm, highest: int, lay: dict) -> None:
+    """The cells, coloured by count, with their counts (white on the dark ones)."""
+    import matplotlib
+    from PIL import Image
+
+    k, cell, left, top = len(cm), lay["cell"], lay["left"], lay["top"]
+    colours = (np.asarray(matplotlib.colormaps["Blues"](cm / highest))[..., :3] * 255).astype(
+        np.uint8
+    )
     block = np.repeat(np.repeat(colours, cell, axis=0), cell, axis=1)
     image.paste(Image.fromarray(block), (left, top))
     number = _font(15 if k <= 5 else 12)
@@ -87,6 +103,14 @@ def confusion_png(cm, names: list[str], title: str, last: str) -> bytes:
             colour = "white" if cm[i, j] > highest / 2 else "black"
             draw.text(centre, str(cm[i, j]), fill=colour, font=number, anchor="mm")
     draw.rectangle([left, top, left + k * cell, top + k * cell], outline="black")
+
+
+def _class_labels(image, draw, names, lay: dict) -> None:
+    """Actual classes down the left, predicted across the bottom (turned 45 degrees when
+    long), and the two axis titles."""
+    from PIL import Image, ImageDraw
+
+    k, cell, left, top = len(names), lay["cell"], lay["left"], lay["top"]
     label = _font(12)
     for i, name in enumerate(names):  # actual classes, down the left
         draw.text(
@@ -113,8 +137,17 @@ def confusion_png(cm, names: list[str], title: str, last: str) -> bytes:
     ImageDraw.Draw(side).text((0, 0), "Actual class", fill=255, font=axis)
     side = side.rotate(90, expand=True)
     image.paste("black", (6, int(top + k * cell / 2 - side.height / 2)), side)
-    bar_x, bar_h = left + k * cell + 24, k * cell  # the colour bar: 0 at the bottom
-    ramp = (np.asarray(blues(np.linspace(1, 0, bar_h)))[:, :3] * 255).astype(np.uint8)
+
+
+def _colour_bar(image, draw, highest: int, k: int, lay: dict) -> None:
+    """The colour bar right of the cells: 0 at the bottom, ticks up to the largest count."""
+    import matplotlib
+    from PIL import Image
+
+    top, label = lay["top"], _font(12)
+    bar_x, bar_h = lay["left"] + k * lay["cell"] + 24, k * lay["cell"]
+    ramp = np.asarray(matplotlib.colormaps["Blues"](np.linspace(1, 0, bar_h)))[:, :3] * 255
+    ramp = ramp.astype(np.uint8)
     image.paste(Image.fromarray(np.repeat(ramp[:, None, :], 16, axis=1)), (bar_x, top))
     draw.rectangle([bar_x, top, bar_x + 16, top + bar_h], outline="black")
     ticks = np.unique(np.linspace(0, highest, 5).round().astype(int))
@@ -123,10 +156,3 @@ def confusion_png(cm, names: list[str], title: str, last: str) -> bytes:
         draw.line([bar_x + 16, y, bar_x + 20, y], fill="black")
         draw.text((bar_x + 23, y), str(t), fill="black", font=label, anchor="lm")
     draw.text((bar_x + 8, top - 5), "rows", fill="black", font=label, anchor="md")
-    font, y = _font(lay["title_size"]), 8
-    for line in lay["title"]:
-        draw.text((lay["size"][0] / 2, y), line, fill="black", font=font, anchor="ma")
-        y += lay["title_size"] + 5
-    buf = io.BytesIO()
-    image.save(buf, format="PNG", compress_level=1)
-    return buf.getvalue()

@@ -252,14 +252,9 @@ def plot_heatmap(sk: pd.DataFrame, metric: str, title: str):
     return fig
 
 
-def plot_coef_paths(paths: dict[str, pd.DataFrame], title: str, top: int = 10):
-    """Coefficients against C, one panel per series (:func:`grid_table`). ``paths[series]`` has
-    C, term, value (for several classes: the L2 norm of the term's coefficients).
-
-    The ``top`` terms of largest |value| in any panel are coloured, each with the same colour
-    in every panel, and named in one legend under the panels (a legend per panel would give a
-    term different colours in different panels and cover the lines); the others are grey."""
-    tables = sorted(paths.items())
+def coef_colors(tables: list, top: int) -> tuple[pd.Series, dict]:
+    """(largest |value| of each term in any panel, a colour for each of the ``top`` largest):
+    each coloured term has the same colour in every panel."""
     strength = (
         pd.concat([t[["term", "value"]] for _, t in tables])
         .assign(value=lambda d: d["value"].abs())
@@ -267,44 +262,42 @@ def plot_coef_paths(paths: dict[str, pd.DataFrame], title: str, top: int = 10):
         .max()
     )
     strongest = list(strength.sort_values(ascending=False, kind="stable").index[:top])
-    colors = {
-        term: plt.get_cmap("tab10" if top <= 10 else "tab20")(k) for k, term in enumerate(strongest)
-    }
-    n = len(tables)
-    cols = min(3, n)
-    rows_n = math.ceil(n / cols)
-    legend_rows = math.ceil((len(strongest) + 1) / 6)
-    fig, axes = plt.subplots(
-        rows_n, cols, figsize=(5.2 * cols, 3.6 * rows_n + 0.6 + 0.25 * legend_rows), squeeze=False
-    )
-    for ax, (pair, table) in zip(axes.flat, tables, strict=False):
-        wide = table.pivot_table(index="C", columns="term", values="value").sort_index()
-        others = [term for term in wide.columns if term not in colors]
-        if others:  # one artist for all grey lines (cheap to draw and to write as SVG)
-            x = wide.index.to_numpy(dtype=float)
-            ax.add_collection(
-                matplotlib.collections.LineCollection(
-                    [np.column_stack([x, wide[t].to_numpy()]) for t in others],
-                    colors="#bbbbbb",
-                    linewidths=0.7,
-                )
+    cmap = plt.get_cmap("tab10" if top <= 10 else "tab20")
+    return strength, {term: cmap(k) for k, term in enumerate(strongest)}
+
+
+def _coef_panel(ax, pair: str, table: pd.DataFrame, colors: dict) -> None:
+    """One series' coefficients against C: the coloured terms as lines with points, the
+    others grey."""
+    wide = table.pivot_table(index="C", columns="term", values="value").sort_index()
+    others = [term for term in wide.columns if term not in colors]
+    if others:  # one artist for all grey lines (cheap to draw and to write as SVG)
+        x = wide.index.to_numpy(dtype=float)
+        ax.add_collection(
+            matplotlib.collections.LineCollection(
+                [np.column_stack([x, wide[t].to_numpy()]) for t in others],
+                colors="#bbbbbb",
+                linewidths=0.7,
             )
-        for term in strongest:
-            if term in wide:
-                ax.plot(wide.index, wide[term], "-o", ms=3, lw=1.4, color=colors[term])
-        ax.axhline(0, color="grey", lw=0.8)
-        ax.set_xscale("log")
-        ax.set_xlabel("C (log scale)")
-        ax.set_ylabel(table.attrs.get("ylabel", "coefficient"))
-        ax.set_title(pair, fontsize=9)
-        ax.grid(alpha=0.3)
-    for ax in list(axes.flat)[n:]:
-        ax.set_visible(False)
+        )
+    for term in colors:
+        if term in wide:
+            ax.plot(wide.index, wide[term], "-o", ms=3, lw=1.4, color=colors[term])
+    ax.axhline(0, color="grey", lw=0.8)
+    ax.set_xscale("log")
+    ax.set_xlabel("C (log scale)")
+    ax.set_ylabel(table.attrs.get("ylabel", "coefficient"))
+    ax.set_title(pair, fontsize=9)
+    ax.grid(alpha=0.3)
+
+
+def _coef_legend(fig, colors: dict, n_terms: int) -> None:
+    """One legend under the panels: the coloured terms, and how many others are grey."""
     handles = [
-        matplotlib.lines.Line2D([], [], color=colors[t], marker="o", ms=4, lw=1.4, label=t)
-        for t in strongest
+        matplotlib.lines.Line2D([], [], color=c, marker="o", ms=4, lw=1.4, label=t)
+        for t, c in colors.items()
     ]
-    n_other = len(strength) - len(strongest)
+    n_other = n_terms - len(colors)
     if n_other:
         handles.append(
             matplotlib.lines.Line2D([], [], color="#bbbbbb", lw=0.7, label=f"{n_other} other terms")
@@ -315,14 +308,37 @@ def plot_coef_paths(paths: dict[str, pd.DataFrame], title: str, top: int = 10):
         ncol=min(6, len(handles)),
         fontsize=8,
         title=(
-            f"the {len(strongest)} terms of largest |coefficient| in any panel "
+            f"the {len(colors)} terms of largest |coefficient| in any panel "
             "(one colour per term in every panel)"
-            if len(strongest) > 1
+            if len(colors) > 1
             else "the one term"
         ),
         title_fontsize=8,
         frameon=False,
     )
+
+
+def plot_coef_paths(paths: dict[str, pd.DataFrame], title: str, top: int = 10):
+    """Coefficients against C, one panel per series (:func:`grid_table`). ``paths[series]`` has
+    C, term, value (for several classes: the L2 norm of the term's coefficients).
+
+    The ``top`` terms of largest |value| in any panel are coloured, each with the same colour
+    in every panel, and named in one legend under the panels (a legend per panel would give a
+    term different colours in different panels and cover the lines); the others are grey."""
+    tables = sorted(paths.items())
+    strength, colors = coef_colors(tables, top)
+    n = len(tables)
+    cols = min(3, n)
+    rows_n = math.ceil(n / cols)
+    legend_rows = math.ceil((len(colors) + 1) / 6)
+    fig, axes = plt.subplots(
+        rows_n, cols, figsize=(5.2 * cols, 3.6 * rows_n + 0.6 + 0.25 * legend_rows), squeeze=False
+    )
+    for ax, (pair, table) in zip(axes.flat, tables, strict=False):
+        _coef_panel(ax, pair, table, colors)
+    for ax in list(axes.flat)[n:]:
+        ax.set_visible(False)
+    _coef_legend(fig, colors, len(strength))
     fig.suptitle(title, fontsize=10)
     height = fig.get_figheight()
     fixed_layout(
