@@ -66,7 +66,7 @@ def plot_tutorial(X, y, classes, intercept, coef, title, feature_names, rows="tr
         ax.set_xlabel(feature_names[0])
         ax.set_ylabel(feature_names[1])
         ax.legend(fontsize=8)
-    ax.set_title(title, fontsize=9)
+    ax.set_title(title, fontsize=9, y=1.0)
     fig.tight_layout()
     return fig
 

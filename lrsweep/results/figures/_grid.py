@@ -190,7 +190,7 @@ def plot_gap(sk: pd.DataFrame, title: str):
         _mark_missing(ax, rows, ax.get_ylim()[0], styles[pair]["color"], caxis)
     caxis.format(ax, "C (log scale)")
     ax.set_ylabel("train accuracy - test accuracy")
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title, fontsize=10, y=1.0)
     ax.grid(alpha=0.3)
     missing = (sk["status"].isin([Status.SKIPPED, Status.FAILED])).any()
     ax.legend(
@@ -246,7 +246,7 @@ def plot_heatmap(sk: pd.DataFrame, metric: str, title: str):
     ax.set_yticks(range(len(series)), labels, fontsize=8)
     ax.set_xlabel("C (blank: not in the grid)")
     ax.set_ylabel(series_title(sk))
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title, fontsize=10, y=1.0)
     fig.text(0.01, 0.01, scale["caption"], fontsize=7.5, va="bottom", wrap=True)
     fig.tight_layout(rect=(0, 0.3 / height, 1, 1))
     return fig
@@ -287,7 +287,7 @@ def _coef_panel(ax, pair: str, table: pd.DataFrame, colors: dict) -> None:
     ax.set_xscale("log")
     ax.set_xlabel("C (log scale)")
     ax.set_ylabel(table.attrs.get("ylabel", "coefficient"))
-    ax.set_title(pair, fontsize=9)
+    ax.set_title(pair, fontsize=9, y=1.0)
     ax.grid(alpha=0.3)
 
 

@@ -74,7 +74,7 @@ def plot_statsmodels_vs_sklearn(
     ax.set_yticks(y, terms)
     ax.invert_yaxis()
     ax.set_xlabel("coefficient (log-odds)")
-    ax.set_title(title, fontsize=9)
+    ax.set_title(title, fontsize=9, y=1.0)
     ax.legend(fontsize=7, loc="best")
     ax.grid(alpha=0.3, axis="x")
     fig.tight_layout()
