@@ -201,7 +201,8 @@ def plot_gap(sk: pd.DataFrame, title: str):
     low, high = ax.get_ylim()
     pairs = coinciding(curves, COINCIDE * (high - low))
     room = add_note(fig, coinciding_note({"gap": coinciding_groups(pairs, [g for g, _ in groups])}))
-    fig.tight_layout(rect=(0, room, 1, 1))
+    # fixed margins, room for two-line C labels ("none (C=inf)") and a one-line title
+    fixed_layout(fig, rect=(0, room, 1, 1), left=0.85, bottom=0.75, top=0.35)
     return fig
 
 
