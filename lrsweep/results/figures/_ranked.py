@@ -24,6 +24,7 @@ from lrsweep.results.figures._style import (  # noqa: E402
     _wrap,
     add_note,
     curve_styles,
+    legend_under_axes,
 )
 
 
@@ -52,9 +53,7 @@ def plot_roc(curves: list[tuple[str, np.ndarray, np.ndarray, float]], title: str
         inset.set_title("top-left corner, magnified", fontsize=7, y=1.0)
         inset.tick_params(labelsize=7)
         inset.grid(alpha=0.3)
-    ax.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=1)
-    add_note(fig, same_curves_note(same))
-    fig.tight_layout()
+    legend_under_axes(fig, ax, _wrap(title), add_note(fig, same_curves_note(same)))
     return fig
 
 
@@ -172,7 +171,6 @@ def plot_precision_recall(curves, title: str, positive: str, prevalence: float):
     ax.set_ylabel("precision (positive predictive value)")
     ax.set_title(title, fontsize=9, y=1.0)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7.5, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=1)
-    add_note(fig, same_curves_note(same_curves([(c[0], c[1], c[2]) for c in curves])))
-    fig.tight_layout()
+    note = same_curves_note(same_curves([(c[0], c[1], c[2]) for c in curves]))
+    legend_under_axes(fig, ax, title, add_note(fig, note))
     return fig
