@@ -8,13 +8,15 @@
 - The default ``select:``.
 - Setting keys and their defaults (:data:`SKLEARN_DEFAULTS`, :data:`STATSMODELS_DEFAULTS`,
   :data:`SETTING_KEYS`, the keys that only score); :func:`effective_C`, the one ``C = 1/alpha``.
+- The figure file grammar: :func:`fit_figure_name` makes a per-fit figure's file name,
+  :func:`parse_fit_figure` reads it back.
 """
 
 from __future__ import annotations
 
 import math
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 
 class Status(StrEnum):
@@ -129,3 +131,73 @@ def effective_C(row) -> float:
             return math.inf
         return 1.0 / alpha if row.get("regularized") == "l1" and alpha > 0 else math.inf
     return float(row["C"])
+
+
+# The figure file grammar: how a per-fit figure's file name is made, and read back
+
+#: Between the parts of a per-fit figure's file name.
+FIGURE_SEP = "--"
+
+
+class FitFigure(NamedTuple):
+    """The parts of a per-fit figure's file name
+    ``<figure>--<solver>--<penalty>--C<C>--<model_id>.png`` (:func:`fit_figure_name`)."""
+
+    figure: str  # confusion, tutorial, statsmodels
+    solver: str
+    penalty: str
+    C: str
+    model_id: str
+
+
+def figure_labels(row) -> dict[str, str]:
+    """solver, penalty and C of a fit as used in figure file names (and report labels). A
+    statsmodels fit's "solver" is its method (``newton``, ...), or ``fit_regularized`` for L1,
+    so that its figure is ``statsmodels--newton--none--Cinf--sm_mle_newton.png``, not
+    ``statsmodels--statsmodels--...``: the model_id already says which library fitted it."""
+    if row["library"] == "statsmodels":
+        if row.get("regularized") == "l1":
+            return {"solver": "fit_regularized", "penalty": "l1", "C": f"{effective_C(row):g}"}
+        return {"solver": str(row.get("method") or "newton"), "penalty": "none", "C": "inf"}
+    c = float(row["C"])
+    return {
+        "solver": row["solver"],
+        "penalty": row["penalty"],
+        "C": "inf" if math.isinf(c) else f"{c:g}",
+    }
+
+
+def fit_figure_name(figure: str, row) -> str:
+    """The file name of the ``figure`` (``confusion``, ``tutorial``, ``statsmodels``) of the fit
+    ``row`` (a metrics row: model_id and its settings) in a version's ``figures/<e>/fits/``."""
+    labels = figure_labels(row)
+    parts = (figure, labels["solver"], labels["penalty"], f"C{labels['C']}", row["model_id"])
+    return FIGURE_SEP.join(parts) + ".png"
+
+
+def parse_fit_figure(name: str) -> FitFigure | None:
+    """The parts of a name made by :func:`fit_figure_name`, or None for any other name. The
+    model_id is the whole rest after the fourth separator, so ``sk_C1`` is never read out of
+    ``x_sk_C1``'s figure."""
+    if not name.endswith(".png"):
+        return None
+    parts = name[: -len(".png")].split(FIGURE_SEP, 4)
+    if len(parts) != 5 or not parts[3].startswith("C") or not all(parts):
+        return None
+    figure, solver, penalty, c, model_id = parts
+    return FitFigure(figure, solver, penalty, c[1:], model_id)
+
+
+def overview_fit_figure(model_id: str) -> str:
+    """The name a statsmodels fit's figure has in its experiment's overview entry (drawn with
+    the overview: it shows scikit-learn's fits beside it); published as
+    :func:`fit_figure_name` ``("statsmodels", row)``."""
+    return f"statsmodels{FIGURE_SEP}{model_id}.png"
+
+
+def parse_overview_fit_figure(name: str) -> str | None:
+    """The model_id of a name made by :func:`overview_fit_figure`, or None."""
+    head = f"statsmodels{FIGURE_SEP}"
+    if name.startswith(head) and name.endswith(".png") and len(name) > len(head) + 4:
+        return name[len(head) : -len(".png")]
+    return None

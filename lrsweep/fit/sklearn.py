@@ -169,9 +169,9 @@ def cv_fold(prepared: Prepared, point: dict, train, valid) -> dict:
     from lrsweep.prepare.design import fold_design
 
     result = fit_grid_point(fold_design(prepared, train, valid), point)
-    if result["status"] != "ok":
+    if result["status"] != Status.OK:
         return {"status": result["status"], "reason": result.get("reason", "")}
-    return {"status": "ok", "pred": result["pred_test"], "proba": result["proba_test"]}
+    return {"status": Status.OK, "pred": result["pred_test"], "proba": result["proba_test"]}
 
 
 def cv_combine(prepared: Prepared, splits: list, folds: int, fits) -> dict:
@@ -182,11 +182,11 @@ def cv_combine(prepared: Prepared, splits: list, folds: int, fits) -> dict:
     pred = np.zeros((repeats, n), dtype=np.int64)
     proba = np.zeros((repeats, n, prepared.n_classes))
     for i, ((_, valid), fit) in enumerate(zip(splits, fits, strict=False)):
-        if fit["status"] != "ok":
+        if fit["status"] != Status.OK:
             return {"status": fit["status"], "reason": fit.get("reason", "")}
         pred[i // folds, valid] = fit["pred"]
         proba[i // folds, valid] = fit["proba"]
-    return {"status": "ok", "pred": pred, "proba": proba}
+    return {"status": Status.OK, "pred": pred, "proba": proba}
 
 
 # --------------------------------------------------------------------------------------------

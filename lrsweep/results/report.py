@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lrsweep.domain import SETTING_KEYS, Status
+from lrsweep.domain import SETTING_KEYS, Status, parse_fit_figure
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 0 auto; max-width: 1200px; padding: 1em 2em;
@@ -437,7 +437,8 @@ def experiment_section(
     if best is not None:
         part = "all rows" if same_rows else "the test rows"
         parts.append(f"<h3>Selected fit: {html.escape(str(best['model_id']))}</h3>")
-        confusion = sorted((figures / "fits").glob(f"confusion--*--{best['model_id']}.png"))
+        fits = {p: parse_fit_figure(p.name) for p in sorted((figures / "fits").glob("*.png"))}
+        confusion = [p for p, f in fits.items() if f and f[::4] == ("confusion", best["model_id"])]
         shown = [image(p, f"confusion matrix of the selected fit ({part})") for p in confusion]
         parts.append(f'<div class="figures">{"".join(shown)}</div>')
     overview = figures / "overview"

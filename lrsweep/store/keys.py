@@ -43,20 +43,45 @@ PREPARE_CODE = ("domain", "config", "prepare")
 FIT_CODE = (*PREPARE_CODE, "fit")
 #: What scores a stored fit (a scores key holds its fit's key, so the fitting code too).
 SCORE_CODE = ("score",)
-FIGURE_CODE = (
+#: What draws one fit's figures (the fit job's ``draw_fit_figures``): an edit of the overview's
+#: code redraws none of them.
+FIT_FIGURE_CODE = (
     "domain",
     "config.grid",
-    "results.figures",
+    "results.figures._fit",
+    "results.figures._confusion",
+    "results.figures._labels",
+    "results.figures._style",
+)
+#: What draws an experiment's overview figures (``draw_overview``).
+OVERVIEW_CODE = (
+    "domain",
+    "config.grid",
+    "results.figures._overview",
+    "results.figures._curves",
+    "results.figures._grid",
+    "results.figures._labels",
+    "results.figures._ranked",
+    "results.figures._statsmodels",
+    "results.figures._style",
     "results.selection",
     "results.tables",
     "results.markdown",
 )
+FIGURE_CODE = tuple(dict.fromkeys((*FIT_FIGURE_CODE, *OVERVIEW_CODE)))
 #: Code a stage may import that cannot change what it computes: the error types and the
 #: store (file moves, keys, checksums, the byte-level reads and writes of entries).
 NEUTRAL_CODE = ("errors", "store")
 #: Code that reads versions or only prints: it cannot change what a version holds, so
 #: editing it (or adding a command) makes no new version.
-TOOL_CODE = ("__main__", "tools", "workflow.progress", "workflow.state", "workflow.smk")
+TOOL_CODE = (
+    "__main__",
+    "tools",
+    "workflow.progress",
+    "workflow.state",
+    "workflow.smk",
+    "results.figures._compare",  # the figure of ``lrsweep compare``, drawn from two versions
+)
 
 #: Libraries whose version can change computed numbers (recorded in every key).
 RESULT_LIBRARIES = ("numpy", "scipy", "scikit-learn", "statsmodels", "pandas", "pyarrow", "skops")

@@ -50,8 +50,9 @@ def cmd_versions(args) -> int:
 
 
 def cmd_compare(args) -> int:
+    from lrsweep.results.figures import plot_comparison
     from lrsweep.results.tables import markdown_table
-    from lrsweep.tools.compare import compare_metrics, plot_comparison
+    from lrsweep.tools.compare import compare_metrics
 
     results = _folder(args)
     old, new = _version(args, args.old), _version(args, args.new)

@@ -36,7 +36,7 @@ import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
-from lrsweep.domain import SETTING_KEYS, Status
+from lrsweep.domain import SETTING_KEYS, Status, parse_fit_figure
 from lrsweep.fit.record import MODEL
 from lrsweep.store.versions import (
     FIGURES,
@@ -149,13 +149,15 @@ def artifacts(listed: list[str], experiment: str, model_id: str) -> list[tuple[s
     classification reports, a failed fit's traceback) into ``fit``.
 
     A per-fit figure is ``<figure>--<solver>--<penalty>--C<C>--<model_id>.png``
-    (:func:`lrsweep.results.figures.fit_file`): it is matched on its last part, whole, so that
-    ``sk_C1`` does not take ``x_sk_C1``'s figures."""
+    (:func:`lrsweep.domain.fit_figure_name`): it is matched on its model_id, read back whole by
+    :func:`lrsweep.domain.parse_fit_figure`, so that ``sk_C1`` does not take ``x_sk_C1``'s
+    figures."""
     figures, fit = f"{FIGURES}/{experiment}/{FITS}/", f"{fit_folder(experiment, model_id)}/"
     out = []
     for name in sorted(listed):
         if name.startswith(figures) and name.endswith(".png") and "/" not in name[len(figures) :]:
-            if name.rsplit("--", 1)[-1] == f"{model_id}.png":
+            parsed = parse_fit_figure(name[len(figures) :])
+            if parsed is not None and parsed.model_id == model_id:
                 out.append((name, "figures"))
     for name in sorted(listed):
         if name.startswith(fit) and "/" not in name[len(fit) :]:

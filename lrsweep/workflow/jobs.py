@@ -408,7 +408,7 @@ def _import_before_workers(figures: bool) -> None:
     import lrsweep.fit.record  # noqa: F401
 
     if figures:
-        import lrsweep.results.figures  # noqa: F401
+        from lrsweep.results.figures import draw_fit_figures, draw_overview  # noqa: F401
 
 
 @one_blas_thread

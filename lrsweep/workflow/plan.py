@@ -145,8 +145,10 @@ def score_key(fit: str, point: dict, score_code: str) -> str:
 
 
 def figure_code() -> dict:
+    """The drawing code of each kind of figure (per fit, overview), and what draws all."""
     return {
-        "code": keys.code_key(keys.FIGURE_CODE),
+        "fit_figures": keys.code_key(keys.FIT_FIGURE_CODE),
+        "overview": keys.code_key(keys.OVERVIEW_CODE),
         "libraries": keys.library_versions(keys.FIGURE_LIBRARIES),
         "format": keys.STORE_FORMAT,
     }
@@ -158,24 +160,29 @@ def fitfig_key(
     """The key of one fit's figures: the fit, the experiment's name (in their titles, so that
     a figure copied out of its folder still says what it shows), the plotting code, the
     scoring code and the fixed decision threshold (they show the test accuracy and confusion
-    matrix, which of the settings that only score only the threshold changes)."""
+    matrix, which of the settings that only score only the threshold changes). The plotting
+    code is the per-fit figures' own (:data:`lrsweep.store.keys.FIT_FIGURE_CODE`)."""
+    code = {k: v for k, v in fig_code.items() if k != "overview"}
+    code["code"] = code.pop("fit_figures")
     return keys.digest(
         "fitfig",
-        {"fit": fit, "experiment": name, "scoring": score_code, "threshold": threshold, **fig_code},
+        {"fit": fit, "experiment": name, "scoring": score_code, "threshold": threshold, **code},
     )
 
 
 def overview_key(name: str, points: list[dict], settings: dict, fig_code: dict) -> str:
     """The key of an experiment's overview figures: the fits' scores they draw, the figure
     settings (plotted metric, svg), the experiment's name (in their titles) and the plotting
-    code."""
+    code of the overview (:data:`lrsweep.store.keys.OVERVIEW_CODE`)."""
+    code = {k: v for k, v in fig_code.items() if k != "fit_figures"}
+    code["code"] = code.pop("overview")
     return keys.digest(
         "figures",
         {
             "experiment": name,
             "scores": [[p["model_id"], p["score_key"]] for p in points],
             **settings,
-            **fig_code,
+            **code,
         },
     )
 

@@ -284,7 +284,7 @@ def _figures(params, store, experiments, entries, metrics, staging, n_jobs, log)
         draws.append(OverviewDraw(name, spec, exp, params["figure_settings"], mine))
     missing = [d for d in draws if not store.has("figures", d.spec["overview"])]
     if missing:
-        import lrsweep.results.figures  # noqa: F401  (imported before the workers start)
+        from lrsweep.results.figures import draw_overview  # noqa: F401  (before the workers)
     returns = launch(missing, store, n_jobs)  # drawn in parallel
     returns += launch([d for d in draws if d not in missing], store, 1)  # from the store
     for ret in returns:
@@ -297,7 +297,7 @@ def _figures(params, store, experiments, entries, metrics, staging, n_jobs, log)
 
 def _fit_figures(store, exp: Experiment, entries, metrics, staging) -> None:
     """An experiment's per-fit figures (of its scored fits), into the version."""
-    from lrsweep.results.figures import fit_file
+    from lrsweep.domain import fit_figure_name
 
     rows = metrics[metrics["experiment"] == exp.name]
     for _, row in rows[rows["status"].isin(list(SCORED))].iterrows():
@@ -305,19 +305,19 @@ def _fit_figures(store, exp: Experiment, entries, metrics, staging) -> None:
         figs = fitfig_entry(store, exp, point, entry, scores)
         for file in figs.names():
             figure = file.rsplit(".", 1)[0]
-            dest = staging / "figures" / exp.name / "fits" / fit_file(figure, row)
+            dest = staging / "figures" / exp.name / "fits" / fit_figure_name(figure, row)
             link_or_copy(figs.folder / file, dest)
 
 
 def _overview_destination(staging: Path, name: str, path: Path, metrics) -> Path:
     """Where an overview entry's file goes in the version: a statsmodels figure of one fit
     beside that fit's figures, the others under ``overview/``."""
-    from lrsweep.results.figures import fit_file
+    from lrsweep.domain import fit_figure_name, parse_overview_fit_figure
 
-    if path.name.startswith("statsmodels--"):
-        model_id = path.name[len("statsmodels--") : -len(".png")]
+    model_id = parse_overview_fit_figure(path.name)
+    if model_id is not None:
         row = metrics[(metrics["experiment"] == name) & (metrics["model_id"] == model_id)].iloc[0]
-        return staging / "figures" / name / "fits" / fit_file("statsmodels", row)
+        return staging / "figures" / name / "fits" / fit_figure_name("statsmodels", row)
     return staging / "figures" / name / "overview" / path.name
 
 
