@@ -16,10 +16,11 @@ import time
 from functools import cache
 from pathlib import Path
 
-from lrsweep.config.resolve import load_yaml, resolve_config
+from lrsweep.config.resolve import resolve_config
+from lrsweep.config.yaml import load_yaml
 from lrsweep.prepare.design import load_prepared, prepare_experiment, save_prepared
+from lrsweep.store.checksums import FileChecksums
 from lrsweep.store.entries import Store
-from lrsweep.store.keys import FileChecksums
 from lrsweep.workflow.plan import make_plan
 
 
@@ -40,8 +41,8 @@ def run_baseline(config: dict, outdir: str | Path, n_jobs: int = 2) -> dict:
     """Prepare, fit and score the whole grid in one process; return timings."""
     from joblib import Parallel, delayed
 
-    from lrsweep.fit.record import read_record
     from lrsweep.results.tables import collect
+    from lrsweep.score.record import read_record
     from lrsweep.workflow.cost import relative_cost
 
     start = time.perf_counter()

@@ -495,7 +495,7 @@ def cv_sweep(repeats: int, quick: bool = False, lrcv: bool = False) -> dict:
 
 
 def versions() -> dict:
-    from lrsweep.store.versions import package_versions
+    from lrsweep.store.provenance import package_versions
 
     return package_versions()
 

@@ -16,7 +16,7 @@ _LAZY = {
     "resolve_config": "lrsweep.config.resolve",
     "prepare_experiment": "lrsweep.prepare.design",
     "fit_grid_point": "lrsweep.fit.sklearn",
-    "fit_and_score": "lrsweep.fit.record",
+    "fit_and_score": "lrsweep.score.record",
     "evaluate": "lrsweep.score.metrics",
 }
 

@@ -13,6 +13,14 @@ class DataError(LrsweepError, ValueError):
     """A dataset cannot be loaded or does not fit what the config says about it."""
 
 
+def describe(experiment: str | None, key: str, message: str) -> str:
+    """The one-line form of every config and data error: ``experiment 'x': key 'y': ...``
+    (either part left out when empty)."""
+    head = f"experiment '{experiment}': " if experiment else ""
+    key_part = f"key '{key}': " if key else ""
+    return f"{head}{key_part}{message}"
+
+
 #: How many characters of a value from the data a message quotes.
 QUOTE_CHARS = 40
 #: How many values of a list from the data a message names.

@@ -54,7 +54,7 @@ def prepared_bundled(name: str, test_size: float = 0.3, stratify: bool = True):
 def planned(experiments: dict, root=".", **top):
     """The plan of a config (lrsweep.workflow.plan.make_plan), as the Snakefile makes it."""
     from lrsweep.config.resolve import resolve_config
-    from lrsweep.store.keys import FileChecksums
+    from lrsweep.store.checksums import FileChecksums
     from lrsweep.workflow.plan import make_plan
 
     sweep = resolve_config({"sweep": "t", "experiments": experiments, **top})

@@ -7,13 +7,10 @@ import pytest
 from conftest import EXAMPLE1, smoke_config
 
 from lrsweep.config.grid import expand_experiment, format_number, skip_reason
-from lrsweep.config.resolve import (
-    load_yaml,
-    read_sources,
-    resolve_config,
-    validate_config,
-    vocabulary,
-)
+from lrsweep.config.resolve import resolve_config
+from lrsweep.config.schema import validate_config, vocabulary
+from lrsweep.config.sources import read_sources
+from lrsweep.config.yaml import load_yaml
 from lrsweep.errors import ConfigError
 
 
@@ -328,7 +325,7 @@ def test_brackets_deep_enough_to_crash_the_yaml_composer_are_one_line(tmp_path):
         [
             sys.executable,
             "-c",
-            f"from lrsweep.config.resolve import load_yaml; load_yaml({str(path)!r})",
+            f"from lrsweep.config.yaml import load_yaml; load_yaml({str(path)!r})",
         ],
         capture_output=True,
         text=True,

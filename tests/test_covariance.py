@@ -131,8 +131,8 @@ def test_a_grid_point_reports_rs_numbers(ref):
     import io
 
     from lrsweep.config.resolve import resolve_config
-    from lrsweep.fit.record import entry_files, fit_and_score
     from lrsweep.prepare.design import prepare_experiment
+    from lrsweep.score.record import entry_files, fit_and_score
 
     cov_types = ["nonrobust", "HC0", "HC1", "HC2", "HC3", "cluster"]
     exp = {

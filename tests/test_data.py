@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from lrsweep.config.resolve import validate_config
+from lrsweep.config.schema import validate_config
 from lrsweep.errors import DataError
 from lrsweep.prepare.data import make_synthetic
 from lrsweep.prepare.design import load_prepared, prepare_experiment, save_prepared

@@ -12,7 +12,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from lrsweep.domain import fit_figure_name
 from lrsweep.results import figures
+from lrsweep.results.figures import _confusion, _curves, _fit, _grid, _labels, _overview, _ranked
 
 
 def inside_figure(fig, artist) -> bool:
@@ -63,13 +65,13 @@ def prepared_two_classes(n_features: int = 5, same_rows: bool = False):
 
 
 def test_confusion_title_fits_the_picture_and_drops_no_setting():
-    from lrsweep.results.figures import _font
+    from lrsweep.results.figures._confusion import _font
 
     for k, names in ((2, ["malignant", "benign"]), (10, [str(i) for i in range(10)])):
-        short = figures.confusion_layout(k, names, "lbfgs, l2, C=0.1", "confusion matrix")
+        short = _confusion.confusion_layout(k, names, "lbfgs, l2, C=0.1", "confusion matrix")
         assert short["title"] == ["lbfgs, l2, C=0.1", "confusion matrix"]
         long = ", ".join(f"setting_{i}=value_{i}" for i in range(12))
-        lay = figures.confusion_layout(k, names, long, "confusion matrix of the test rows")
+        lay = _confusion.confusion_layout(k, names, long, "confusion matrix of the test rows")
         font = _font(lay["title_size"])
         assert all(font.getlength(line) <= lay["size"][0] - 20 for line in lay["title"])
         assert " ".join(lay["title"][:-1]) == long  # wrapped, never cut or dropped
@@ -79,10 +81,10 @@ def test_confusion_title_fits_the_picture_and_drops_no_setting():
 def test_confusion_picture_shows_the_counts_by_colour(tmp_path):
     from PIL import Image
 
-    png = figures.confusion_png([[38, 4], [0, 72]], ["malignant", "benign"], "t", "last")
+    png = _confusion.confusion_png([[38, 4], [0, 72]], ["malignant", "benign"], "t", "last")
     (tmp_path / "c.png").write_bytes(png)
     image = np.asarray(Image.open(tmp_path / "c.png").convert("RGB"), dtype=int)
-    lay = figures.confusion_layout(2, ["malignant", "benign"], "t", "last")
+    lay = _confusion.confusion_layout(2, ["malignant", "benign"], "t", "last")
     cell, left, top = lay["cell"], lay["left"], lay["top"]
 
     def corner(i, j):  # a pixel inside cell (i, j), away from its number
@@ -102,7 +104,7 @@ def test_fit_figures_use_the_record_class_names_and_settings(monkeypatch):
         seen.update(names=names, title=title, last=last)
         return b"png"
 
-    monkeypatch.setattr(figures, "confusion_png", spy)
+    monkeypatch.setattr(_fit, "confusion_png", spy)
     out = figures.draw_fit_figures(sk_record(), None, prepared_two_classes(), "bc")
     assert set(out) == {"confusion.png"}
     assert seen["title"].startswith("bc: ")  # a figure copied elsewhere says what it shows
@@ -112,16 +114,16 @@ def test_fit_figures_use_the_record_class_names_and_settings(monkeypatch):
 
 
 def test_fit_settings_names_what_differs_from_the_defaults():
-    row = figures._record_row(sk_record(class_weight="none", max_iter=100))
-    assert figures.fit_settings(row) == "lbfgs, l2, C=0.1"
-    row = figures._record_row(sk_record(fit_intercept=False, random_state=3, tol=1e-6))
-    assert figures.fit_settings(row) == (
+    row = _fit._record_row(sk_record(class_weight="none", max_iter=100))
+    assert _labels.fit_settings(row) == "lbfgs, l2, C=0.1"
+    row = _fit._record_row(sk_record(fit_intercept=False, random_state=3, tol=1e-6))
+    assert _labels.fit_settings(row) == (
         "lbfgs, l2, C=0.1, class_weight=balanced, fit_intercept=False, max_iter=1000, "
         "tol=1e-06, random_state=3"
     )
     # as read back from metrics.csv: floats and strings
     assert (
-        figures.fit_settings(
+        _labels.fit_settings(
             {
                 **row,
                 "max_iter": 100.0,
@@ -199,9 +201,9 @@ def lines_by_label(ax) -> dict:
 
 def test_class_weight_grid_gives_one_series_per_weight():
     metrics = metrics_table(grid(class_weight=["none", "balanced"], C=[0.1, 1.0, 10.0]))
-    sk = figures.grid_table(metrics)
-    assert figures.varying_keys(sk) == ["class_weight"]
-    fig = figures.plot_metric_vs_C(sk, "roc_auc", "t")
+    sk = _curves.grid_table(metrics)
+    assert _labels.varying_keys(sk) == ["class_weight"]
+    fig = _grid.plot_metric_vs_C(sk, "roc_auc", "t")
     for ax in fig.axes:
         lines = lines_by_label(ax)
         assert set(lines) == {
@@ -215,7 +217,7 @@ def test_class_weight_grid_gives_one_series_per_weight():
     expected = metrics[metrics["class_weight"] == "balanced"].sort_values("C")["accuracy_test"]
     assert list(test_acc) == pytest.approx(list(expected))
     plt.close(fig)
-    fig = figures.plot_heatmap(sk, "roc_auc", "t")
+    fig = _grid.plot_heatmap(sk, "roc_auc", "t")
     labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
     assert len(labels) == 2 and all("class_weight=" in label for label in labels)
     plt.close(fig)
@@ -228,12 +230,12 @@ def test_multi_class_resolved_by_solver_does_not_split_series():
         for s, mc in (("liblinear", "ovr"), ("lbfgs", "multinomial"))
         for c in (0.1, 1.0)
     ]
-    sk = figures.grid_table(metrics_table(points))
-    assert figures.varying_keys(sk) == []
+    sk = _curves.grid_table(metrics_table(points))
+    assert _labels.varying_keys(sk) == []
     assert sorted(sk["series"].unique()) == ["lbfgs / l2", "liblinear / l2"]
     points = grid(multi_class=["ovr", "multinomial"], C=[0.1, 1.0], max_iter=[100, 1000])
-    sk = figures.grid_table(metrics_table(points))
-    assert figures.varying_keys(sk) == ["multi_class", "max_iter"]
+    sk = _curves.grid_table(metrics_table(points))
+    assert _labels.varying_keys(sk) == ["multi_class", "max_iter"]
     assert sk["series"].nunique() == 4
 
 
@@ -244,22 +246,22 @@ def test_multi_class_resolved_by_solver_does_not_split_series():
 def test_unpenalized_fits_have_a_labelled_place_right_of_the_log_axis():
     points = grid(solver=["lbfgs"], penalty=["l2"], C=[0.01, 0.1, 1.0]) + [{"penalty": "none"}]
     metrics = metrics_table(points)
-    sk = figures.grid_table(metrics)
+    sk = _curves.grid_table(metrics)
     assert sorted(sk["series"].unique()) == ["lbfgs / l2", "lbfgs / none"]
-    fig = figures.plot_metric_vs_C(sk, "roc_auc", "t")
+    fig = _grid.plot_metric_vs_C(sk, "roc_auc", "t")
     ax = fig.axes[0]
     (x,) = lines_by_label(ax)["lbfgs / none"].get_xdata()
     assert x > 1.0 and x >= max(lines_by_label(ax)["lbfgs / l2"].get_xdata()) * 5
     labels = dict(zip(ax.get_xticks(), (t.get_text() for t in ax.get_xticklabels()), strict=True))
-    assert labels[x] == figures.INF_LABEL
+    assert labels[x] == _grid.INF_LABEL
     lo, hi = ax.get_xlim()
     assert lo < 0.01 and x < hi
     (y,) = lines_by_label(ax)["lbfgs / none"].get_ydata()
     assert y == metrics.loc[metrics["penalty"] == "none", "accuracy_test"].item()
     plt.close(fig)
-    fig = figures.plot_heatmap(sk, "roc_auc", "t")
+    fig = _grid.plot_heatmap(sk, "roc_auc", "t")
     ax = fig.axes[0]
-    assert [t.get_text() for t in ax.get_xticklabels()][-1] == figures.INF_LABEL
+    assert [t.get_text() for t in ax.get_xticklabels()][-1] == _grid.INF_LABEL
     texts = {
         (round(t.get_position()[0]), round(t.get_position()[1])): t.get_text() for t in ax.texts
     }
@@ -267,15 +269,15 @@ def test_unpenalized_fits_have_a_labelled_place_right_of_the_log_axis():
     assert texts[(3, 1)] == f"{auc:.3f}"  # row "lbfgs / none", column C = inf
     assert (0, 1) not in texts  # the grid has no unpenalized fit at C = 0.01
     plt.close(fig)
-    fig = figures.plot_gap(sk, "t")
+    fig = _grid.plot_gap(sk, "t")
     assert len(lines_by_label(fig.axes[0])["lbfgs / none"].get_xdata()) == 1
     plt.close(fig)
 
 
 def test_a_single_C_sits_inside_the_axes_with_its_label():
     metrics = metrics_table([{"C": 0.05}])
-    sk = figures.grid_table(metrics)
-    for fig in (figures.plot_metric_vs_C(sk, "roc_auc", "t"), figures.plot_gap(sk, "t")):
+    sk = _curves.grid_table(metrics)
+    for fig in (_grid.plot_metric_vs_C(sk, "roc_auc", "t"), _grid.plot_gap(sk, "t")):
         for ax in fig.axes:
             lo, hi = ax.get_xlim()
             assert lo < 0.05 / 1.5 and hi > 0.05 * 1.5  # not on the frame
@@ -289,13 +291,13 @@ def test_an_experiment_with_nothing_fitted_says_so(recwarn):
     metrics = metrics_table(grid(C=[0.1, 1.0]))
     metrics["status"] = "skipped"
     metrics[["accuracy_train", "accuracy_test", "roc_auc_test"]] = np.nan
-    sk = figures.grid_table(metrics)
-    fig = figures.plot_metric_vs_C(sk, "roc_auc", "t")
+    sk = _curves.grid_table(metrics)
+    fig = _grid.plot_metric_vs_C(sk, "roc_auc", "t")
     for ax in fig.axes:
         assert ax.get_ylim() == (0.0, 1.0)  # the scale of a score, not of nothing around 0
         assert sum(len(c.get_offsets()) for c in ax.collections) == 2  # the two skipped
     plt.close(fig)
-    fig = figures.plot_gap(sk, "t")
+    fig = _grid.plot_gap(sk, "t")
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.texts] == ["no grid point was fitted"]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["lbfgs / l2 (not fitted)"]
@@ -313,8 +315,8 @@ def test_coinciding_series_are_drawn_distinctly_and_named():
     saga = metrics["solver"] == "saga"
     for col in ("accuracy_train", "accuracy_test", "roc_auc_test"):  # saga equals lbfgs
         metrics.loc[saga, col] = metrics.loc[~saga, col].to_numpy()
-    sk = figures.grid_table(metrics)
-    fig = figures.plot_metric_vs_C(sk, "roc_auc", "t")
+    sk = _curves.grid_table(metrics)
+    fig = _grid.plot_metric_vs_C(sk, "roc_auc", "t")
     lines = lines_by_label(fig.axes[0])
     a, b = lines["lbfgs / l2"], lines["saga / l2"]
     assert a.get_marker() != b.get_marker() and a.get_color() != b.get_color()
@@ -324,12 +326,12 @@ def test_coinciding_series_are_drawn_distinctly_and_named():
     assert any("lbfgs / l2 = saga / l2 (every panel)" in t for t in notes), notes
     plt.close(fig)
     metrics.loc[saga, "accuracy_test"] += 0.2  # apart in one panel only
-    fig = figures.plot_metric_vs_C(figures.grid_table(metrics), "roc_auc", "t")
+    fig = _grid.plot_metric_vs_C(_curves.grid_table(metrics), "roc_auc", "t")
     notes = [t.get_text() for t in fig.texts]
     assert any("saga / l2 (train accuracy, test ROC AUC)" in t for t in notes), notes
     plt.close(fig)
     metrics.loc[saga, ["accuracy_train", "roc_auc_test"]] -= 0.2
-    fig = figures.plot_metric_vs_C(figures.grid_table(metrics), "roc_auc", "t")
+    fig = _grid.plot_metric_vs_C(_curves.grid_table(metrics), "roc_auc", "t")
     assert not any("Drawn over each other" in t.get_text() for t in fig.texts)
     plt.close(fig)
 
@@ -342,9 +344,9 @@ def test_coinciding_groups_join_pairs():
         "d": ([1, 2], [0.5, 0.7]),
         "e": ([1, 3], [0.5, 0.6]),  # other positions: never the same line
     }
-    pairs = figures.coinciding(curves, 0.00015)
+    pairs = _curves.coinciding(curves, 0.00015)
     assert pairs == {frozenset("ab"), frozenset("bc")}
-    assert figures.coinciding_groups(pairs, list("abcde")) == [["a", "b", "c"]]
+    assert _curves.coinciding_groups(pairs, list("abcde")) == [["a", "b", "c"]]
 
 
 # --------------------------------------------------------------------------------------------
@@ -362,7 +364,7 @@ def heatmap_image(fig):
 def test_heatmap_colour_limits_are_the_best_and_a_fixed_span_below(spread, best):
     metrics = metrics_table(grid(C=[0.01, 0.1, 1.0, 10.0]))
     metrics["roc_auc_test"] = np.linspace(best - spread, best, len(metrics))
-    fig = figures.plot_heatmap(figures.grid_table(metrics), "roc_auc", "t")
+    fig = _grid.plot_heatmap(_curves.grid_table(metrics), "roc_auc", "t")
     assert heatmap_image(fig).get_clim() == pytest.approx((best - 0.05, best))
     captions = " ".join(t.get_text() for t in fig.texts)
     assert "fixed span of 0.05 below the best ROC AUC" in captions
@@ -372,10 +374,10 @@ def test_heatmap_colour_limits_are_the_best_and_a_fixed_span_below(spread, best)
 def test_heatmap_lower_is_better_metric_is_reversed_and_extends_up():
     metrics = metrics_table(grid(C=[0.01, 0.1, 1.0]))
     metrics["log_loss_test"] = [0.30, 0.35, 0.9]
-    scale = figures.heatmap_scale(metrics["log_loss_test"], "log_loss")
+    scale = _curves.heatmap_scale(metrics["log_loss_test"], "log_loss")
     assert (scale["vmin"], scale["vmax"]) == pytest.approx((0.30, 0.40))
     assert scale["cmap"] == "viridis_r" and scale["extend"] == "max"
-    fig = figures.plot_heatmap(figures.grid_table(metrics), "log_loss", "t")
+    fig = _grid.plot_heatmap(_curves.grid_table(metrics), "log_loss", "t")
     image = heatmap_image(fig)
     assert image.get_clim() == pytest.approx((0.30, 0.40))
     assert image.get_cmap().name == "viridis_r"
@@ -402,7 +404,7 @@ def test_coef_paths_colour_a_term_alike_in_every_panel_with_one_shared_legend():
     }
     # a term strong in one panel only: coloured (and alike) in all
     paths["saga / l1"].loc[paths["saga / l1"]["term"] == "t0", "value"] = [50.0, 60.0, 70.0]
-    fig = figures.plot_coef_paths(paths, "t", top=5)
+    fig = _grid.plot_coef_paths(paths, "t", top=5)
     (legend,) = fig.legends
     names = [t.get_text() for t in legend.get_texts()]
     assert names[0] == "t0" and len(names) == 6 and names[-1] == "9 other terms"
@@ -464,7 +466,7 @@ def test_roc_curves_are_the_top_fits_by_the_selection_rule(monkeypatch):
         drawn.update(curves=curves, title=title, positive=positive)
         return plt.figure()
 
-    monkeypatch.setattr(figures, "plot_roc", spy)
+    monkeypatch.setattr(_overview, "plot_roc", spy)
     out = figures.draw_overview("e", metrics, coefs, probas.__getitem__, prepared, n_roc=3)
     assert "roc.png" in set(out) and "roc.svg" not in set(out)  # SVG only when asked
     expected = ranked(metrics).head(3)
@@ -484,7 +486,7 @@ def test_roc_curves_are_the_top_fits_by_the_selection_rule(monkeypatch):
 def test_roc_tells_coinciding_curves_apart_and_names_them():
     fpr, tpr = np.array([0, 0.1, 1.0]), np.array([0, 0.9, 1.0])
     curves = [("#1 a", fpr, tpr, 0.95), ("#2 b", fpr, tpr, 0.95), ("#3 c", fpr, tpr**2, 0.9)]
-    fig = figures.plot_roc(curves, "t", "yes")
+    fig = _ranked.plot_roc(curves, "t", "yes")
     ax = fig.axes[0]
     lines = [line for line in ax.get_lines() if line.get_label().startswith("#")]
     assert len({line.get_linestyle() for line in lines}) == 3
@@ -502,14 +504,14 @@ def test_roc_tells_coinciding_curves_apart_and_names_them():
 @pytest.mark.parametrize("same_rows", [False, True])
 def test_tutorial_figure_says_it_plots_the_training_rows(same_rows, monkeypatch):
     drawn = {}
-    original = figures.plot_tutorial
+    original = _fit.plot_tutorial
 
     def spy(*args):
         drawn["fig"] = fig = original(*args)
         return fig
 
-    monkeypatch.setattr(figures, "plot_tutorial", spy)
-    monkeypatch.setattr(figures, "png_bytes", lambda fig, close=True: b"png")
+    monkeypatch.setattr(_fit, "plot_tutorial", spy)
+    monkeypatch.setattr(_fit, "png_bytes", lambda fig, close=True: b"png")
     prepared = prepared_two_classes(n_features=2, same_rows=same_rows)
     coefs = pd.DataFrame({"term": ["intercept", "x0", "x1"], "estimate": [0.1, 1.0, -1.0]})
     out = figures.draw_fit_figures(sk_record(), coefs, prepared, "bc")
@@ -529,18 +531,18 @@ def test_tutorial_figure_says_it_plots_the_training_rows(same_rows, monkeypatch)
 
 
 def capture(monkeypatch, *names) -> dict:
-    """Keep the figures that ``figures.<name>`` draws (draw_overview returns bytes only)."""
+    """Keep the figures that ``_overview.<name>`` draws (draw_overview returns bytes only)."""
     drawn = {}
     for name in names:
-        original = getattr(figures, name)
+        original = getattr(_overview, name)
 
         def spy(*args, _name=name, _original=original, **kwargs):
             drawn[_name] = fig = _original(*args, **kwargs)
             return fig
 
-        monkeypatch.setattr(figures, name, spy)
-    monkeypatch.setattr(figures, "png_bytes", lambda fig, close=True: b"png")
-    monkeypatch.setattr(figures, "svg_bytes", lambda fig: b"svg")
+        monkeypatch.setattr(_overview, name, spy)
+    monkeypatch.setattr(_overview, "png_bytes", lambda fig, close=True: b"png")
+    monkeypatch.setattr(_overview, "svg_bytes", lambda fig: b"svg")
     return drawn
 
 
@@ -660,7 +662,7 @@ def comparison_table(n_experiments: int, n_points: int):
 
 @pytest.mark.parametrize("n_experiments, n_points", [(3, 5), (6, 20), (60, 40)])
 def test_comparison_figure_stays_readable_and_highlights_changes(n_experiments, n_points):
-    from lrsweep.tools.compare import plot_comparison
+    from lrsweep.results.figures import plot_comparison
 
     table = comparison_table(n_experiments, n_points)
     fig = plot_comparison(table, "accuracy_test", "v-old", "v-new")
@@ -684,13 +686,13 @@ def test_comparison_figure_stays_readable_and_highlights_changes(n_experiments, 
 
 def test_coefficient_paths_of_several_classes_are_norms_across_classes():
     metrics = metrics_table(grid(C=[0.1, 1.0]))
-    sk = figures.grid_table(metrics)
+    sk = _curves.grid_table(metrics)
     rows = []
     for m, scale in zip(metrics["model_id"], (1.0, 2.0), strict=True):
         for cls, est in ((0, 3.0), (1, 4.0), (2, 0.0)):
             rows.append({"model_id": m, "class": cls, "term": "x0", "estimate": est * scale})
             rows.append({"model_id": m, "class": cls, "term": "intercept", "estimate": 9.0})
-    (frame,) = figures.coefficient_paths(pd.DataFrame(rows), sk).values()
+    (frame,) = _curves.coefficient_paths(pd.DataFrame(rows), sk).values()
     assert list(frame["term"]) == ["x0", "x0"]  # no intercept
     assert list(frame.sort_values("C")["value"]) == pytest.approx([5.0, 10.0])
     assert frame.attrs["ylabel"] == "coefficient norm across classes"
@@ -703,7 +705,7 @@ def test_coefficient_paths_of_several_classes_are_norms_across_classes():
 def test_split_none_confusion_title_says_all_rows(monkeypatch):
     seen = {}
     monkeypatch.setattr(
-        figures, "confusion_png", lambda cm, names, title, last: seen.update(last=last) or b""
+        _fit, "confusion_png", lambda cm, names, title, last: seen.update(last=last) or b""
     )
     figures.draw_fit_figures(sk_record(), None, prepared_two_classes(same_rows=True), "bc")
     assert seen["last"].startswith("confusion matrix of all rows, accuracy ")
@@ -713,10 +715,10 @@ def test_statsmodels_figure_names_do_not_repeat_the_library():
     mle = {"library": "statsmodels", "model_id": "sm_mle_newton", "method": "newton"}
     l1 = {"library": "statsmodels", "model_id": "sm_l1_a0.1", "regularized": "l1", "alpha": 0.1}
     assert (
-        figures.fit_file("statsmodels", mle) == "statsmodels--newton--none--Cinf--sm_mle_newton.png"
+        fit_figure_name("statsmodels", mle) == "statsmodels--newton--none--Cinf--sm_mle_newton.png"
     )
     assert (
-        figures.fit_file("statsmodels", l1)
+        fit_figure_name("statsmodels", l1)
         == "statsmodels--fit_regularized--l1--C10--sm_l1_a0.1.png"
     )
 
@@ -732,7 +734,7 @@ def test_heatmap_follows_the_selection_metric_not_the_plot_metric(monkeypatch):
 
 
 def test_split_none_has_no_gap_and_one_grid_point_no_figures_over_the_grid(monkeypatch):
-    monkeypatch.setattr(figures, "png_bytes", lambda fig, close=True: plt.close(fig) or b"png")
+    monkeypatch.setattr(_overview, "png_bytes", lambda fig, close=True: plt.close(fig) or b"png")
     metrics, coefs, probas, prepared = two_class_experiment()
     same = SimpleNamespace(**{**vars(prepared), "meta": {"same_rows": True}})
     out = figures.draw_overview("e", metrics, coefs, probas.__getitem__, same)
@@ -751,10 +753,63 @@ def test_one_vs_rest_reliability_shows_the_rows_of_each_bin(monkeypatch):
     prepared = SimpleNamespace(class_names=["a", "b", "c"], meta={"same_rows": False}, y_test=y)
     drawn = capture(monkeypatch, "plot_calibration_ovr")
     figures.draw_overview("e", metrics, pd.DataFrame(), probas.__getitem__, prepared)
-    best = figures.top_fits(metrics, pd.DataFrame()).iloc[0]["model_id"]
+    best = _curves.top_fits(metrics, pd.DataFrame()).iloc[0]["model_id"]
     panels = [ax for ax in drawn["plot_calibration_ovr"].axes if ax.get_visible()]
     for c, ax in enumerate(panels):
         counts = [int(t.get_text()) for t in ax.texts]
         edges = np.linspace(0, 1, 11)
         expected = np.histogram(probas[best][:, c], bins=edges)[0]
         assert sum(counts) == 150 and counts == [int(n) for n in expected if n]
+
+
+# --------------------------------------------------------------------------------------------
+# The figure file grammar (lrsweep.domain): made in one place, read back in one place
+
+
+def test_fit_figure_names_are_read_back_whole():
+    from lrsweep.domain import parse_fit_figure, parse_overview_fit_figure
+
+    sk = {"library": "sklearn", "model_id": "sk_newton-cg_l2_C1e-05_rs0", "solver": "newton-cg"}
+    sk.update(penalty="l2", C=1e-05)
+    name = fit_figure_name("confusion", sk)
+    assert name == "confusion--newton-cg--l2--C1e-05--sk_newton-cg_l2_C1e-05_rs0.png"
+    assert tuple(parse_fit_figure(name)) == (
+        "confusion",
+        "newton-cg",
+        "l2",
+        "1e-05",
+        "sk_newton-cg_l2_C1e-05_rs0",
+    )
+    odd = fit_figure_name("tutorial", {**sk, "C": math.inf, "model_id": "a--b"})
+    assert parse_fit_figure(odd).model_id == "a--b" and parse_fit_figure(odd).C == "inf"
+    for other in ("heatmap.png", "statsmodels--sm_mle.png", "confusion.png", "a--b--c--d--e.svg"):
+        assert parse_fit_figure(other) is None, other
+    assert parse_overview_fit_figure("statsmodels--sm_mle_newton.png") == "sm_mle_newton"
+    assert parse_overview_fit_figure("heatmap.png") is None
+
+
+def test_overview_curves_are_of_the_recorded_positive_class(monkeypatch):
+    """The fits' records name the positive class (here the first, ``n``): the ROC curves are
+    of it (its probabilities against "is it n"), not of the second class."""
+    from sklearn.metrics import roc_curve
+
+    from lrsweep.results.selection import ranked
+
+    metrics, coefs, probas, prepared = two_class_experiment()
+    metrics["positive_class"] = "n"
+    prepared = SimpleNamespace(**{**vars(prepared), "classes": ["n", "y"]})
+    drawn = {}
+    monkeypatch.setattr(
+        _overview,
+        "plot_roc",
+        lambda curves, title, positive: (
+            drawn.update(curves=curves, positive=positive) or plt.figure()
+        ),
+    )
+    figures.draw_overview("e", metrics, coefs, probas.__getitem__, prepared, n_roc=1)
+    assert drawn["positive"] == "no"
+    best = ranked(metrics).iloc[0]["model_id"]
+    fpr, tpr, _ = roc_curve(prepared.y_test == 0, probas[best][:, 0])
+    ((_, drawn_fpr, drawn_tpr, _),) = drawn["curves"]
+    np.testing.assert_array_equal(drawn_fpr, fpr)
+    np.testing.assert_array_equal(drawn_tpr, tpr)

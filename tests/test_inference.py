@@ -11,6 +11,7 @@ from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.multitest import multipletests
 
 from lrsweep.config.grid import expand_experiment
+from lrsweep.results.selection import along_C
 from lrsweep.score.intervals import (
     auc_interval,
     clopper_pearson,
@@ -18,7 +19,6 @@ from lrsweep.score.intervals import (
     cv_splits,
     holm,
     mcnemar_exact,
-    one_se_choice,
     score_intervals,
     weighted_auc,
 )
@@ -211,6 +211,6 @@ def test_one_standard_error_rule_prefers_the_stronger_penalty():
             "cv_accuracy_se": [0.03, 0.03, 0.03, 0.03],
         }
     )
-    chosen = one_se_choice(table)
+    chosen = along_C(table)
     assert chosen["C_best_mean"] == 1.0
     assert chosen["C_one_se"] == 0.1  # 0.93 >= 0.95 - 0.03; 0.80 is not

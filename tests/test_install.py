@@ -21,7 +21,7 @@ import pytest
 import yaml
 from conftest import EXAMPLE1, EXAMPLE2, REPO
 
-from lrsweep.config import resolve
+from lrsweep.config import schema
 from lrsweep.store import keys, provenance
 
 GIT = ["git", "-c", "user.name=t", "-c", "user.email=t@example.org"]
@@ -51,8 +51,8 @@ def copy_checkout(dest: Path) -> Path:
 
 
 def test_the_schema_is_package_data_that_pyproject_ships():
-    package = Path(resolve.__file__).resolve().parent
-    assert resolve.SCHEMA_PATH.parent == package and resolve.SCHEMA_PATH.is_file()
+    package = Path(schema.__file__).resolve().parent
+    assert schema.SCHEMA_PATH.parent == package and schema.SCHEMA_PATH.is_file()
     spec = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]
     shipped = [
         path
@@ -61,8 +61,8 @@ def test_the_schema_is_package_data_that_pyproject_ships():
         for path in (REPO / pkg.replace(".", "/")).iterdir()
         if fnmatch.fnmatch(path.name, pattern)
     ]
-    assert resolve.SCHEMA_PATH in [p.resolve() for p in shipped]
-    assert "$defs" in resolve.load_schema()
+    assert schema.SCHEMA_PATH in [p.resolve() for p in shipped]
+    assert "$defs" in schema.load_schema()
 
 
 def copy_workflow(dest: Path) -> Path:

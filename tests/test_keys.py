@@ -9,7 +9,8 @@ import textwrap
 from pathlib import Path
 
 from lrsweep.store import keys
-from lrsweep.store.keys import FileChecksums, digest, normalized_python
+from lrsweep.store.checksums import FileChecksums
+from lrsweep.store.keys import digest, normalized_python
 
 HERE = Path(__file__).parent
 
@@ -122,16 +123,45 @@ def test_every_module_a_stage_runs_is_in_its_key():
     assert scoring <= allowed, scoring - allowed
 
 
-def test_every_module_the_figures_run_is_in_their_key():
-    loaded = loaded_modules(
+def test_every_module_each_kind_of_figure_runs_is_in_its_key():
+    """A fit's figures and an experiment's overview figures are keyed by the code each runs
+    (imported as the fit and publish jobs import them, and drawn): every lrsweep module it
+    loads is in its key, and the per-fit figures load none of the overview's modules (so an
+    edit of the overview redraws no fit's figures)."""
+    per_fit = loaded_modules(  # a one-feature fit: its confusion matrix and tutorial figure
         """
         import sys
-        import lrsweep.results.figures
+        from types import SimpleNamespace
+        import numpy as np, pandas as pd
+        from lrsweep.results.figures import draw_fit_figures
+        prepared = SimpleNamespace(
+            class_names=["a", "b"], meta={}, X_train=np.arange(6.0)[:, None],
+            y_train=np.array([0, 0, 1, 0, 1, 1]), feature_names=["x"],
+        )
+        record = {"library": "sklearn", "model_id": "m", "solver": "lbfgs", "penalty": "l2",
+                  "C": 1.0, "confusion_test": [[2, 1], [0, 3]], "scores": {"accuracy_test": 0.8}}
+        coefs = pd.DataFrame({"term": ["intercept", "x"], "estimate": [-2.0, 0.8]})
+        assert set(draw_fit_figures(record, coefs, prepared, "e")) == {
+            "confusion.png", "tutorial.png"}
         print(" ".join(m for m in sys.modules))
         """
     )
-    allowed = {*keys.modules_of(keys.FIGURE_CODE), *keys.modules_of(keys.NEUTRAL_CODE)}
-    assert loaded <= allowed, loaded - allowed
+    fit_key = set(keys.modules_of(keys.FIT_FIGURE_CODE))
+    assert "results.figures._confusion" in per_fit
+    allowed = {*fit_key, *keys.modules_of(keys.NEUTRAL_CODE)}
+    assert per_fit <= allowed, per_fit - allowed
+    overview_only = set(keys.modules_of(keys.OVERVIEW_CODE)) - fit_key
+    assert "results.figures._overview" in overview_only and not per_fit & overview_only
+    overview = loaded_modules(
+        """
+        import sys
+        from lrsweep.results.figures import draw_overview
+        print(" ".join(m for m in sys.modules))
+        """
+    )
+    assert {"results.figures._overview", "results.figures._grid"} <= overview
+    allowed = {*keys.modules_of(keys.OVERVIEW_CODE), *keys.modules_of(keys.NEUTRAL_CODE)}
+    assert overview <= allowed, overview - allowed
 
 
 def test_code_units_cover_every_module_in_every_folder():

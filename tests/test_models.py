@@ -7,7 +7,8 @@ import pytest
 from conftest import EXAMPLE2, prepared_bundled
 
 from lrsweep.config.grid import expand_experiment
-from lrsweep.config.resolve import resolve_config, vocabulary
+from lrsweep.config.resolve import resolve_config
+from lrsweep.config.schema import vocabulary
 from lrsweep.fit.sklearn import fit_grid_point, sklearn_kwargs
 from lrsweep.prepare.design import prepare_experiment
 from lrsweep.score.metrics import evaluate

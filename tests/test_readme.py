@@ -120,7 +120,8 @@ def test_the_files_the_readme_examples_write_are_ignored_by_git():
 
 
 def test_the_affairs_example_counts_its_fits_as_the_readme_says():
-    from lrsweep.config.resolve import load_yaml, resolve_config
+    from lrsweep.config.resolve import resolve_config
+    from lrsweep.config.yaml import load_yaml
 
     sweep = resolve_config(load_yaml(str(REPO / "config.yaml")))
     points = [p for p in sweep["grids"]["affairs"] if p["library"] == "sklearn"]

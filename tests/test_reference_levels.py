@@ -9,8 +9,8 @@ import pytest
 
 from lrsweep.config.resolve import resolve_config
 from lrsweep.errors import LrsweepError
-from lrsweep.fit.record import entry_files, fit_and_score
 from lrsweep.prepare.design import MISSING_LEVEL, prepare_experiment
+from lrsweep.score.record import entry_files, fit_and_score
 
 REGIONS = ["east", "north", "south", "west"]
 
@@ -236,7 +236,8 @@ def test_comparison_figure_names_its_counterparts_and_keeps_its_title(tmp_path):
     import matplotlib
 
     matplotlib.use("Agg")
-    from lrsweep.results.figures import counterpart_label, plot_statsmodels_vs_sklearn
+    from lrsweep.results.figures._labels import counterpart_label
+    from lrsweep.results.figures._statsmodels import plot_statsmodels_vs_sklearn
 
     penalized = {"model_id": "sk_saga_l1_C1", "penalty": "l1", "C": 1.0, "converged": False}
     assert counterpart_label(penalized) == (

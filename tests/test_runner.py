@@ -92,20 +92,20 @@ def test_a_data_error_stops_only_its_experiment(tmp_path, monkeypatch):
 
 
 def test_an_unexpected_error_is_one_line_beside_the_data_errors(tmp_path, monkeypatch):
-    import lrsweep.workflow.jobs
+    import lrsweep.workflow.store_access
 
     monkeypatch.chdir(tmp_path)
     one_class = {"source": "inline", "x": [[1.0], [2.0], [3.0]], "y": ["x", "x", "x"]}
     good = {"dataset": {"source": "sklearn", "name": "iris"}, "sklearn": {"C": [0.1, 1.0]}}
     params = fit_params({"bad": {"dataset": one_class, "split": "none"}, "good": good})
-    compute_fit = lrsweep.workflow.jobs.compute_fit
+    compute_fit = lrsweep.workflow.store_access.compute_fit
 
     def broken(store, prepared, point):  # a bug hit by one grid point
         if point["C"] == 1.0:
             raise IndexError("single positional indexer is out-of-bounds")
         return compute_fit(store, prepared, point)
 
-    monkeypatch.setattr(lrsweep.workflow.jobs, "compute_fit", broken)
+    monkeypatch.setattr(lrsweep.workflow.store_access, "compute_fit", broken)
     with pytest.raises(DataError) as raised:
         run_fit_job(params, 1, LOG)
     first, second = str(raised.value).split("\nlrsweep: ")
@@ -211,9 +211,9 @@ def test_a_score_job_scores_the_stored_fits_and_fits_nothing(tmp_path, monkeypat
     predictions."""
     from sklearn.metrics import average_precision_score, recall_score
 
-    from lrsweep.fit.record import fit_and_score, record_of
-    from lrsweep.workflow.jobs import prepared_data
+    from lrsweep.score.record import fit_and_score, record_of
     from lrsweep.workflow.plan import Jobs
+    from lrsweep.workflow.store_access import prepared_data
 
     monkeypatch.chdir(tmp_path)
     store = tmp_path / "results/t/store"
@@ -250,3 +250,43 @@ def test_a_score_job_scores_the_stored_fits_and_fits_nothing(tmp_path, monkeypat
         assert scores["average_precision_test"] == pytest.approx(
             average_precision_score(y_test == 0, proba[:, 0])
         )
+
+
+def test_cross_validated_points_fitted_in_parts_store_the_sequential_numbers(
+    tmp_path, monkeypatch, caplog
+):
+    """Two workers cut each cross-validated point into its final fit and one task per fold;
+    the stored out-of-fold predictions are those of the folds fitted one after another."""
+    from lrsweep.fit.sklearn import cv_predictions
+    from lrsweep.workflow.store_access import prepared_data
+
+    monkeypatch.chdir(tmp_path)
+    params = fit_params({"c": CANCER}, figures=False)
+    with caplog.at_level(logging.INFO, logger="test"):
+        token = run_fit_job(params, 2, LOG)
+    assert len(token["fitted"]) == 2 and token["workers"] == 2
+    assert "2 grid point(s) as 14 task(s) in 2 workers" in caplog.text  # 1 + 3 x 2 each
+    spec = params["experiments"]["c"]
+    prepared = prepared_data(Store(params["store"]), "c", spec)
+    for point in spec["points"]:
+        folder = tmp_path / "results/t/store/fits" / point["key"]
+        direct = cv_predictions(prepared, point, 3, 2, 0)
+        np.testing.assert_array_equal(np.load(folder / "cv_pred.npy"), direct["pred"])
+        np.testing.assert_array_equal(np.load(folder / "cv_proba.npy"), direct["proba"])
+
+
+def test_the_first_fold_that_is_not_ok_ends_the_cross_validation():
+    """Folds fitted apart are combined as if fitted in order: the first fold fit that is not
+    ok (in the order of the splits, not of finishing) names the status and reason."""
+    from types import SimpleNamespace
+
+    from lrsweep.fit.sklearn import cv_combine
+
+    prepared = SimpleNamespace(y_train=np.zeros(4), n_classes=2)
+    splits = [(None, np.array([0, 1])), (None, np.array([2, 3]))] * 2
+    ok = {"status": "ok", "pred": np.array([1, 0]), "proba": np.full((2, 2), 0.5)}
+    fits = [ok, {"status": "failed", "reason": "first"}, {"status": "skipped"}, ok]
+    assert cv_combine(prepared, splits, 2, fits) == {"status": "failed", "reason": "first"}
+    combined = cv_combine(prepared, splits, 2, [ok] * 4)
+    assert combined["pred"].tolist() == [[1, 0, 1, 0], [1, 0, 1, 0]]
+    assert combined["proba"].shape == (2, 4, 2)

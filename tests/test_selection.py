@@ -102,9 +102,9 @@ def test_cv_selection_separates_model_families_as_an_independent_computation_doe
     from sklearn.preprocessing import StandardScaler
 
     from lrsweep.config.resolve import resolve_config
-    from lrsweep.fit.record import fit_and_score, record_of
     from lrsweep.prepare.design import prepare_experiment
     from lrsweep.results.tables import metrics_row
+    from lrsweep.score.record import fit_and_score, record_of
 
     Cs = [0.1, 1.0, 10.0]
     exp = {

@@ -17,81 +17,21 @@ import itertools
 import math
 from typing import Any
 
-from lrsweep.errors import ConfigError
+from lrsweep.domain import (
+    COV_TYPE_DEFAULT,
+    FLOAT_KEYS,
+    MAXITER_DEFAULT,
+    SCORE_ONLY_KEYS,
+    SCORING_KEYS,
+    SETTING_KEYS,
+    SKLEARN_DEFAULTS,
+    STATSMODELS_DEFAULTS,
+    Status,
+)
+from lrsweep.errors import ConfigError, describe
 
-#: Grid keys of the ``sklearn:`` block and the value each takes when the config is silent.
-SKLEARN_DEFAULTS: dict[str, Any] = {
-    "solver": "lbfgs",
-    "penalty": "l2",
-    "C": 1.0,
-    "l1_ratio": None,
-    "multi_class": "auto",
-    "class_weight": "none",
-    "fit_intercept": True,
-    "max_iter": 100,
-    "tol": 1e-4,
-    "random_state": 0,
-}
 #: What a model_id leaves out: scikit-learn's own defaults (so the seed always shows).
 _ID_BASELINE = {**SKLEARN_DEFAULTS, "random_state": None}
-
-#: Grid keys of the ``statsmodels:`` block and their defaults. ``maxiter`` None is resolved
-#: per fit by :data:`MAXITER_DEFAULT`.
-STATSMODELS_DEFAULTS: dict[str, Any] = {
-    "regularized": "none",
-    "alpha": None,
-    "method": "newton",
-    "maxiter": None,
-}
-#: Iterations by kind of statsmodels fit when the config is silent: enough to converge.
-#: ``fit_regularized(method="l1")`` stops unconverged at 100 on breast_cancer (alpha=0.1); its
-#: own default is 1000.
-MAXITER_DEFAULT = {"none": 100, "l1": 1000}
-FLOAT_KEYS = ("C", "tol", "alpha", "l1_ratio")
-#: The settings of a grid point, in the order of metrics.csv.
-SETTING_KEYS = (
-    "library",
-    "solver",
-    "penalty",
-    "C",
-    "l1_ratio",
-    "multi_class",
-    "class_weight",
-    "fit_intercept",
-    "max_iter",
-    "tol",
-    "random_state",
-    "method",
-    "maxiter",
-    "regularized",
-    "alpha",
-)
-#: Settings of the statistics computed with every fit (not part of its model_id).
-SCORING_KEYS = (
-    "bootstrap",
-    "cv",
-    "positive_class",
-    "cov_type",
-    "select",
-    "threshold",
-    "tune_threshold",
-)
-#: Of those, the settings that only score a stored fit: they are in the key of its scores,
-#: never in the key of the fit (``cv`` is not among them: its fold fits are fitting; nor is
-#: ``tune_threshold``: a tuned threshold is chosen by fold fits of its own, and the saved
-#: model applies it). A fixed ``threshold`` only scores. ``cov_type`` (statsmodels fits: the
-#: list of covariance types of its inference tables) is computed from the stored estimates
-#: (:mod:`lrsweep.score.covariance`).
-SCORE_ONLY_KEYS = ("bootstrap", "positive_class", "cov_type", "select", "threshold")
-#: The covariance type of a statsmodels fit when the config is silent.
-COV_TYPE_DEFAULT = "nonrobust"
-
-
-def describe(experiment: str | None, key: str, message: str) -> str:
-    """The one-line form of every config and data error."""
-    head = f"experiment '{experiment}': " if experiment else ""
-    key_part = f"key '{key}': " if key else ""
-    return f"{head}{key_part}{message}"
 
 
 def format_number(x: Any) -> str:
@@ -203,7 +143,7 @@ def _expand_sklearn_product(name: str, spec: dict, points: dict[str, dict]) -> N
                 "model_id": model_id,
                 "library": "sklearn",
                 **p,
-                "status": "skipped" if reason else "pending",
+                "status": Status.SKIPPED if reason else Status.PENDING,
                 "reason": reason or "",
             },
         )
@@ -242,7 +182,7 @@ def expand_statsmodels(name: str, spec: dict) -> list[dict]:
                 "model_id": model_id,
                 "library": "statsmodels",
                 **p,
-                "status": "pending",
+                "status": Status.PENDING,
                 "reason": "",
             },
         )

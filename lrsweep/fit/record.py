@@ -6,8 +6,9 @@ process): the fit (:mod:`lrsweep.fit.sklearn`), its predictions and probabilitie
 and test rows, with ``cv:`` the out-of-fold predictions of its fold fits, and for
 scikit-learn the fitted model with its preprocessing as one pipeline. :func:`fit_files` turns
 it into the bytes of its store entry, keyed by what changes the fitted model only;
-:func:`stored_fit` reads it back, for :func:`lrsweep.score.record.score`. :func:`fit_and_score`
-is both in one call, what a notebook calls to get the workflow's numbers.
+:func:`stored_fit` reads it back, for :func:`lrsweep.score.record.score`;
+:func:`lrsweep.score.record.fit_and_score` is both in one call, what a notebook calls to get
+the workflow's numbers.
 """
 
 from __future__ import annotations
@@ -18,12 +19,34 @@ import json
 import numpy as np
 
 from lrsweep.config.grid import fit_settings
+from lrsweep.domain import SCORED, Status
 from lrsweep.store import modelfile
+from lrsweep.store.entries import npy_name
 from lrsweep.store.keys import dumps
 
-#: Statuses whose fits have scores (a ``separated`` fit predicts, but its estimates do not
-#: exist: it is reported and never selected).
-SCORED = ("ok", "separated")
+# The files of a fit entry (``store/fits/<key>/``, and ``fits/<experiment>/<model_id>/`` of a
+# version): this module is the only one that names them (the scores entry's are in
+# :mod:`lrsweep.score.record`).
+#: The fit's settings and result (:func:`fit_record`).
+FIT_JSON = "fit.json"
+#: The estimates, one row per class and term (:func:`coefficient_rows`).
+COEFFICIENTS = "coefficients.csv"
+#: Why an unexpected error happened (a fit whose job raised).
+TRACEBACK = "traceback.txt"
+#: The out-of-fold predictions and probabilities of the ``cv:`` fold fits.
+CV_PRED, CV_PROBA = "cv_pred.npy", "cv_proba.npy"
+#: statsmodels' classification table of the training rows.
+PRED_TABLE = "pred_table.csv"
+#: The fitted pipeline (scikit-learn fits), through :mod:`lrsweep.store.modelfile`.
+MODEL = "model.skops"
+#: statsmodels' ``summary()`` and ``summary2()`` texts: ``summary.txt``, ``summary2.txt``.
+SUMMARIES = ("summary", "summary2")
+#: A warm path's state in the entry of each of its points (:func:`path_state`): the fit's
+#: estimates and, with ``cv:``, its fold fits' (splits, equations, terms), exactly as the next
+#: point of the path starts from them, whether fitted in the same run or read back.
+PATH_ESTIMATES, PATH_CV_ESTIMATES = "path_estimates.npy", "path_cv_estimates.npy"
+
+
 #: What a fit entry's ``fit.json`` keeps of the fit's result (when the fit has it).
 RESULT_KEYS = (
     "status",
@@ -39,11 +62,6 @@ RESULT_KEYS = (
 SCORED_KEYS = ("stats", "pred_table", "coef_classes", "terms")
 #: The arrays of a fit entry: predictions and probabilities on the training and test rows.
 ARRAYS = ("pred_train", "proba_train", "pred_test", "proba_test")
-#: A warm path's state in the entry of each of its points (:func:`path_state`): the fit's
-#: estimates and, with ``cv:``, its fold fits' (splits, equations, terms), exactly as the next
-#: point of the path starts from them, whether fitted in the same run or read back.
-PATH_ESTIMATES = "path_estimates.npy"
-PATH_CV_ESTIMATES = "path_cv_estimates.npy"
 
 
 def model_pipeline(prepared, estimator):
@@ -55,14 +73,16 @@ def model_pipeline(prepared, estimator):
     return Pipeline([("preprocess", prepared.preprocessor), ("model", estimator)])
 
 
-def fit_point(prepared, point: dict, init: dict | None = None) -> dict:
+def fit_point(prepared, point: dict, init: dict | None = None, folds: bool = True) -> dict:
     """Fit one grid point (and, with ``cv:``, its fold fits): ``point``, ``result`` and
     ``model``. Never raises for a fit problem: a failure is ``status: failed`` with a
-    one-line ``reason`` and its traceback.
+    one-line ``reason`` and its traceback. With ``folds=False`` the fold fits are left to the
+    caller, who sets ``result["cv_fits"]`` (a fit job runs them as tasks of their own).
 
     A point on a warm path (``point["path"]``) starts from ``init``, the previous point's
     :func:`path_state` (None or empty: cold), its fit and each fold fit from that fold's
-    (a tuned threshold's own fold fits start cold); its ``path_state`` is in ``next``."""
+    (a tuned threshold's own fold fits start cold); its ``path_state`` is in ``next`` (with
+    ``folds=False`` the caller makes it again once the folds are in)."""
     from lrsweep.fit.sklearn import cv_predictions, fit_grid_point
 
     init = (init or {}) if point.get("path") else {}
@@ -73,7 +93,7 @@ def fit_point(prepared, point: dict, init: dict | None = None) -> dict:
     if result["status"] not in SCORED:
         return out
     cv = point.get("cv")
-    if cv:
+    if cv and folds:
         result["cv_fits"] = cv_predictions(
             prepared, point, cv["folds"], cv["repeats"], cv["random_state"], init.get("cv")
         )
@@ -136,21 +156,6 @@ def thresholded(model, prepared, result: dict):
     ).fit(X, prepared.y_train)
 
 
-def fit_and_score(prepared, point: dict) -> dict:
-    """Fit one grid point and compute everything reported about it (see the module
-    docstring and :func:`lrsweep.score.record.score`)."""
-    from lrsweep.score.record import score
-
-    return score(fit_point(prepared, point), prepared)
-
-
-def record_of(scored: dict, prepared) -> dict:
-    """What a version's ``result.json`` holds (:func:`lrsweep.score.record.record_of`)."""
-    from lrsweep.score.record import record_of
-
-    return record_of(scored, prepared)
-
-
 def coefficient_rows(result: dict, class_names: dict) -> list[dict]:
     """The estimates, class by class (the fit's; their standard errors, intervals and odds
     ratios are scores, :func:`lrsweep.score.record.inference`)."""
@@ -190,29 +195,27 @@ def fit_files(fitted: dict, prepared) -> dict[str, bytes]:
     from lrsweep.store.entries import npy_bytes
 
     result = fitted["result"]
-    files = {"fit.json": dumps(fit_record(fitted, prepared)).encode()}
+    files = {FIT_JSON: dumps(fit_record(fitted, prepared)).encode()}
     if result.get("traceback"):
-        files["traceback.txt"] = result["traceback"].encode()
+        files[TRACEBACK] = result["traceback"].encode()
     if result["status"] not in SCORED:
         return files
     names = dict(zip(prepared.classes, prepared.class_names, strict=True))
-    files["coefficients.csv"] = (
-        pd.DataFrame(coefficient_rows(result, names)).to_csv(index=False).encode()
-    )
+    files[COEFFICIENTS] = pd.DataFrame(coefficient_rows(result, names)).to_csv(index=False).encode()
     for name in ARRAYS:
         dtype = np.int64 if name.startswith("pred") else float
-        files[f"{name}.npy"] = npy_bytes(np.asarray(result[name], dtype=dtype))
+        files[npy_name(name)] = npy_bytes(np.asarray(result[name], dtype=dtype))
     cv = result.get("cv_fits")
-    if cv and cv["status"] == "ok":
-        files["cv_pred.npy"] = npy_bytes(np.asarray(cv["pred"], dtype=np.int64))
-        files["cv_proba.npy"] = npy_bytes(np.asarray(cv["proba"], dtype=float))
-    for name in ("summary", "summary2"):
+    if cv and cv["status"] == Status.OK:
+        files[CV_PRED] = npy_bytes(np.asarray(cv["pred"], dtype=np.int64))
+        files[CV_PROBA] = npy_bytes(np.asarray(cv["proba"], dtype=float))
+    for name in SUMMARIES:
         if name in result:
             files[f"{name}.txt"] = result[name].encode()
     if "pred_table" in result:
-        files["pred_table.csv"] = pd.DataFrame(result["pred_table"]).to_csv(index=False).encode()
+        files[PRED_TABLE] = pd.DataFrame(result["pred_table"]).to_csv(index=False).encode()
     if fitted.get("model") is not None:
-        files["model.skops"] = modelfile.dumps(fitted["model"])
+        files[MODEL] = modelfile.dumps(fitted["model"])
     state = fitted.get("next") or EMPTY_PATH
     for name, array in ((PATH_ESTIMATES, state["estimates"]), (PATH_CV_ESTIMATES, state["cv"])):
         if array is not None:
@@ -220,44 +223,31 @@ def fit_files(fitted: dict, prepared) -> dict[str, bytes]:
     return files
 
 
-def entry_files(fitted: dict, prepared) -> dict[str, bytes]:
-    """The files of a grid point's fit entry and scores entry together (``fitted`` scored by
-    :func:`fit_and_score`), as a version holds them."""
-    from lrsweep.score.record import score_files
-
-    return {**fit_files(fitted, prepared), **score_files(fitted, prepared)}
-
-
 def stored_fit(entry, point: dict) -> dict:
     """A fit entry read back as :func:`fit_point` made it (``point``: the grid point with its
     scoring settings), for :func:`lrsweep.score.record.score`; the model itself is not loaded."""
-    record = json.loads(entry.read_text("fit.json"))
+    record = json.loads(entry.read_text(FIT_JSON))
     result = {k: record[k] for k in (*RESULT_KEYS, *SCORED_KEYS) if k in record}
     if result["status"] in SCORED:
         for name in ARRAYS:
-            result[name] = entry.load_npy(f"{name}.npy")
-        if "terms" in record and "coefficients.csv" in entry.names():
+            result[name] = entry.load_npy(npy_name(name))
+        if "terms" in record and COEFFICIENTS in entry.names():
             estimates = read_coefficients(entry)["estimate"].to_numpy(dtype=float)
             result["estimates"] = estimates.reshape(len(record["coef_classes"]), -1)
         cv = record.get("cv_fits")
         if cv:
             result["cv_fits"] = dict(cv)
-            if cv["status"] == "ok":
-                result["cv_fits"]["pred"] = entry.load_npy("cv_pred.npy")
-                result["cv_fits"]["proba"] = entry.load_npy("cv_proba.npy")
+            if cv["status"] == Status.OK:
+                result["cv_fits"]["pred"] = entry.load_npy(CV_PRED)
+                result["cv_fits"]["proba"] = entry.load_npy(CV_PROBA)
     return {"point": point, "result": result}
 
 
-def read_record(entry) -> dict:
-    """A scores entry's (or a version fit folder's) ``result.json``."""
-    return json.loads(entry.read_text("result.json"))
-
-
 def read_fit_record(entry) -> dict:
-    return json.loads(entry.read_text("fit.json"))
+    return json.loads(entry.read_text(FIT_JSON))
 
 
-def read_coefficients(entry, name: str = "coefficients.csv"):
+def read_coefficients(entry, name: str = COEFFICIENTS):
     """A table of an entry (``coefficients.csv``, or a scores entry's ``inference.csv`` and
     ``marginal_effects.csv``)."""
     import pandas as pd

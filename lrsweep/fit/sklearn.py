@@ -26,6 +26,7 @@ from typing import Any
 
 import numpy as np
 
+from lrsweep.domain import Status
 from lrsweep.prepare.design import Prepared
 
 
@@ -122,7 +123,7 @@ def fit_sklearn(prepared: Prepared, point: dict, init: np.ndarray | None = None)
         else [prepared.classes[seen[-1]]]
     )
     return {
-        "status": "ok",
+        "status": Status.OK,
         "estimator": estimator,
         "multi_class": resolved_multi_class(point, k),
         "converged": not any(issubclass(w.category, ConvergenceWarning) for w in caught),
@@ -143,8 +144,8 @@ def fit_grid_point(prepared: Prepared, point: dict, init: np.ndarray | None = No
     Never raises for a fit problem: a failure is ``status: failed`` with a one-line
     ``reason`` and the ``traceback`` kept for the log."""
     out: dict[str, Any] = {k: point[k] for k in point if k not in ("status", "reason")}
-    if point.get("status") == "skipped":
-        return {**out, "status": "skipped", "reason": point.get("reason", "")}
+    if point.get("status") == Status.SKIPPED:
+        return {**out, "status": Status.SKIPPED, "reason": point.get("reason", "")}
     try:
         if point["library"] == "sklearn":
             result = fit_sklearn(prepared, point, init)
@@ -157,7 +158,7 @@ def fit_grid_point(prepared: Prepared, point: dict, init: np.ndarray | None = No
 
         return {
             **out,
-            "status": "failed",
+            "status": Status.FAILED,
             "reason": explain_failure(exc, prepared),
             "traceback": traceback.format_exc(),
         }
@@ -186,24 +187,53 @@ def cv_predictions(
     the fold fit that did not see it. The preprocessing is learned again inside each fold.
     A fold fit that is not ``ok`` ends it: ``status`` and ``reason`` say why.
 
-    On a warm path, ``init`` holds each split's estimates of the previous point's fold fits
-    (``init[i]`` starts split ``i``), and ``estimates`` (splits, equations, terms) are this
-    point's, for the next point."""
+    The same as :func:`cv_combine` of every :func:`cv_fold` (a fit job runs the folds as
+    tasks of their own, in parallel, and combines them so). On a warm path, ``init`` holds
+    each split's estimates of the previous point's fold fits (``init[i]`` starts split
+    ``i``)."""
+    splits = list(cv_splits(np.asarray(prepared.y_train), folds, repeats, seed))
+    starts = [None] * len(splits) if init is None else init
+    fits = (
+        cv_fold(prepared, point, train, valid, start)
+        for (train, valid), start in zip(splits, starts, strict=True)
+    )
+    return cv_combine(prepared, splits, folds, fits)
+
+
+def cv_fold(prepared: Prepared, point: dict, train, valid, init=None) -> dict:
+    """One fold fit of :func:`cv_predictions` (``train``, ``valid``: row indices of the
+    training rows; ``init``: on a warm path, the previous point's estimates in this fold):
+    ``status``, ``reason`` and, when ``ok``, the ``pred`` and ``proba`` of the ``valid`` rows
+    and the fit's ``estimates``."""
     from lrsweep.prepare.design import fold_design
 
-    y = np.asarray(prepared.y_train)
-    pred = np.zeros((repeats, len(y)), dtype=np.int64)
-    proba = np.zeros((repeats, len(y), prepared.n_classes))
+    result = fit_grid_point(fold_design(prepared, train, valid), point, init)
+    if result["status"] != Status.OK:
+        return {"status": result["status"], "reason": result.get("reason", "")}
+    return {
+        "status": Status.OK,
+        "pred": result["pred_test"],
+        "proba": result["proba_test"],
+        "estimates": result["estimates"],
+    }
+
+
+def cv_combine(prepared: Prepared, splits: list, folds: int, fits) -> dict:
+    """:func:`cv_predictions`'s result from the fold fits (:func:`cv_fold`, in the order of
+    ``splits``): the first fold fit that is not ``ok`` ends it. ``estimates`` (splits,
+    equations, terms) are the fold fits', where the next point of a warm path starts."""
+    n = len(prepared.y_train)
+    repeats = len(splits) // folds
+    pred = np.zeros((repeats, n), dtype=np.int64)
+    proba = np.zeros((repeats, n, prepared.n_classes))
     estimates = []
-    for i, (train, valid) in enumerate(cv_splits(y, folds, repeats, seed)):
-        start = None if init is None else init[i]
-        result = fit_grid_point(fold_design(prepared, train, valid), point, start)
-        if result["status"] != "ok":
-            return {"status": result["status"], "reason": result.get("reason", "")}
-        pred[i // folds, valid] = result["pred_test"]
-        proba[i // folds, valid] = result["proba_test"]
-        estimates.append(result["estimates"])
-    out = {"status": "ok", "pred": pred, "proba": proba}
+    for i, ((_, valid), fit) in enumerate(zip(splits, fits, strict=False)):
+        if fit["status"] != Status.OK:
+            return {"status": fit["status"], "reason": fit.get("reason", "")}
+        pred[i // folds, valid] = fit["pred"]
+        proba[i // folds, valid] = fit["proba"]
+        estimates.append(fit["estimates"])
+    out = {"status": Status.OK, "pred": pred, "proba": proba}
     if len({e.shape for e in estimates}) == 1:  # a fold without a class has fewer equations
         out["estimates"] = np.stack(estimates)
     return out

@@ -29,6 +29,7 @@ import warnings
 
 import numpy as np
 
+from lrsweep.domain import Status
 from lrsweep.prepare.design import Prepared
 
 L1_NOTE = (
@@ -191,8 +192,9 @@ def check_wide(exog: np.ndarray, y: np.ndarray, k: int) -> None:
     )
 
 
-def fit_statsmodels(prepared: Prepared, point: dict) -> dict:
-    import statsmodels.api as sm
+def _fit_result(model, point: dict, n_terms: int, k: int):
+    """Fit ``model`` (Newton-type ``fit``, or ``fit_regularized`` L1 with the intercept left
+    unpenalized): (statsmodels result, seconds, converged). Perfect separation raises."""
     from statsmodels.tools.sm_exceptions import ConvergenceWarning, HessianInversionWarning
 
     try:
@@ -200,21 +202,13 @@ def fit_statsmodels(prepared: Prepared, point: dict) -> dict:
     except ImportError:  # pragma: no cover - older statsmodels raise an error instead
         PerfectSeparationWarning = None
 
-    k = prepared.n_classes
-    exog = design(prepared, prepared.X_train)
-    terms = list(exog.columns)
-    y = np.asarray(prepared.y_train)
-    l1 = point["regularized"] == "l1"
-    if not l1:
-        check_wide(exog.to_numpy(), y, k)
-    model = (sm.Logit if k == 2 else sm.MNLogit)(y, exog)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if PerfectSeparationWarning is not None:
             warnings.simplefilter("error", PerfectSeparationWarning)
         start = time.perf_counter()
-        if l1:
-            alpha = np.full(exog.shape[1], float(point["alpha"]))
+        if point["regularized"] == "l1":
+            alpha = np.full(n_terms, float(point["alpha"]))
             alpha[0] = 0.0  # the intercept is not penalized
             if k > 2:
                 alpha = np.tile(alpha[:, None], (1, k - 1)).ravel(order="F")
@@ -225,51 +219,54 @@ def fit_statsmodels(prepared: Prepared, point: dict) -> dict:
             result = model.fit(method=point["method"], maxiter=point["maxiter"], disp=0)
         seconds = time.perf_counter() - start
     bad = (ConvergenceWarning, HessianInversionWarning)
-    retvals = result.mle_retvals
-    converged = bool(retvals.get("converged", True)) and not any(
+    converged = bool(result.mle_retvals.get("converged", True)) and not any(
         issubclass(w.category, bad) for w in caught
     )
+    return result, seconds, converged
 
-    params = np.asarray(result.params).reshape(len(terms), -1)  # (terms, k-1)
-    inference = None
-    if not l1:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            bse = np.asarray(result.bse).reshape(params.shape)
-            # estimates drifting away (or not converging) are the sign of separation; only
-            # then is it worth the linear programs (seconds for many classes and rows)
-            suspicious = (
-                not converged
-                or not np.all(np.abs(params) <= 20)
-                or not np.all(np.nan_to_num(bse, nan=np.inf) <= 1e3)
-            )
-        separated = separation(exog.to_numpy(), y, k) if suspicious else None
-        if separated == "complete":
-            raise PerfectSeparationError("the features separate the classes exactly")
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            z = np.asarray(result.tvalues).reshape(params.shape)
-            p = np.asarray(result.pvalues).reshape(params.shape)
-            ci = np.asarray(result.conf_int(alpha=0.05))
-        if k == 2:
-            ci_low, ci_high = ci[:, 0].reshape(params.shape), ci[:, 1].reshape(params.shape)
-        else:  # MNLogit: rows (equation, term)
-            ci_low = ci[:, 0].reshape(k - 1, len(terms)).T
-            ci_high = ci[:, 1].reshape(k - 1, len(terms)).T
-        inference = {
-            "std_err": bse.T,
-            "z": z.T,
-            "p_value": p.T,
-            "ci_low": ci_low.T,
-            "ci_high": ci_high.T,
-        }
-    classes = prepared.classes[1:] if k > 2 else [prepared.classes[1]]
 
-    def proba(X):
-        pr = np.asarray(result.predict(design(prepared, X)))
-        return np.column_stack([1 - pr, pr]) if k == 2 else pr
+def _ml_inference(result, exog: np.ndarray, y, k: int, params, converged: bool):
+    """Of a maximum-likelihood fit: (its Wald inference, one array per statistic of shape
+    (k-1 classes, terms), and which separation, if any). Separation is looked for (linear
+    programs) only when the estimates drift or the fit did not converge; complete separation
+    raises."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        bse = np.asarray(result.bse).reshape(params.shape)
+        # estimates drifting away (or not converging) are the sign of separation; only
+        # then is it worth the linear programs (seconds for many classes and rows)
+        suspicious = (
+            not converged
+            or not np.all(np.abs(params) <= 20)
+            or not np.all(np.nan_to_num(bse, nan=np.inf) <= 1e3)
+        )
+    separated = separation(exog, y, k) if suspicious else None
+    if separated == "complete":
+        raise PerfectSeparationError("the features separate the classes exactly")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        z = np.asarray(result.tvalues).reshape(params.shape)
+        p = np.asarray(result.pvalues).reshape(params.shape)
+        ci = np.asarray(result.conf_int(alpha=0.05))
+    n_terms = params.shape[0]
+    if k == 2:
+        ci_low, ci_high = ci[:, 0].reshape(params.shape), ci[:, 1].reshape(params.shape)
+    else:  # MNLogit: rows (equation, term)
+        ci_low = ci[:, 0].reshape(k - 1, n_terms).T
+        ci_high = ci[:, 1].reshape(k - 1, n_terms).T
+    inference = {
+        "std_err": bse.T,
+        "z": z.T,
+        "p_value": p.T,
+        "ci_low": ci_low.T,
+        "ci_high": ci_high.T,
+    }
+    return inference, separated
 
-    proba_train, proba_test = proba(prepared.X_train), proba(prepared.X_test)
+
+def _summaries(result, prepared: Prepared, l1: bool) -> tuple[str, str]:
+    """statsmodels' ``summary()`` and ``summary2()`` texts, with the reference levels of the
+    design and the note on what the standard errors are (or, for L1, that there are none)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yname = str(prepared.meta.get("target") or "y")
@@ -291,26 +288,59 @@ def fit_statsmodels(prepared: Prepared, point: dict) -> dict:
         )
         summary, summary2 = f"{summary}\n{note}\n", f"{summary2}\n{note}\n"
     if l1:
-        summary, summary2 = L1_NOTE + summary, L1_NOTE + summary2
-    else:
-        summary, summary2 = f"{summary}\n{COV_NOTE}\n", f"{summary2}\n{COV_NOTE}\n"
+        return L1_NOTE + summary, L1_NOTE + summary2
+    return f"{summary}\n{COV_NOTE}\n", f"{summary2}\n{COV_NOTE}\n"
+
+
+def _stats(result) -> dict:
+    """The fit's likelihood statistics."""
+    return {
+        "llf": float(result.llf),
+        "llnull": float(result.llnull),
+        "pseudo_r2": float(result.prsquared),
+        "llr_pvalue": float(result.llr_pvalue),
+        "aic": float(result.aic),
+        "bic": float(result.bic),
+    }
+
+
+def fit_statsmodels(prepared: Prepared, point: dict) -> dict:
+    """One statsmodels grid point: Logit (two classes) or MNLogit, by maximum likelihood or
+    L1-regularized; its estimates, inference (maximum likelihood), statistics, summaries and
+    predictions. A separated maximum-likelihood fit is ``status: separated``."""
+    import statsmodels.api as sm
+
+    k = prepared.n_classes
+    exog = design(prepared, prepared.X_train)
+    terms = list(exog.columns)
+    y = np.asarray(prepared.y_train)
+    l1 = point["regularized"] == "l1"
+    if not l1:
+        check_wide(exog.to_numpy(), y, k)
+    model = (sm.Logit if k == 2 else sm.MNLogit)(y, exog)
+    result, seconds, converged = _fit_result(model, point, exog.shape[1], k)
+    params = np.asarray(result.params).reshape(len(terms), -1)  # (terms, k-1)
+    inference, separated = (None, None)
+    if not l1:
+        inference, separated = _ml_inference(result, exog.to_numpy(), y, k, params, converged)
+    classes = prepared.classes[1:] if k > 2 else [prepared.classes[1]]
+
+    def proba(X):
+        pr = np.asarray(result.predict(design(prepared, X)))
+        return np.column_stack([1 - pr, pr]) if k == 2 else pr
+
+    proba_train, proba_test = proba(prepared.X_train), proba(prepared.X_test)
+    summary, summary2 = _summaries(result, prepared, l1)
     out = {
-        "status": "ok",
+        "status": Status.OK,
         "converged": converged,
-        "n_iter": int(retvals.get("iterations", 0) or 0),
+        "n_iter": int(result.mle_retvals.get("iterations", 0) or 0),
         "fit_seconds": seconds,
         "coef_classes": classes,
         "terms": terms,
         "estimates": params.T,
         "inference": inference,
-        "stats": {
-            "llf": float(result.llf),
-            "llnull": float(result.llnull),
-            "pseudo_r2": float(result.prsquared),
-            "llr_pvalue": float(result.llr_pvalue),
-            "aic": float(result.aic),
-            "bic": float(result.bic),
-        },
+        "stats": _stats(result),
         "summary": summary,
         "summary2": summary2,
         "pred_table": np.asarray(result.pred_table()).astype(int).tolist(),
@@ -319,8 +349,8 @@ def fit_statsmodels(prepared: Prepared, point: dict) -> dict:
         "proba_train": proba_train,
         "proba_test": proba_test,
     }
-    if not l1 and separated:
-        out["status"] = "separated"
+    if separated:
+        out["status"] = Status.SEPARATED
         out["reason"] = (
             f"{separated} separation: some training rows are fitted with probability 0 or 1, "
             "so the maximum-likelihood estimate does not exist and its standard errors are "

@@ -1,10 +1,11 @@
-"""Datasets: load a raw table, check it, and split it into training and test rows.
+"""Datasets' sources: load a raw table (bundled, synthetic, inline, csv or parquet).
 
 :func:`load_dataset` returns the raw features (a float array, or a DataFrame when there are
-categorical columns), the labels and what is known about them; :func:`split_rows` splits
-them. What is learned from the training rows (imputation, one-hot encoding, scaling) is in
-:mod:`lrsweep.prepare.design`. Every problem with the data is a :class:`DataError` of one line
-naming the experiment, the key and the column.
+categorical columns), the labels and what is known about them; :mod:`lrsweep.prepare.checks`
+checks them and :mod:`lrsweep.prepare.split` splits them. What is learned from the training
+rows (imputation, one-hot encoding, scaling) is in :mod:`lrsweep.prepare.design`. Every
+problem with the data is a :class:`DataError` of one line naming the experiment, the key and
+the column.
 """
 
 from __future__ import annotations
@@ -18,15 +19,14 @@ from typing import Any
 
 import numpy as np
 
-from lrsweep.config.grid import describe
-from lrsweep.errors import DataError, quote, quote_list
+from lrsweep.errors import DataError, describe, quote, quote_list
 
 #: More levels than this in a categorical column is refused (an identifier, most likely).
 MAX_LEVELS = 100
 #: A column name, class label or level longer than this is refused (a file read with the
 #: wrong delimiter or line ends, most likely); see :func:`check_text`.
 MAX_NAME_CHARS = 1000
-_NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
 #: C0 and C1 control characters (newline, tab, escape, ...), as unicodedata's category Cc.
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
@@ -333,13 +333,13 @@ def model_input(frame, columns: list[str], categorical: list[str]):
     X = X.copy()
     for c in columns:
         if c in categorical:
-            X[c] = X[c].map(lambda v: v if _missing(v) else _level(v)).astype(object)
+            X[c] = X[c].map(lambda v: v if is_missing(v) else _level(v)).astype(object)
         else:
             X[c] = X[c].astype(float)
     return X
 
 
-def _missing(value) -> bool:
+def is_missing(value) -> bool:
     return value is None or (isinstance(value, float) and np.isnan(value))
 
 
@@ -375,7 +375,7 @@ def categorical_columns(experiment: str, setting, frame, features: list) -> list
         if c in chosen or _is_numeric(frame[c]):
             continue
         values = frame[c].dropna()
-        text = next((v for v in values if not _NUMBER.match(str(v))), None)
+        text = next((v for v in values if not NUMBER.match(str(v))), None)
         row = int(np.flatnonzero(frame[c].astype(str) == str(text))[0]) + 2 if text else None
         raise err(
             experiment,
@@ -443,218 +443,8 @@ def _as_categorical(experiment: str, raw: Raw, setting) -> Raw:
         return raw
     frame = frame.astype(object)
     for c in chosen:
-        frame[c] = frame[c].map(lambda v: v if _missing(v) else _level(v))
+        frame[c] = frame[c].map(lambda v: v if is_missing(v) else _level(v))
     for c in raw.columns:
         if c not in chosen:
             frame[c] = frame[c].astype(float)
     return Raw(frame, raw.y, raw.columns, chosen, raw.class_names, raw.info, raw.groups)
-
-
-# --------------------------------------------------------------------------------------------
-# Checks
-
-
-def drop_missing(experiment: str, raw: Raw, dropna: bool, impute: str) -> tuple[Raw, int]:
-    """Refuse gaps (counted by column) unless ``dropna`` (the rows are dropped and counted) or,
-    for feature gaps, ``impute`` (they are filled in :mod:`lrsweep.prepare.design`). Infinite
-    numbers are never imputed."""
-    import pandas as pd
-
-    y_bad = pd.isna(pd.Series(raw.y)).to_numpy()
-    if raw.groups is not None:  # a row without a group cannot be clustered: as a label gap
-        y_bad = y_bad | (np.asarray(raw.groups) < 0)
-    if raw.is_frame:
-        gaps = raw.X.isna().to_numpy()
-        numeric = [c for c in raw.columns if c not in raw.categorical]
-        inf = np.zeros_like(gaps)
-        if numeric:
-            values = raw.X[numeric].to_numpy(dtype=float)
-            idx = [raw.columns.index(c) for c in numeric]
-            inf[:, idx] = np.isinf(values)
-    else:
-        gaps = np.isnan(raw.X)
-        inf = np.isinf(raw.X)
-    if not (gaps.any() or inf.any() or y_bad.any()):
-        return raw, 0
-    if dropna:
-        keep = ~(gaps.any(axis=1) | inf.any(axis=1) | y_bad)
-        if not keep.any():
-            raise err(
-                experiment, "dataset.dropna", "no rows are left after dropping those with gaps"
-            )
-        X = raw.X[keep] if not raw.is_frame else raw.X.loc[keep].reset_index(drop=True)
-        groups = None if raw.groups is None else np.asarray(raw.groups)[keep]
-        kept = Raw(X, raw.y[keep], raw.columns, raw.categorical, raw.class_names, raw.info, groups)
-        return kept, int((~keep).sum())
-
-    def listing(mask):
-        return ", ".join(f"{raw.columns[j]}: {int(c)}" for j, c in enumerate(mask.sum(axis=0)) if c)
-
-    if raw.groups is not None and (np.asarray(raw.groups) < 0).any():
-        raise err(
-            experiment,
-            "statsmodels.groups",
-            f"{int((np.asarray(raw.groups) < 0).sum())} rows have no group; set 'dropna: true' "
-            "on the dataset to drop them",
-        )
-    if y_bad.any():
-        raise err(
-            experiment,
-            "dataset.target",
-            f"{int(y_bad.sum())} rows have no label; set 'dropna: true' on the dataset to drop "
-            "them",
-        )
-    if inf.any():
-        raise err(
-            experiment,
-            "dataset",
-            f"infinite values ({listing(inf)}); set 'dropna: true' on the dataset to drop "
-            "those rows",
-        )
-    if impute == "none":
-        raise err(
-            experiment,
-            "dataset",
-            f"NaN or missing values ({listing(gaps)}); set 'dropna: true' on the dataset to "
-            "drop those rows, or 'impute: mean' (median, most_frequent) to fill them",
-        )
-    return raw, 0
-
-
-def check_target(experiment: str, y: np.ndarray) -> None:
-    """Refuse a target that is not a set of classes: one mixing numbers and text, or one that
-    looks continuous (non-integer numbers, or fewer than two rows per distinct value)."""
-    if y.dtype.kind in "iufb":  # numbers only: the same checks, vectorized (1,000,000 rows)
-        values = y[~np.isnan(y)] if y.dtype.kind == "f" else y
-        floats = values if y.dtype.kind == "f" else values[:0]
-        _check_classes(experiment, floats, len(np.unique(values)), len(values))
-        return
-    values = [v for v in y.tolist() if not _missing(v)]
-    texts = [v for v in values if isinstance(v, str)]
-    if texts:
-        numeric = [v for v in texts if _NUMBER.match(v)]
-        others = [v for v in values if not isinstance(v, str)]
-        if (numeric or others) and len(numeric) + len(others) < len(values):
-            shown = sorted({str(v) for v in values})
-            raise err(
-                experiment,
-                "dataset.target",
-                f"the target mixes numbers and text ({quote_list(shown, 6)}): give every row the "
-                "same kind of label",
-            )
-    floats = np.asarray([v for v in values if isinstance(v, float)], dtype=float)
-    _check_classes(experiment, floats, len(set(values)), len(values))
-
-
-def _check_classes(experiment: str, floats: np.ndarray, distinct: int, rows: int) -> None:
-    """The target's float labels are whole numbers, and there are at least two rows per
-    distinct value (beyond two classes)."""
-    fractional = floats[np.mod(floats, 1) != 0]
-    if fractional.size:
-        raise err(
-            experiment,
-            "dataset.target",
-            f"the target has non-integer values (such as {fractional[0]:g}): it looks "
-            "continuous; logistic regression needs classes",
-        )
-    if distinct > 2 and distinct > rows / 2:
-        raise err(
-            experiment,
-            "dataset.target",
-            f"the target has {distinct} distinct values in {rows} rows: it looks "
-            "continuous, not a set of classes (fewer than two rows per class)",
-        )
-
-
-def encode_labels(experiment: str, y: np.ndarray) -> tuple[np.ndarray, list]:
-    """Labels (numbers or strings) to indices 0..k-1; the sorted class order is recorded."""
-    check_target(experiment, y)
-    if y.dtype == object:
-        y = np.asarray([v.item() if isinstance(v, np.generic) else v for v in y], dtype=object)
-        kinds = {type(v) for v in y}
-        if kinds <= {int, float, bool}:
-            y = y.astype(float)
-            if np.all(np.mod(y, 1) == 0):
-                y = y.astype(np.int64)
-    classes, codes = np.unique(y, return_inverse=True)
-    classes = [c.item() if isinstance(c, np.generic) else c for c in classes]
-    if len(classes) < 2:
-        only = classes[0] if classes else None
-        raise err(
-            experiment,
-            "dataset.target",
-            f"the target has a single class ({quote(only)}); logistic regression needs two or more",
-        )
-    return codes.astype(np.int64), classes
-
-
-# --------------------------------------------------------------------------------------------
-# Split
-
-
-def split_rows(experiment: str, n: int, y: np.ndarray, split: Any, classes: list):
-    """(train rows, test rows) as index arrays; ``split: none`` uses all rows for both (as the
-    tutorial does: its numbers are on the rows it fitted)."""
-    rows = np.arange(n)
-    if split == "none":
-        return rows, rows
-    from sklearn.model_selection import train_test_split
-
-    n_test = int(np.ceil(split["test_size"] * n))
-    if n_test < 1 or n - n_test < 2:
-        raise err(
-            experiment,
-            "split.test_size",
-            f"test_size {split['test_size']} of {n} rows leaves too few rows to train or to test",
-        )
-    stratify = None
-    if split["stratify"]:
-        counts = np.bincount(y, minlength=len(classes))
-        small = [
-            f"{quote(classes[i])} ({c} row{'s' if c != 1 else ''})"
-            for i, c in enumerate(counts)
-            if c < 2
-        ]
-        if small:
-            raise err(
-                experiment,
-                "split.stratify",
-                f"class {', '.join(small)} too small for a stratified split (needs 2 rows)",
-            )
-        if n_test < len(classes) or n - n_test < len(classes):
-            raise err(
-                experiment,
-                "split.test_size",
-                f"a stratified split needs at least {len(classes)} test and train rows",
-            )
-        stratify = y
-    train, test = train_test_split(
-        rows, test_size=split["test_size"], random_state=split["random_state"], stratify=stratify
-    )
-    for label, part in (("training", train), ("test", test)):
-        if len(np.unique(y[part])) < 2:
-            raise err(
-                experiment,
-                "split",
-                f"the {label} rows hold a single class; use a larger test_size or stratify: true",
-            )
-    refuse_classes_only_in_test(experiment, y, train, classes)
-    return train, test
-
-
-def refuse_classes_only_in_test(experiment: str, y: np.ndarray, train: np.ndarray, classes: list):
-    """A class with no training rows cannot be learned (statsmodels fails on it, and its test
-    metrics say nothing): refused at the split, before any fit."""
-    counts = np.bincount(y, minlength=len(classes))
-    absent = np.bincount(y[train], minlength=len(classes)) == 0
-    if absent.any():
-        i = int(np.flatnonzero(absent)[0])
-        rows = (
-            "its 1 row is a test row" if counts[i] == 1 else f"its {counts[i]} rows are test rows"
-        )
-        raise err(
-            experiment,
-            "split",
-            f"class {quote(classes[i])} has no training rows ({rows}): "
-            "use stratify: true, or add rows of it",
-        )

@@ -25,16 +25,18 @@ from typing import Any
 import numpy as np
 
 from lrsweep.errors import quote, quote_list
-from lrsweep.prepare.data import (
-    Raw,
-    drop_missing,
-    encode_labels,
-    err,
-    groups_column,
-    load_dataset,
-    split_rows,
-)
+from lrsweep.prepare.checks import drop_missing, encode_labels
+from lrsweep.prepare.data import Raw, err, groups_column, load_dataset
+from lrsweep.prepare.split import split_rows
 from lrsweep.store import modelfile
+from lrsweep.store.entries import (
+    GROUPS_TRAIN,
+    PREPARED_META,
+    PREPROCESSOR,
+    RAW_TRAIN_NPY,
+    RAW_TRAIN_PARQUET,
+    npy_name,
+)
 
 MISSING_LEVEL = "(missing)"
 
@@ -229,6 +231,34 @@ def load_checked(
     return spec, raw, dropped, codes, classes
 
 
+def _fit_transform(preprocessor, raw_train, raw_test, same_rows: bool):
+    """Learn the preprocessing on the training rows: (X_train, X_test), the design before
+    its terms are named (``X_test`` is ``X_train`` when the rows are the same)."""
+    if preprocessor is None:
+        return raw_train, raw_test
+    if isinstance(raw_train, np.ndarray) and type(preprocessor).__name__ == "StandardScaler":
+        # in place: the split made these arrays and nobody else holds them (memory: a large
+        # dataset is never held three times)
+        preprocessor.set_params(copy=False).fit(raw_train)
+        X_train = preprocessor.transform(raw_train)
+        X_test = X_train if same_rows else preprocessor.transform(raw_test)
+        preprocessor.set_params(copy=True)
+        return X_train, X_test
+    X_train = preprocessor.fit_transform(raw_train)
+    return X_train, X_train if same_rows else preprocessor.transform(raw_test)
+
+
+def _spec_meta(spec: dict) -> dict:
+    """What a prepared entry's meta data records of the experiment's settings."""
+    return {
+        "reference_chosen": sorted(spec["reference"]),
+        "target": str(spec["dataset"].get("target") or "y"),
+        "split": spec["split"],
+        "standardized": spec["standardize"],
+        "impute": spec["impute"],
+    }
+
+
 def prepare_experiment(
     experiment: str, exp: dict, root: str | Path = ".", expected_sha256: str | None = None
 ) -> Prepared:
@@ -246,22 +276,10 @@ def prepare_experiment(
     if keep is not None and isinstance(keep, np.ndarray):
         keep = keep.copy()
     del raw.X  # a large dataset: keep the split copies only
-    if preprocessor is None:
-        X_train, X_test = raw_train, raw_test
-    elif isinstance(raw_train, np.ndarray) and type(preprocessor).__name__ == "StandardScaler":
-        # in place: the split made these arrays and nobody else holds them (memory: a large
-        # dataset is never held three times)
-        preprocessor.set_params(copy=False).fit(raw_train)
-        X_train = preprocessor.transform(raw_train)
-        X_test = X_train if same_rows else preprocessor.transform(raw_test)
-        preprocessor.set_params(copy=True)
-    else:
-        X_train = preprocessor.fit_transform(raw_train)
-        X_test = X_train if same_rows else preprocessor.transform(raw_test)
+    X_train, X_test = _fit_transform(preprocessor, raw_train, raw_test, same_rows)
     names, sm_drop, reference = design_names(
         preprocessor, raw, X_train, spec["reference"], experiment
     )
-    class_names = [raw.class_names.get(c, str(c)) for c in classes]
     meta = {
         **raw.info,
         "n_rows": int(n_rows),
@@ -273,13 +291,9 @@ def prepare_experiment(
         "raw_columns": list(raw.columns),
         "categorical": list(raw.categorical),
         "reference_levels": reference,
-        "reference_chosen": sorted(spec["reference"]),
-        "target": str(spec["dataset"].get("target") or "y"),
-        "split": spec["split"],
-        "standardized": spec["standardize"],
-        "impute": spec["impute"],
+        **_spec_meta(spec),
         "same_rows": same_rows,
-        "class_names": class_names,
+        "class_names": [raw.class_names.get(c, str(c)) for c in classes],
     }
     if groups_train is not None:
         meta["groups"] = spec["groups"]
@@ -344,47 +358,47 @@ def save_prepared(prepared: Prepared, writer) -> dict:
     for name in ARRAYS:
         if name == "X_test" and prepared.meta.get("same_rows"):
             continue  # the same rows as X_train
-        writer.save_npy(f"{name}.npy", getattr(prepared, name))
+        writer.save_npy(npy_name(name), getattr(prepared, name))
     if prepared.groups_train is not None:
-        writer.save_npy("groups_train.npy", np.asarray(prepared.groups_train, dtype=np.int64))
+        writer.save_npy(GROUPS_TRAIN, np.asarray(prepared.groups_train, dtype=np.int64))
     if prepared.preprocessor is not None:
-        writer.write_bytes("preprocessor.skops", modelfile.dumps(prepared.preprocessor))
+        writer.write_bytes(PREPROCESSOR, modelfile.dumps(prepared.preprocessor))
     if prepared.raw_train is not None:
         if isinstance(prepared.raw_train, np.ndarray):
-            writer.save_npy("raw_train.npy", prepared.raw_train)
+            writer.save_npy(RAW_TRAIN_NPY, prepared.raw_train)
         else:
             buf = io.BytesIO()
             prepared.raw_train.to_parquet(buf, index=False)
-            writer.write_bytes("raw_train.parquet", buf.getvalue())
+            writer.write_bytes(RAW_TRAIN_PARQUET, buf.getvalue())
     meta = {
         **prepared.meta,
         "classes": prepared.classes,
         "feature_names": prepared.feature_names,
         "sm_drop": prepared.sm_drop,
     }
-    writer.write_text("meta.json", json.dumps(meta, indent=1, default=str))
+    writer.write_text(PREPARED_META, json.dumps(meta, indent=1, default=str))
     return meta
 
 
 def load_prepared(entry, mmap: bool = True, with_raw: bool = True) -> Prepared:
     """A stored :class:`Prepared` (each file checked against its checksum as it is read)."""
-    meta = entry.read_json("meta.json")
+    meta = entry.read_json(PREPARED_META)
     names = entry.names()
-    arrays = {n: entry.load_npy(f"{n}.npy", mmap=mmap) for n in ARRAYS if f"{n}.npy" in names}
+    arrays = {n: entry.load_npy(npy_name(n), mmap=mmap) for n in ARRAYS if npy_name(n) in names}
     if "X_test" not in arrays:
         arrays["X_test"] = arrays["X_train"]
     preprocessor = (
-        modelfile.load(entry.read_bytes("preprocessor.skops"), f"{entry.label} preprocessor")
-        if "preprocessor.skops" in names
+        modelfile.load(entry.read_bytes(PREPROCESSOR), f"{entry.label} preprocessor")
+        if PREPROCESSOR in names
         else None
     )
     raw_train = None
-    if with_raw and "raw_train.npy" in names:
-        raw_train = entry.load_npy("raw_train.npy", mmap=mmap)
-    elif with_raw and "raw_train.parquet" in names:
+    if with_raw and RAW_TRAIN_NPY in names:
+        raw_train = entry.load_npy(RAW_TRAIN_NPY, mmap=mmap)
+    elif with_raw and RAW_TRAIN_PARQUET in names:
         import pandas as pd
 
-        raw_train = pd.read_parquet(io.BytesIO(entry.read_bytes("raw_train.parquet")))
+        raw_train = pd.read_parquet(io.BytesIO(entry.read_bytes(RAW_TRAIN_PARQUET)))
     return Prepared(
         **arrays,
         classes=meta["classes"],
@@ -393,7 +407,7 @@ def load_prepared(entry, mmap: bool = True, with_raw: bool = True) -> Prepared:
         preprocessor=preprocessor,
         raw_train=raw_train,
         sm_drop=meta.get("sm_drop", []),
-        groups_train=entry.load_npy("groups_train.npy") if "groups_train.npy" in names else None,
+        groups_train=entry.load_npy(GROUPS_TRAIN) if GROUPS_TRAIN in names else None,
     )
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from lrsweep.config.grid import SETTING_KEYS
+from lrsweep.domain import SETTING_KEYS, Status, parse_fit_figure
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 0 auto; max-width: 1200px; padding: 1em 2em;
@@ -168,7 +168,7 @@ def cell(value) -> tuple[str, str, str]:
 
 
 def varying_settings(metrics: pd.DataFrame) -> list[str]:
-    """The setting keys (lrsweep.config.grid.SETTING_KEYS) that take more than one value among an
+    """The setting keys (lrsweep.domain.SETTING_KEYS) that take more than one value among an
     experiment's grid points that have the key (a scikit-learn key is not set on a
     statsmodels fit: that alone does not make it vary), in the grid's order."""
     keys = []
@@ -204,6 +204,36 @@ def header(name) -> str:
     return html.escape(str(name)).replace("_", "_<wbr>")
 
 
+def _table_row(record: dict, first: list[str], highlight: str | None) -> str:
+    """One row of :func:`table` (its columns in ``record``'s order; those not in ``first``
+    are ``extra``): the selected fit marked, its status as a data attribute."""
+    attrs = ""
+    if highlight and record.get("model_id") == highlight:
+        attrs += ' class="selected"'
+    if "status" in record and not _missing(record["status"]):
+        attrs += f' data-status="{html.escape(str(record["status"]))}"'
+    cells = []
+    for c, value in record.items():
+        text, css, v = cell(value)
+        css = " ".join(
+            x for x in (css, "reason" if c == "reason" else "", "" if c in first else "extra") if x
+        )
+        cells.append(
+            f'<td{f" class={chr(34)}{css}{chr(34)}" if css else ""} data-v="{v}">{text}</td>'
+        )
+    return f"<tr{attrs}>{''.join(cells)}</tr>"
+
+
+def _status_menu(frame: pd.DataFrame) -> str:
+    """The menu of :func:`table` that shows the rows of one status."""
+    options = sorted(str(s) for s in frame["status"].dropna().unique())
+    return (
+        '<label>status <select class="status"><option value="">every status</option>'
+        + "".join(f'<option value="{html.escape(s)}">{html.escape(s)}</option>' for s in options)
+        + "</select></label>"
+    )
+
+
 def table(
     frame: pd.DataFrame,
     first: list[str] | None = None,
@@ -220,35 +250,8 @@ def table(
         f"{'' if c in first else ' class=extra'}>{header(c)}</th>"
         for c in columns
     )
-    rows = []
-    for record in frame[columns].to_dict("records"):
-        attrs = ""
-        if highlight and record.get("model_id") == highlight:
-            attrs += ' class="selected"'
-        if "status" in record and not _missing(record["status"]):
-            attrs += f' data-status="{html.escape(str(record["status"]))}"'
-        cells = []
-        for c in columns:
-            text, css, v = cell(record[c])
-            css = " ".join(
-                x
-                for x in (css, "reason" if c == "reason" else "", "" if c in first else "extra")
-                if x
-            )
-            cells.append(
-                f'<td{f" class={chr(34)}{css}{chr(34)}" if css else ""} data-v="{v}">{text}</td>'
-            )
-        rows.append(f"<tr{attrs}>{''.join(cells)}</tr>")
-    menu = ""
-    if statuses and "status" in frame:
-        options = sorted(str(s) for s in frame["status"].dropna().unique())
-        menu = (
-            '<label>status <select class="status"><option value="">every status</option>'
-            + "".join(
-                f'<option value="{html.escape(s)}">{html.escape(s)}</option>' for s in options
-            )
-            + "</select></label>"
-        )
+    rows = [_table_row(r, first, highlight) for r in frame[columns].to_dict("records")]
+    menu = _status_menu(frame) if statuses and "status" in frame else ""
     toggle = (
         '<label><input type="checkbox" class="all"> show all columns</label>'
         if len(columns) > len(first)
@@ -311,7 +314,7 @@ def parallel_svg(metrics: pd.DataFrame, metric: str, selected: str | None = None
     points = metrics[metrics[metric].notna()] if metric in metrics else metrics.iloc[:0]
     if len(keys) < 2 or points.empty:
         return ""
-    width, height, top, bottom, left, right = 1100, 340, 40, 30, 60, 90
+    width, height, top, bottom, left, right = PARALLEL_BOX
     axes = [*keys, metric]
     xs = [left + i * (width - left - right) / (len(axes) - 1) for i in range(len(axes))]
     levels = {k: _level_order(metrics[k]) for k in keys}
@@ -343,34 +346,50 @@ def parallel_svg(metrics: pd.DataFrame, metric: str, selected: str | None = None
             f"{float(r[metric]):.4f}</title></polyline>"
         )
     for x, a in zip(xs, axes, strict=True):
-        parts.append(
-            f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{height - bottom}" stroke="#444"/>'
-        )
-        parts.append(
-            f'<text x="{x:.1f}" y="{top - 18}" text-anchor="middle" font-size="13" '
-            f'font-weight="600">{html.escape(a)}</text>'
-        )
-        ticks = (
-            [(f"{lo + span * k / 4:.4f}", lo + span * k / 4) for k in range(5)]
-            if a == metric and hi > lo
-            else [(f"{lo:.4f}", lo)]
-            if a == metric
-            else [(n, n) for n in levels[a]]
-        )
-        for label, value in ticks:
-            if a == metric:
-                y = top + (1 - (float(value) - lo) / span) * (height - top - bottom)
-            else:
-                names = levels[a]
-                y = top + (0.5 if len(names) == 1 else names.index(value) / (len(names) - 1)) * (
-                    height - top - bottom
-                )
-            parts.append(
-                f'<text x="{x + 5:.1f}" y="{y + 4:.1f}" font-size="11" fill="#333">'
-                f"{html.escape(label[:24])}</text>"
-            )
+        if a == metric:
+            parts += _metric_axis(x, a, lo, hi)
+        else:
+            parts += _level_axis(x, a, levels[a])
     parts.append("</svg>")
     return "".join(parts)
+
+
+#: The parallel-coordinates view's box: width, height, and its top, bottom, left and right
+#: margins (pixels).
+PARALLEL_BOX = (1100, 340, 40, 30, 60, 90)
+
+
+def _axis(x: float, name: str, ticks: list[tuple[str, float]]) -> list[str]:
+    """One axis of the parallel-coordinates view: its line, its name and its tick labels
+    (label, depth below the axis' top as a fraction of its length)."""
+    _width, height, top, bottom, _left, _right = PARALLEL_BOX
+    parts = [
+        f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top}" y2="{height - bottom}" stroke="#444"/>',
+        f'<text x="{x:.1f}" y="{top - 18}" text-anchor="middle" font-size="13" '
+        f'font-weight="600">{html.escape(name)}</text>',
+    ]
+    for label, depth in ticks:
+        y = top + depth * (height - top - bottom)
+        parts.append(
+            f'<text x="{x + 5:.1f}" y="{y + 4:.1f}" font-size="11" fill="#333">'
+            f"{html.escape(label[:24])}</text>"
+        )
+    return parts
+
+
+def _metric_axis(x: float, metric: str, lo: float, hi: float) -> list[str]:
+    """The selection metric's axis: five ticks from ``lo`` to ``hi`` (one when they agree)."""
+    span = hi - lo or 1.0
+    if hi > lo:
+        values = [lo + span * k / 4 for k in range(5)]
+        return _axis(x, metric, [(f"{v:.4f}", 1 - (v - lo) / span) for v in values])
+    return _axis(x, metric, [(f"{lo:.4f}", 1 - (lo - lo) / span)])
+
+
+def _level_axis(x: float, name: str, names: list[str]) -> list[str]:
+    """A setting's axis: one tick per level, the first at the top."""
+    n = len(names)
+    return _axis(x, name, [(v, 0.5 if n == 1 else i / (n - 1)) for i, v in enumerate(names)])
 
 
 def rows_note(metrics: pd.DataFrame, same_rows: bool, dropped: int | None = None) -> str:
@@ -393,8 +412,8 @@ def status_counts(metrics: pd.DataFrame) -> str:
     counts = metrics["status"].value_counts().to_dict()
     parts = []
     for status, n in sorted(counts.items()):
-        if status == "ok" and "converged" in metrics:
-            ok = metrics[metrics["status"] == "ok"]["converged"]
+        if status == Status.OK and "converged" in metrics:
+            ok = metrics[metrics["status"] == Status.OK]["converged"]
             bad = int((~ok.map(lambda v: v is True or v == "True" or v == 1.0)).sum())
             parts.append(f"{n} ok" + (f" ({bad} not converged)" if bad else ""))
         else:
@@ -418,7 +437,8 @@ def experiment_section(
     if best is not None:
         part = "all rows" if same_rows else "the test rows"
         parts.append(f"<h3>Selected fit: {html.escape(str(best['model_id']))}</h3>")
-        confusion = sorted((figures / "fits").glob(f"confusion--*--{best['model_id']}.png"))
+        fits = {p: parse_fit_figure(p.name) for p in sorted((figures / "fits").glob("*.png"))}
+        confusion = [p for p, f in fits.items() if f and f[::4] == ("confusion", best["model_id"])]
         shown = [image(p, f"confusion matrix of the selected fit ({part})") for p in confusion]
         parts.append(f'<div class="figures">{"".join(shown)}</div>')
     overview = figures / "overview"

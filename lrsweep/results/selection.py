@@ -24,12 +24,10 @@ figures and ``lrsweep predict --selected``.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import pandas as pd
 
-from lrsweep.domain import DEFAULT_SELECT, higher_is_better
+from lrsweep.domain import DEFAULT_SELECT, Status, effective_C, higher_is_better
 
 TOLERANCE = 1e-9
 #: The metric that leads the ranking when an experiment names none (``select: metric``).
@@ -39,17 +37,7 @@ METRIC = DEFAULT_SELECT["metric"]
 def candidates(metrics: pd.DataFrame) -> pd.DataFrame:
     """The fits that may be chosen: status ok and converged."""
     converged = metrics["converged"].map(lambda v: v is True or v == "True" or v == 1.0)
-    return metrics[(metrics["status"] == "ok") & converged]
-
-
-def effective_C(row) -> float:
-    """C, the inverse strength of the penalty, of any fit (statsmodels L1: 1/alpha)."""
-    if row.get("library") == "statsmodels":
-        alpha = row.get("alpha")
-        if row.get("regularized") == "l1" and alpha and not pd.isna(alpha) and float(alpha) > 0:
-            return 1.0 / float(alpha)
-        return math.inf
-    return float(row["C"])
+    return metrics[(metrics["status"] == Status.OK) & converged]
 
 
 #: What breaks a tie in the selection metric, in this order (the selection metric left out).
@@ -157,7 +145,7 @@ def selected(group: pd.DataFrame, nonzero: dict | None = None) -> pd.Series | No
     return best(group, nonzero)
 
 
-def along_C(table: pd.DataFrame, metric: str = "accuracy") -> dict:
+def along_C(table: pd.DataFrame, metric: str = METRIC) -> dict:
     """Within one model family (fits differing in C only, with CV scores): the C of the best
     mean CV ``metric`` and the C of the one-standard-error rule (:func:`within_one_se`)."""
     col = f"cv_{metric}_mean"
@@ -166,7 +154,7 @@ def along_C(table: pd.DataFrame, metric: str = "accuracy") -> dict:
         return {"C_best_mean": float("nan"), "C_one_se": float("nan")}
     if "model_id" not in table:
         table = table.assign(model_id=[f"{i:09d}" for i in range(len(table))])
-    order = ranked(table.assign(status="ok", converged=True), on="cv", metric=metric)
+    order = ranked(table.assign(status=Status.OK, converged=True), on="cv", metric=metric)
     top = order.iloc[0]
     return {
         "C_best_mean": float(top["C"]),

@@ -16,7 +16,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from lrsweep.config.grid import SETTING_KEYS, SKLEARN_DEFAULTS
+from lrsweep.domain import RECORDED, SETTING_KEYS, SKLEARN_DEFAULTS, Status
 from lrsweep.results import markdown
 
 #: The leading columns of metrics.csv, in this order (the issue's contract).
@@ -109,17 +109,18 @@ def collect(fits: list[tuple]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(metrics, coefficients) of ``fits``: (experiment, result record, fit entry[, scores
     entry]) in grid order. A scores entry with ``inference.csv`` gives its fit's rows (one
     block per covariance type); :func:`estimates_of` keeps one row per coefficient."""
-    from lrsweep.fit.record import read_coefficients
+    from lrsweep.fit.record import COEFFICIENTS, read_coefficients
+    from lrsweep.score.record import INFERENCE
 
     rows, coefs = [], []
     for experiment, record, entry, *scores in fits:
         rows.append({"experiment": experiment, **metrics_row(record)})
-        if scores and "inference.csv" in scores[0].names():
-            table = read_coefficients(scores[0], "inference.csv")
+        if scores and INFERENCE in scores[0].names():
+            table = read_coefficients(scores[0], INFERENCE)
             table.insert(0, "model_id", record["model_id"])
             table.insert(0, "experiment", experiment)
             coefs.append(table)
-        elif "coefficients.csv" in entry.names():
+        elif COEFFICIENTS in entry.names():
             table = read_coefficients(entry)
             table.insert(0, "model_id", record["model_id"])
             table.insert(0, "experiment", experiment)
@@ -154,11 +155,12 @@ def marginal_effects(fits: list[tuple]) -> pd.DataFrame:
     """The ``marginal_effects.csv`` of a version: every scores entry's table (statsmodels
     maximum-likelihood fits), with its experiment and model_id."""
     from lrsweep.fit.record import read_coefficients
+    from lrsweep.score.record import MARGINAL_EFFECTS
 
     tables = []
     for experiment, record, _entry, *scores in fits:
-        if scores and "marginal_effects.csv" in scores[0].names():
-            table = read_coefficients(scores[0], "marginal_effects.csv")
+        if scores and MARGINAL_EFFECTS in scores[0].names():
+            table = read_coefficients(scores[0], MARGINAL_EFFECTS)
             table.insert(0, "model_id", record["model_id"])
             table.insert(0, "experiment", experiment)
             tables.append(table)
@@ -234,7 +236,7 @@ def leaderboard(
                     row[c] = best[c]
             one = selection.one_se(group, nonzero)
             row["one_se_model_id"] = one["model_id"] if one is not None else ""
-        for status in ("ok", "separated", "skipped", "failed"):
+        for status in RECORDED:
             row[f"n_{status}"] = int(counts.loc[experiment, status]) if status in counts else 0
         if comparisons is not None and best is not None:
             worse = comparisons[comparisons["experiment"] == experiment]["significantly_worse"]
@@ -310,7 +312,7 @@ def _reference_form(table: pd.DataFrame, classes: list) -> pd.DataFrame:
 def agreement(metrics: pd.DataFrame, coefficients: pd.DataFrame) -> pd.DataFrame:
     """Each unpenalized scikit-learn fit beside each statsmodels MLE of the same experiment."""
     rows = []
-    ok = metrics[metrics["status"] == "ok"]
+    ok = metrics[metrics["status"] == Status.OK]
     for experiment, group in ok.groupby("experiment", sort=True):
         sk = group[(group["library"] == "sklearn") & (group["penalty"] == "none")]
         sm = group[(group["library"] == "statsmodels") & (group["regularized"] == "none")]
@@ -475,7 +477,7 @@ def load_correct(metrics: pd.DataFrame, preds: dict, y_tests: dict) -> dict:
     """``{(experiment, model_id): test rows right}`` from each fit's test predictions
     (``preds[(experiment, model_id)]``)."""
     out = {}
-    for _, row in metrics[metrics["status"] == "ok"].iterrows():
+    for _, row in metrics[metrics["status"] == Status.OK].iterrows():
         key = (row["experiment"], row["model_id"])
         out[key] = np.asarray(preds[key]) == np.asarray(y_tests[row["experiment"]])
     return out

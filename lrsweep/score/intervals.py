@@ -245,12 +245,3 @@ def cv_scores(prepared, point: dict, folds: int, repeats: int, seed: int, positi
 
     cv = cv_predictions(prepared, point, folds, repeats, seed)
     return cv_summary(prepared.y_train, cv, prepared.class_names, folds, repeats, seed, positive)
-
-
-def one_se_choice(table, metric: str = "accuracy") -> dict:
-    """Along C (one model family): the C with the best mean CV score, and the C of the
-    one-standard-error rule (ESL 7.10), the rule of :func:`lrsweep.results.selection.within_one_se`
-    (one implementation for the leaderboard and cv_selection.csv)."""
-    from lrsweep.results.selection import along_C
-
-    return along_C(table, metric)

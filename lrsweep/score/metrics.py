@@ -96,25 +96,9 @@ def classification_report(cm: np.ndarray, names: list[str], digits: int = 4) -> 
     return "\n".join(lines) + "\n", report
 
 
-def split_metrics(
-    y: np.ndarray, pred: np.ndarray, proba: np.ndarray, names: list, positive: int = 1
-) -> dict:
-    """Metrics of one split; keys are bare (``accuracy``), the caller adds ``_train``/``_test``.
-
-    ``names`` are the classes' display names, ``positive`` the index of the class that
-    sensitivity, specificity, npv and average precision call positive (two classes).
-    Everything but ROC AUC, log-loss, the Brier score and average precision comes from the
-    confusion matrix. ROC AUC of several classes is one-vs-rest, macro-averaged; the Brier
-    score is the mean over rows of the squared distance between the probabilities and the
-    one-hot truth (for two classes, of the positive class's probability and 0/1), as
-    scikit-learn's ``brier_score_loss``."""
-    from sklearn import metrics as skm
-
-    k = len(names)
-    names = [str(c) for c in names]
-    y, pred = np.asarray(y, dtype=np.int64), np.asarray(pred, dtype=np.int64)
-    proba = np.asarray(proba, dtype=float)
-    cm = np.bincount(y * k + pred, minlength=k * k).reshape(k, k)
+def confusion_scores(cm: np.ndarray, names: list[str]) -> dict:
+    """The scores that come from the confusion matrix: accuracy, balanced accuracy, macro and
+    weighted precision, recall and F1, and each class's."""
     precision, recall, f1, support = per_class(cm)
     total = support.sum()
     weights = support / total
@@ -137,41 +121,79 @@ def split_metrics(
                 f"f1[{name}]": float(f1[i]),
             }
         )
+    return out
+
+
+def roc_auc(y: np.ndarray, proba: np.ndarray, present: np.ndarray) -> float:
+    """ROC AUC (several classes: one-vs-rest, macro-averaged); NaN when fewer than two classes
+    are present, or, with more than two, when one is missing."""
+    from sklearn import metrics as skm
+
+    k = proba.shape[1]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if present.sum() < 2:
-            auc = float("nan")
-        elif k == 2:
-            auc = float(skm.roc_auc_score(y, proba[:, 1]))
-        elif present.all():
-            auc = float(
+            return float("nan")
+        if k == 2:
+            return float(skm.roc_auc_score(y, proba[:, 1]))
+        if present.all():
+            return float(
                 skm.roc_auc_score(
                     y, proba, multi_class="ovr", average="macro", labels=list(range(k))
                 )
             )
-        else:
-            auc = float("nan")
-    out["roc_auc"] = auc
+        return float("nan")
+
+
+def probability_scores(y: np.ndarray, proba: np.ndarray, f1: np.ndarray, positive: int) -> dict:
+    """Log-loss and the Brier score; for two classes also the positive class's F1 (``f1``: the
+    per-class F1) and average precision, in that order."""
+    from sklearn import metrics as skm
+
+    k = proba.shape[1]
     p_true = np.clip(proba[np.arange(len(y)), y], 1e-15, 1.0)
     row_sums = proba.sum(axis=1)
-    out["log_loss"] = float(-np.mean(np.log(p_true / row_sums)))
+    out = {"log_loss": float(-np.mean(np.log(p_true / row_sums)))}
     truth = np.eye(k)[y]
-    if k == 2:
-        out["f1"] = float(f1[positive])  # the positive class's F1 (scikit-learn's f1_score)
-        out["brier"] = float(np.mean((proba[:, positive] - truth[:, positive]) ** 2))
-        is_pos = y == positive
-        out["average_precision"] = (
-            float(skm.average_precision_score(is_pos, proba[:, positive]))
-            if 0 < is_pos.sum() < len(y)
-            else float("nan")
-        )
-    else:
+    if k != 2:
         out["brier"] = float(np.mean(np.sum((proba - truth) ** 2, axis=1)))
+        return out
+    out["f1"] = float(f1[positive])  # the positive class's F1 (scikit-learn's f1_score)
+    out["brier"] = float(np.mean((proba[:, positive] - truth[:, positive]) ** 2))
+    is_pos = y == positive
+    out["average_precision"] = (
+        float(skm.average_precision_score(is_pos, proba[:, positive]))
+        if 0 < is_pos.sum() < len(y)
+        else float("nan")
+    )
+    return out
+
+
+def split_metrics(
+    y: np.ndarray, pred: np.ndarray, proba: np.ndarray, names: list, positive: int = 1
+) -> dict:
+    """Metrics of one split; keys are bare (``accuracy``), the caller adds ``_train``/``_test``.
+
+    ``names`` are the classes' display names, ``positive`` the index of the class that
+    sensitivity, specificity, npv and average precision call positive (two classes).
+    Everything but ROC AUC, log-loss, the Brier score and average precision comes from the
+    confusion matrix. ROC AUC of several classes is one-vs-rest, macro-averaged; the Brier
+    score is the mean over rows of the squared distance between the probabilities and the
+    one-hot truth (for two classes, of the positive class's probability and 0/1), as
+    scikit-learn's ``brier_score_loss``."""
+    k = len(names)
+    names = [str(c) for c in names]
+    y, pred = np.asarray(y, dtype=np.int64), np.asarray(pred, dtype=np.int64)
+    proba = np.asarray(proba, dtype=float)
+    cm = np.bincount(y * k + pred, minlength=k * k).reshape(k, k)
+    _precision, _recall, f1, support = per_class(cm)
+    out = confusion_scores(cm, names)
+    out["roc_auc"] = roc_auc(y, proba, support > 0)
+    out.update(probability_scores(y, proba, f1, positive))
     report_text, report_dict = classification_report(cm, names)
     if k == 2:
         negative = 1 - positive
-        ordered = cm[np.ix_([negative, positive], [negative, positive])]
-        ind = binary_indicators(ordered)
+        ind = binary_indicators(cm[np.ix_([negative, positive], [negative, positive])])
         out.update(
             {
                 "specificity": ind["specificity"],

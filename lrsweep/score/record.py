@@ -5,19 +5,39 @@ probabilities on the training and test rows and, with ``cv:``, the out-of-fold p
 its fold fits. :func:`score` turns those into the scores on training and test rows
 (:mod:`lrsweep.score.metrics`), the test intervals and the cross-validation summaries
 (:mod:`lrsweep.score.intervals`), for the positive class and the bootstrap the config names. So a
-setting that only scores (:data:`lrsweep.config.grid.SCORE_ONLY_KEYS`) is keyed apart from the fit:
+setting that only scores (:data:`lrsweep.domain.SCORE_ONLY_KEYS`) is keyed apart from the fit:
 changing it scores the stored fits again and refits nothing.
 """
 
 from __future__ import annotations
 
+import json
+
 from lrsweep.config.grid import settings
+from lrsweep.domain import SCORED, Status
 from lrsweep.prepare.design import positive_index
 from lrsweep.store.keys import dumps
 
-#: Statuses whose fits have scores (a ``separated`` fit predicts, but its estimates do not
-#: exist: it is reported and never selected).
-SCORED = ("ok", "separated")
+# The files of a scores entry (``store/scores/<key>/``; a version copies them into the fit's
+# folder ``fits/<experiment>/<model_id>/``): this module is the only one that names them.
+#: Every score of the grid point, the row of metrics.csv (:func:`record_of`).
+RESULT_JSON = "result.json"
+#: A statsmodels fit's coefficient table (z, p, intervals), one block per covariance type.
+INFERENCE = "inference.csv"
+#: A statsmodels fit's average marginal effects.
+MARGINAL_EFFECTS = "marginal_effects.csv"
+#: The parts of a fit's rows that have a classification report.
+REPORT_PARTS = ("train", "test")
+
+
+def report_name(part: str) -> str:
+    """The file of the classification report of ``part`` (``train``, ``test``)."""
+    return f"classification_report_{part}.txt"
+
+
+def read_record(entry) -> dict:
+    """A scores entry's (or a version fit folder's) ``result.json``."""
+    return json.loads(entry.read_text(RESULT_JSON))
 
 
 #: Selection metrics defined for two classes only.
@@ -27,8 +47,7 @@ TWO_CLASS_METRICS = ("f1", "average_precision")
 def check_scoring(experiment: str, n_classes: int, exp: dict) -> None:
     """Refuse a two-class selection metric, or a decision threshold other than 0.5, for a
     target of more classes (one line)."""
-    from lrsweep.config.grid import describe
-    from lrsweep.errors import DataError
+    from lrsweep.errors import DataError, describe
 
     threshold = exp.get("threshold", 0.5)
     if n_classes > 2 and threshold != 0.5:
@@ -62,7 +81,7 @@ def at_decision_threshold(result: dict, threshold: float, positive: int) -> dict
     for part in ("train", "test"):
         out[f"pred_{part}"] = at_threshold(result[f"proba_{part}"], threshold, positive)
     cv = result.get("cv_fits")
-    if cv and cv.get("status") == "ok":
+    if cv and cv.get("status") == Status.OK:
         out["cv_fits"] = {**cv, "pred": at_threshold(cv["proba"], threshold, positive)}
     return out
 
@@ -96,7 +115,7 @@ def score(fitted: dict, prepared) -> dict:
     if cv:
         args = (cv["folds"], cv["repeats"], cv["random_state"], positive)
         folds = result["cv_fits"]
-        if folds.get("status") == "ok":
+        if folds.get("status") == Status.OK:
             out["cv_fold_scores"] = cv_fold_scores(
                 prepared.y_train, folds, prepared.class_names, *args
             )
@@ -111,7 +130,7 @@ def score(fitted: dict, prepared) -> dict:
         )
     out["extras"] = extras
     mle = point.get("library") == "statsmodels" and point.get("regularized") == "none"
-    if mle and point.get("cov_type") and result["status"] == "ok":
+    if mle and point.get("cov_type") and result["status"] == Status.OK:
         out["inference"] = inference(point, result, prepared)
     return out
 
@@ -180,15 +199,32 @@ def record_of(scored: dict, prepared) -> dict:
 def score_files(scored: dict, prepared) -> dict[str, bytes]:
     """The files of a grid point's scores entry, as bytes: ``result.json`` and the
     classification reports."""
-    files = {"result.json": dumps(record_of(scored, prepared)).encode()}
+    files = {RESULT_JSON: dumps(record_of(scored, prepared)).encode()}
     if "evaluation" in scored:
-        for part in ("train", "test"):
+        for part in REPORT_PARTS:
             text = scored["evaluation"][part]["report_text"]
-            files[f"classification_report_{part}.txt"] = text.encode()
+            files[report_name(part)] = text.encode()
     if "inference" in scored:
         import pandas as pd
 
         coef_rows, me_rows = scored["inference"]
-        files["inference.csv"] = pd.DataFrame(coef_rows).to_csv(index=False).encode()
-        files["marginal_effects.csv"] = pd.DataFrame(me_rows).to_csv(index=False).encode()
+        files[INFERENCE] = pd.DataFrame(coef_rows).to_csv(index=False).encode()
+        files[MARGINAL_EFFECTS] = pd.DataFrame(me_rows).to_csv(index=False).encode()
     return files
+
+
+def fit_and_score(prepared, point: dict) -> dict:
+    """Fit one grid point (:func:`lrsweep.fit.record.fit_point`) and compute everything reported
+    about it (:func:`score`): the whole of a grid point, start to finish, as a notebook calls it
+    to get the workflow's numbers."""
+    from lrsweep.fit.record import fit_point
+
+    return score(fit_point(prepared, point), prepared)
+
+
+def entry_files(fitted: dict, prepared) -> dict[str, bytes]:
+    """The files of a grid point's fit entry and scores entry together (``fitted`` scored by
+    :func:`fit_and_score`), as a version holds them."""
+    from lrsweep.fit.record import fit_files
+
+    return {**fit_files(fitted, prepared), **score_files(fitted, prepared)}

@@ -31,8 +31,29 @@ import numpy as np
 from lrsweep.errors import LrsweepError
 from lrsweep.store.files import atomic_write_text, remove_stale_temps, sha256_file, temp_name
 
+# The store's own layout: ``<kind>/<key>/`` folders, each with its manifest.
+#: The SHA-256 and size of each file of an entry (and the entry's ``info``).
 MANIFEST = "MANIFEST.json"
+#: The kinds of entry, each a folder of the store.
 KINDS = ("prepared", "fits", "scores", "fitfigs", "figures")
+
+# The files of a prepared entry (``prepared/<key>/``, :func:`lrsweep.prepare.design.save_prepared`);
+# a fit entry's files are named in :mod:`lrsweep.fit.record`, a scores entry's in
+# :mod:`lrsweep.score.record`, a version folder's in :mod:`lrsweep.store.versions`.
+#: The prepared data's classes, feature names and the rest of its meta data.
+PREPARED_META = "meta.json"
+#: The fitted preprocessing (imputation, encoding, scaling), through ``modelfile``.
+PREPROCESSOR = "preprocessor.skops"
+#: The training rows' cluster groups (``cov_type: cluster``).
+GROUPS_TRAIN = "groups_train.npy"
+#: The training rows before preprocessing: an array, or a table (parquet) with categories.
+RAW_TRAIN_NPY, RAW_TRAIN_PARQUET = "raw_train.npy", "raw_train.parquet"
+
+
+def npy_name(array: str) -> str:
+    """The file of a stored array (``X_train`` -> ``X_train.npy``)."""
+    return f"{array}.npy"
+
 
 log = logging.getLogger("lrsweep")
 

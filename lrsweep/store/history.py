@@ -18,7 +18,15 @@ import json
 import os
 from pathlib import Path
 
-from lrsweep.store.versions import list_versions, read_latest, update_latest
+from lrsweep.store.versions import (
+    COEFFICIENTS,
+    METRICS,
+    PROVENANCE,
+    SUMMARY,
+    list_versions,
+    read_latest,
+    update_latest,
+)
 
 HISTORY = "history.jsonl"
 
@@ -87,8 +95,8 @@ def selected_fits(version_dir: Path) -> dict:
 
     from lrsweep.results import selection
 
-    metrics = pd.read_csv(version_dir / "metrics.csv")
-    coefs = pd.read_csv(version_dir / "coefficients.csv")
+    metrics = pd.read_csv(version_dir / METRICS)
+    coefs = pd.read_csv(version_dir / COEFFICIENTS)
     out = {}
     for name, group in metrics.groupby("experiment", sort=False):
         nonzero = selection.nonzero_counts(coefs[coefs["experiment"] == name])
@@ -103,7 +111,7 @@ def selected_fits(version_dir: Path) -> dict:
 
 def entry_for(version_dir: Path, config_files: list[str]) -> dict:
     """The history line of pointing ``latest`` at a complete version."""
-    info = json.loads((version_dir / "provenance.json").read_text(encoding="utf-8"))
+    info = json.loads((version_dir / PROVENANCE).read_text(encoding="utf-8"))
     return {
         "time": _now(),
         "version": version_dir.name,
@@ -151,17 +159,35 @@ def _score(selected) -> str:
     return f"{selected['model_id']} ({selected['accuracy_test']:.4g})"
 
 
-def versions_table(sweep_dir: str | Path) -> tuple[list[str], list[list]]:
-    """``lrsweep versions``: the history newest first, one row per time a run pointed latest
-    (its ``latest~N`` name, when, the version, the run's config files, grid points, failures,
-    and per experiment the selected fit with its test accuracy), then the complete versions
-    latest never pointed at. (columns, rows)."""
-    sweep_dir = Path(sweep_dir)
-    versions = {r["version"]: r for r in list_versions(sweep_dir)}
-    entries = read_history(sweep_dir)
-    current = read_latest(sweep_dir)
-    if current and (not entries or entries[-1]["version"] != current):
-        entries.append({"version": current, "time": None, "config": [], "selected": {}})
+def _when(stamp: str | None) -> str:
+    return (stamp or "?").replace("T", " ").replace("+00:00", "")
+
+
+def _step_names(entries: list[dict]) -> list[str]:
+    """The ``latest~N`` name of each history line, newest first (a version pointed at twice in
+    a row is named once)."""
+    names, step, previous = [], 0, None
+    for entry in reversed(entries):
+        version = entry["version"]
+        if previous is not None and version != previous:
+            step += 1
+        names.append("" if version == previous else ("latest" if step == 0 else f"latest~{step}"))
+        previous = version
+    return names
+
+
+def _note(entry: dict, row: dict | None) -> str:
+    """What the note column says about a history line (``row``: its version, if still there)."""
+    if row and row["experiments"].startswith("(provenance.json unreadable"):
+        return row["experiments"].strip("()")
+    if entry.get("seeded"):
+        return "made before the history was kept (time: when its run ended)"
+    return "removed" if row is None else ""
+
+
+def _selections(sweep_dir: Path, versions: dict):
+    """A function: a history line's selected fits (recorded in it, else read from its version,
+    once per version)."""
     found: dict[str, dict] = {}
 
     def selected(entry) -> dict:
@@ -174,33 +200,38 @@ def versions_table(sweep_dir: str | Path) -> tuple[list[str], list[list]]:
                 found[entry["version"]] = {}
         return found[entry["version"]]
 
+    return selected
+
+
+def versions_table(sweep_dir: str | Path) -> tuple[list[str], list[list]]:
+    """``lrsweep versions``: the history newest first, one row per time a run pointed latest
+    (its ``latest~N`` name, when, the version, the run's config files, grid points, failures,
+    and per experiment the selected fit with its test accuracy), then the complete versions
+    latest never pointed at. (columns, rows)."""
+    sweep_dir = Path(sweep_dir)
+    versions = {r["version"]: r for r in list_versions(sweep_dir)}
+    entries = read_history(sweep_dir)
+    current = read_latest(sweep_dir)
+    if current and (not entries or entries[-1]["version"] != current):
+        entries.append({"version": current, "time": None, "config": [], "selected": {}})
+    selected = _selections(sweep_dir, versions)
     experiments: list[str] = []
     for entry in entries:
         experiments += [e for e in selected(entry) if e not in experiments]
-    rows, step, previous = [], 0, None
-    for entry in reversed(entries):
-        version = entry["version"]
-        if previous is not None and version != previous:
-            step += 1
-        name = "" if version == previous else ("latest" if step == 0 else f"latest~{step}")
-        previous = version
-        row = versions.get(version)
-        note = "removed" if row is None else ""
-        if row and row["experiments"].startswith("(provenance.json unreadable"):
-            note = row["experiments"].strip("()")
-        elif entry.get("seeded"):
-            note = "made before the history was kept (time: when its run ended)"
+    rows = []
+    for name, entry in zip(_step_names(entries), reversed(entries), strict=True):
+        row = versions.get(entry["version"])
         scores = selected(entry)
         rows.append(
             [
                 name,
-                (entry.get("time") or "?").replace("T", " ").replace("+00:00", ""),
-                version,
+                _when(entry.get("time")),
+                entry["version"],
                 _one_line(" + ".join(entry.get("config") or []) or "-"),
                 entry.get("grid_points", row and row["grid_points"]),
                 entry.get("failed", row and row["failed"]),
                 *(_score(scores.get(e)) for e in experiments),
-                note,
+                _note(entry, row),
             ]
         )
     pointed = {e["version"] for e in entries}
@@ -209,7 +240,7 @@ def versions_table(sweep_dir: str | Path) -> tuple[list[str], list[list]]:
             rows.append(
                 [
                     "",
-                    (row["run_ended"] or "?").replace("T", " ").replace("+00:00", ""),
+                    _when(row["run_ended"]),
                     version,
                     "-",
                     row["grid_points"],
@@ -220,3 +251,20 @@ def versions_table(sweep_dir: str | Path) -> tuple[list[str], list[list]]:
             )
     columns = ["name", "pointed at (UTC)", "version", "config", "grid points", "failed"]
     return [*columns, *experiments, "note"], rows
+
+
+def finish_run(version_dir: Path, existed: bool, config_files=()) -> tuple[str, bool]:
+    """Point ``latest`` at a complete version (recorded in the history); the text to print
+    and whether it has failed grid points."""
+    info = json.loads((version_dir / PROVENANCE).read_text())
+    point_latest(version_dir, list(config_files))
+    if existed:
+        text = (
+            f"lrsweep: {version_dir} was complete already: nothing recomputed; "
+            f"{version_dir.parent}/latest -> {version_dir.name}\n"
+        )
+        if info.get("failed"):
+            text += (version_dir / SUMMARY).read_text(encoding="utf-8")
+    else:
+        text = (version_dir / SUMMARY).read_text(encoding="utf-8")
+    return text, bool(info.get("failed"))

@@ -20,7 +20,6 @@ import ast
 import hashlib
 import json
 import math
-import os
 import platform
 import sys
 from functools import cache
@@ -28,7 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
-from lrsweep.store.files import atomic_write_text, sha256_file
+from lrsweep.store.checksums import FileChecksums
 
 #: The package's own modules, where they are imported from (a checkout or site-packages).
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
@@ -44,20 +43,45 @@ PREPARE_CODE = ("domain", "config", "prepare")
 FIT_CODE = (*PREPARE_CODE, "fit")
 #: What scores a stored fit (a scores key holds its fit's key, so the fitting code too).
 SCORE_CODE = ("score",)
-FIGURE_CODE = (
+#: What draws one fit's figures (the fit job's ``draw_fit_figures``): an edit of the overview's
+#: code redraws none of them.
+FIT_FIGURE_CODE = (
     "domain",
     "config.grid",
-    "results.figures",
+    "results.figures._fit",
+    "results.figures._confusion",
+    "results.figures._labels",
+    "results.figures._style",
+)
+#: What draws an experiment's overview figures (``draw_overview``).
+OVERVIEW_CODE = (
+    "domain",
+    "config.grid",
+    "results.figures._overview",
+    "results.figures._curves",
+    "results.figures._grid",
+    "results.figures._labels",
+    "results.figures._ranked",
+    "results.figures._statsmodels",
+    "results.figures._style",
     "results.selection",
     "results.tables",
     "results.markdown",
 )
+FIGURE_CODE = tuple(dict.fromkeys((*FIT_FIGURE_CODE, *OVERVIEW_CODE)))
 #: Code a stage may import that cannot change what it computes: the error types and the
 #: store (file moves, keys, checksums, the byte-level reads and writes of entries).
 NEUTRAL_CODE = ("errors", "store")
 #: Code that reads versions or only prints: it cannot change what a version holds, so
 #: editing it (or adding a command) makes no new version.
-TOOL_CODE = ("__main__", "tools", "workflow.progress", "workflow.state", "workflow.smk")
+TOOL_CODE = (
+    "__main__",
+    "tools",
+    "workflow.progress",
+    "workflow.state",
+    "workflow.smk",
+    "results.figures._compare",  # the figure of ``lrsweep compare``, drawn from two versions
+)
 
 #: Libraries whose version can change computed numbers (recorded in every key).
 RESULT_LIBRARIES = ("numpy", "scipy", "scikit-learn", "statsmodels", "pandas", "pyarrow", "skops")
@@ -274,54 +298,3 @@ def library_versions(names: tuple[str, ...] = RESULT_LIBRARIES) -> dict:
         "machine": platform.machine(),
         **distribution_versions(names),
     }
-
-
-# --------------------------------------------------------------------------------------------
-# Data files
-
-
-class FileChecksums:
-    """SHA-256 of data files, remembered by (real path, size, mtime, ctime, inode) so that a
-    large file is hashed once, not at every ``snakemake`` start (as git's index and DVC do).
-
-    Any write to a file changes its ctime, so an edited file is always hashed again; a
-    symlink is followed to its target, so pointing it elsewhere changes the checksum.
-    """
-
-    def __init__(self, cache_file: str | Path | None = None, digest=sha256_file):
-        self.cache_file = Path(cache_file) if cache_file else None
-        self.digest = digest
-        self.entries: dict = {}
-        self.used: set[str] = set()
-        self.changed = False
-        if self.cache_file and self.cache_file.is_file():
-            try:
-                self.entries = json.loads(self.cache_file.read_text())
-            except ValueError:
-                self.entries = {}
-
-    def __call__(self, path: str | Path) -> str:
-        real = os.path.realpath(path)
-        st = os.stat(real)
-        stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino]
-        known = self.entries.get(real)
-        self.used.add(real)
-        if known and known[:4] == stamp:
-            return known[4]
-        checksum = self.digest(real)
-        self.entries[real] = [*stamp, checksum]
-        self.changed = True
-        return checksum
-
-    def save(self, only_used: bool = False) -> None:
-        """Write the cache if it changed; ``only_used``: keep only the files asked about in
-        this process (a cache of files that come and go, such as version folders', would
-        otherwise grow with every one)."""
-        if only_used and set(self.entries) - self.used:
-            self.entries = {k: v for k, v in self.entries.items() if k in self.used}
-            self.changed = True
-        if self.cache_file and self.changed:
-            try:
-                atomic_write_text(self.cache_file, json.dumps(self.entries))
-            except OSError:  # a cache: never worth failing a run for
-                pass

@@ -4,12 +4,68 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import os
+import platform
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
+from lrsweep.domain import RECORDED, Status
 from lrsweep.results import markdown
 from lrsweep.store.keys import workflow_root
-from lrsweep.store.versions import git_state, package_versions, platform_info
+
+
+def git_state(root: str | Path = ".") -> dict:
+    def git(*args):
+        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=10)
+
+    try:
+        head = git("rev-parse", "HEAD")
+        if head.returncode != 0:
+            return {"commit": None, "dirty": None}
+        status = git("status", "--porcelain", "--untracked-files=no")
+        return {"commit": head.stdout.strip(), "dirty": bool(status.stdout.strip())}
+    except (OSError, subprocess.SubprocessError):
+        return {"commit": None, "dirty": None}
+
+
+PACKAGES = (
+    "snakemake",
+    "scikit-learn",
+    "statsmodels",
+    "numpy",
+    "scipy",
+    "pandas",
+    "matplotlib",
+    "joblib",
+    "pyyaml",
+    "jsonschema",
+    "pyarrow",
+    "skops",
+)
+
+
+def package_versions() -> dict:
+    import lrsweep
+    from lrsweep.store.keys import distribution_versions
+
+    return {
+        "python": sys.version.split()[0],
+        "lrsweep": lrsweep.__version__,
+        **distribution_versions(PACKAGES),
+    }
+
+
+def platform_info() -> dict:
+    return {
+        "system": platform.system(),
+        "release": platform.release(),
+        "machine": platform.machine(),
+        "processor": platform.processor(),
+        "cpus": os.cpu_count(),
+        "node": platform.node(),
+    }
 
 
 def job_timings(benchmarks: list[tuple[str, str, str]]) -> list[dict]:
@@ -100,18 +156,17 @@ def summary_text(
     with open(metrics_csv, newline="", encoding="utf-8") as f:
         metrics = list(csv.DictReader(f))
     counts = Counter(row["status"] for row in metrics)
-    statuses = ["ok", "separated", "skipped", "failed"]
-    unconverged = sum(1 for r in metrics if r["status"] == "ok" and r["converged"] != "True")
+    unconverged = sum(1 for r in metrics if r["status"] == Status.OK and r["converged"] != "True")
 
     def count(s: str) -> str:
-        if s == "ok" and unconverged:
+        if s == Status.OK and unconverged:
             return f"{counts.get(s, 0)} ok ({unconverged} not converged)"
         return f"{counts.get(s, 0)} {s}"
 
     lines = [
         f"lrsweep: {version_dir} (also {version_dir.parent}/latest)",
         "grid points: "
-        + ", ".join(count(s) for s in statuses if counts.get(s) or s != "separated"),
+        + ", ".join(count(s) for s in RECORDED if counts.get(s) or s != Status.SEPARATED),
         *(
             f"experiment '{name}': dropna dropped {n:,} rows with a gap or an infinite value"
             for name, n in sorted((dropped or {}).items())
@@ -122,7 +177,7 @@ def summary_text(
         Path(leaderboard_md).read_text().split("\n## ")[0].strip(),
         f"(fits not significantly worse than the selected one: {version_dir}/leaderboard.md)",
     ]
-    failed = [[r[k] for k in FAILURE_COLUMNS] for r in metrics if r["status"] == "failed"]
+    failed = [[r[k] for k in FAILURE_COLUMNS] for r in metrics if r["status"] == Status.FAILED]
     if failed:
         lines += [
             "",

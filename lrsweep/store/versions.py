@@ -11,15 +11,47 @@ from __future__ import annotations
 
 import json
 import os
-import platform
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from lrsweep.store.files import sha256_file, temp_name
 
+# A sweep folder ``results/<sweep>/``: ``store/``, the version folders ``v-…``, ``latest`` (a
+# link to one of them) and ``history.jsonl`` (:mod:`lrsweep.store.history`).
+#: The link to the version a sweep's last run completed (or pointed at).
+LATEST = "latest"
+
+# The files of a version folder (what its ``SHA256SUMS`` lists); a fit's files in it, under
+# :func:`fit_folder`, are named by :mod:`lrsweep.fit.record` and :mod:`lrsweep.score.record`.
+#: The checksum of every other file of the version (``sha256sum -c`` reads it).
 SUMS = "SHA256SUMS"
+#: What made the version: keys, settings, data files, libraries, git, the run's times.
+PROVENANCE = "provenance.json"
+#: The text printed at the end of the run that made the version.
+SUMMARY = "summary.txt"
+#: One row per grid point: settings, status, scores.
+METRICS = "metrics.csv"
+#: The estimates of every fit (statsmodels: one block per covariance type).
+COEFFICIENTS = "coefficients.csv"
+#: statsmodels fits' coefficient tables and average marginal effects.
+INFERENCE, MARGINAL_EFFECTS = "inference.csv", "marginal_effects.csv"
+#: The selected fit of each experiment and the fits not significantly worse.
+LEADERBOARD = "leaderboard.md"
+#: The expanded grid the version was made from.
+GRID = "grid.json"
+#: Cross-validation: per fold, and the selection along C of each model family.
+CV_FOLDS, CV_SELECTION = "cv_folds.csv", "cv_selection.csv"
+#: Paired tests against the selected fit, and the scikit-learn / statsmodels agreement.
+COMPARISONS, AGREEMENT = "comparisons.csv", "agreement.csv"
+#: The version's HTML page.
+REPORT = "report.html"
+#: The folders of the fits' files and of the figures.
+FITS, FIGURES = "fits", "figures"
+
+
+def fit_folder(experiment: str, model_id: str) -> str:
+    """A grid point's folder in a version (relative): ``fits/<experiment>/<model_id>``."""
+    return f"{FITS}/{experiment}/{model_id}"
 
 
 def write_checksums(folder: Path) -> None:
@@ -122,70 +154,18 @@ def install(staging: Path, target: Path) -> str:
 
 
 def read_latest(sweep_dir: str | Path) -> str | None:
-    link = Path(sweep_dir) / "latest"
+    link = Path(sweep_dir) / LATEST
     return os.readlink(link) if link.is_symlink() else None
 
 
 def update_latest(sweep_dir: str | Path, version: str) -> None:
     """Point ``<sweep_dir>/latest`` at ``version`` (atomically: a new link renamed over)."""
     sweep_dir = Path(sweep_dir)
-    tmp = temp_name(sweep_dir / "latest")
+    tmp = temp_name(sweep_dir / LATEST)
     if tmp.is_symlink() or tmp.exists():
         tmp.unlink()
     os.symlink(version, tmp)
-    os.replace(tmp, sweep_dir / "latest")
-
-
-def git_state(root: str | Path = ".") -> dict:
-    def git(*args):
-        return subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=10)
-
-    try:
-        head = git("rev-parse", "HEAD")
-        if head.returncode != 0:
-            return {"commit": None, "dirty": None}
-        status = git("status", "--porcelain", "--untracked-files=no")
-        return {"commit": head.stdout.strip(), "dirty": bool(status.stdout.strip())}
-    except (OSError, subprocess.SubprocessError):
-        return {"commit": None, "dirty": None}
-
-
-PACKAGES = (
-    "snakemake",
-    "scikit-learn",
-    "statsmodels",
-    "numpy",
-    "scipy",
-    "pandas",
-    "matplotlib",
-    "joblib",
-    "pyyaml",
-    "jsonschema",
-    "pyarrow",
-    "skops",
-)
-
-
-def package_versions() -> dict:
-    import lrsweep
-    from lrsweep.store.keys import distribution_versions
-
-    return {
-        "python": sys.version.split()[0],
-        "lrsweep": lrsweep.__version__,
-        **distribution_versions(PACKAGES),
-    }
-
-
-def platform_info() -> dict:
-    return {
-        "system": platform.system(),
-        "release": platform.release(),
-        "machine": platform.machine(),
-        "processor": platform.processor(),
-        "cpus": os.cpu_count(),
-        "node": platform.node(),
-    }
+    os.replace(tmp, sweep_dir / LATEST)
 
 
 def list_versions(sweep_dir: str | Path) -> list[dict]:
@@ -194,7 +174,7 @@ def list_versions(sweep_dir: str | Path) -> list[dict]:
     latest = read_latest(sweep_dir)
     rows = []
     for d in sweep_dir.glob("v-*"):
-        prov = d / "provenance.json"
+        prov = d / PROVENANCE
         if "." in d.name or not prov.is_file():
             continue
         try:
@@ -214,81 +194,3 @@ def list_versions(sweep_dir: str | Path) -> list[dict]:
             }
         )
     return sorted(rows, key=lambda r: r["run_ended"] or "")
-
-
-def finish_run(version_dir: Path, existed: bool, config_files=()) -> tuple[str, bool]:
-    """Point ``latest`` at a complete version (recorded in the history); the text to print
-    and whether it has failed grid points."""
-    from lrsweep.store.history import point_latest
-
-    info = json.loads((version_dir / "provenance.json").read_text())
-    point_latest(version_dir, list(config_files))
-    if existed:
-        text = (
-            f"lrsweep: {version_dir} was complete already: nothing recomputed; "
-            f"{version_dir.parent}/latest -> {version_dir.name}\n"
-        )
-        if info.get("failed"):
-            text += (version_dir / "summary.txt").read_text(encoding="utf-8")
-    else:
-        text = (version_dir / "summary.txt").read_text(encoding="utf-8")
-    return text, bool(info.get("failed"))
-
-
-#: What a version name may be, said by every error about one.
-NAME_FORMS = (
-    "v-<hex digits> (a unique prefix is enough), latest, or latest~N with N = 0, 1, 2, ... "
-    "(N steps back in the history of latest)"
-)
-
-
-def quoted(text: str, limit: int = 40) -> str:
-    """Text from a command line or a file, quoted briefly and safely for one error line."""
-    text = str(text)
-    return repr(text if len(text) <= limit else text[:limit] + "...")
-
-
-def steps_back(name: str) -> int | None:
-    """``latest`` -> 0, ``latest~N`` -> N, a ``v-...`` name -> None; a LrsweepError naming
-    the accepted forms for anything else."""
-    from lrsweep.errors import LrsweepError
-
-    if name == "latest":
-        return 0
-    if name.startswith("latest~"):
-        n = name[len("latest~") :]
-        if n.isascii() and n.isdigit():
-            return int(n)
-    elif name.startswith("v-") and len(name) > 2 and all(c in "0123456789abcdef" for c in name[2:]):
-        return None
-    raise LrsweepError(f"{quoted(name)} is not a version name: use {NAME_FORMS}")
-
-
-def resolve(sweep_dir: str | Path, name: str) -> Path:
-    """A version folder by name: ``v-...`` (a unique prefix is enough), ``latest``, or
-    ``latest~N``: N steps back in the history of ``latest`` (:mod:`lrsweep.store.history`; a
-    version pointed at twice in a row counts once)."""
-    from lrsweep.errors import LrsweepError
-    from lrsweep.store.history import chain
-
-    sweep_dir = Path(sweep_dir)
-    back = steps_back(name)
-    names = [r["version"] for r in list_versions(sweep_dir)]
-    if back is not None:
-        current = read_latest(sweep_dir)
-        if current is None or current not in names:
-            raise LrsweepError(f"{sweep_dir} has no latest version yet (run snakemake first)")
-        pointed = chain(sweep_dir)
-        if back >= len(pointed):
-            raise LrsweepError(
-                f"{name}: {sweep_dir} has only {len(pointed) - 1} version(s) before the latest"
-            )
-        found = pointed[-1 - back]
-        if found not in names:
-            raise LrsweepError(f"{name} is {found}, which is no longer in {sweep_dir}")
-        return (sweep_dir / found).resolve()
-    matches = [n for n in names if n.startswith(name)]
-    if len(matches) != 1:
-        shown = ", ".join(names) or "none"
-        raise LrsweepError(f"no single version {name!r} in {sweep_dir} (known: {shown})")
-    return (sweep_dir / matches[0]).resolve()

@@ -20,54 +20,8 @@ from pathlib import Path
 import pandas as pd
 
 from lrsweep.errors import LrsweepError
-
-
-def sweep_folder(results: Path | None, config_file: str | None = None, notes=None) -> Path:
-    """The sweep folder a command works on: ``--results``; else the one the config names
-    (``--config-file``, default ``config.yaml``, read as the workflow reads it); else the only
-    ``results/<sweep>``. The candidates are listed only when that is ambiguous. Which one was
-    taken, when not given, is appended to ``notes`` (default: printed on stderr now)."""
-    from lrsweep.config.resolve import read_sources, sources_of, validate_config
-
-    if results is not None:
-        return Path(results)
-    files, _ = sources_of({"file": config_file} if config_file else {}, [])
-    why = ""
-    if config_file or Path(files[0]).is_file():
-        try:
-            sweep = validate_config(read_sources(files)[0])["sweep"]
-        except LrsweepError as exc:
-            if config_file:
-                raise
-            why = f"{files[0]} cannot be read ({exc}); "
-        else:
-            folder = Path("results") / sweep
-            _note(
-                notes,
-                f"lrsweep: sweep folder {folder} (the sweep {files[0]} names; "
-                "--results results/<sweep> for another)",
-            )
-            return folder
-    sweeps = [p for p in Path("results").glob("*") if p.is_dir() and not p.name.startswith(".")]
-    if len(sweeps) == 1:
-        _note(notes, f"lrsweep: sweep folder {sweeps[0]} (the only one)")
-        return sweeps[0]
-    raise LrsweepError(
-        f"{why}name the sweep folder with --results results/<sweep> or the config with "
-        f"--config-file (found: {', '.join(sorted(str(p) for p in sweeps)) or 'none'})"
-    )
-
-
-def _note(notes, line: str) -> None:
-    if notes is None:
-        print(line, file=sys.stderr)
-    else:
-        notes.append(line)
-
-
-#: Which sweep folder a command took, said on stderr when it ends without an error (an error
-#: stays the one line it is).
-NOTES: list[str] = []
+from lrsweep.store.versions import METRICS
+from lrsweep.tools.args import NOTES, results_args, sweep_folder
 
 
 def _folder(args) -> Path:
@@ -78,7 +32,7 @@ def _folder(args) -> Path:
 
 
 def _version(args, name: str | None = None) -> Path:
-    from lrsweep.store.versions import resolve
+    from lrsweep.store.names import resolve
 
     return resolve(_folder(args), name or args.version)
 
@@ -96,14 +50,13 @@ def cmd_versions(args) -> int:
 
 
 def cmd_compare(args) -> int:
+    from lrsweep.results.figures import plot_comparison
     from lrsweep.results.tables import markdown_table
-    from lrsweep.tools.compare import compare_metrics, plot_comparison
+    from lrsweep.tools.compare import compare_metrics
 
     results = _folder(args)
     old, new = _version(args, args.old), _version(args, args.new)
-    table = compare_metrics(
-        pd.read_csv(old / "metrics.csv"), pd.read_csv(new / "metrics.csv"), args.metric
-    )
+    table = compare_metrics(pd.read_csv(old / METRICS), pd.read_csv(new / METRICS), args.metric)
     counts = table["change"].value_counts()
     print(
         f"{old.name} -> {new.name}: "
@@ -168,18 +121,6 @@ def cmd_gc(args) -> int:
 
     print(f"lrsweep gc: {collect(_folder(args), args.keep_last, args.dry_run)}")
     return 0
-
-
-def results_args(p) -> None:
-    """``--results`` and ``--config-file``: which sweep folder (:func:`sweep_folder`)."""
-    p.add_argument(
-        "--results", type=Path, help="results/<sweep> (default: the sweep the config names)"
-    )
-    p.add_argument(
-        "--config-file",
-        help="the config whose sweep to use, as --config file= of snakemake (default: "
-        "config.yaml, else the only results/<sweep>)",
-    )
 
 
 def main(argv=None) -> int:

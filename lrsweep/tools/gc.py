@@ -30,7 +30,7 @@ from pathlib import Path
 from lrsweep.errors import LrsweepError
 from lrsweep.store.entries import MANIFEST
 from lrsweep.store.files import stale_temp, temp_name
-from lrsweep.store.versions import list_versions, read_latest
+from lrsweep.store.versions import GRID, PROVENANCE, list_versions, read_latest
 
 KEY = re.compile(r"[0-9a-f]{20}")
 NOT_ENTRIES = ("jobs", "reports")
@@ -64,7 +64,7 @@ def recorded_keys(version_dir: Path) -> set[str]:
     """Every content key a version records (grid points' fits and figures, prepared data,
     overview figures)."""
     out = set()
-    for name, part in (("grid.json", None), ("provenance.json", "keys")):
+    for name, part in ((GRID, None), (PROVENANCE, "keys")):
         try:
             data = json.loads((version_dir / name).read_text(encoding="utf-8"))
         except (OSError, ValueError):

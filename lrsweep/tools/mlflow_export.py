@@ -36,8 +36,16 @@ import warnings
 from collections.abc import Mapping
 from pathlib import Path
 
-from lrsweep.config.grid import SETTING_KEYS
-from lrsweep.store.versions import listed_files
+from lrsweep.domain import SETTING_KEYS, Status, parse_fit_figure
+from lrsweep.fit.record import MODEL
+from lrsweep.store.versions import (
+    FIGURES,
+    FITS,
+    METRICS,
+    PROVENANCE,
+    fit_folder,
+    listed_files,
+)
 from lrsweep.tools.predict import fixed_threshold
 
 #: The columns of metrics.csv that are settings of a grid point: MLflow parameters.
@@ -141,13 +149,15 @@ def artifacts(listed: list[str], experiment: str, model_id: str) -> list[tuple[s
     classification reports, a failed fit's traceback) into ``fit``.
 
     A per-fit figure is ``<figure>--<solver>--<penalty>--C<C>--<model_id>.png``
-    (:func:`lrsweep.results.figures.fit_file`): it is matched on its last part, whole, so that
-    ``sk_C1`` does not take ``x_sk_C1``'s figures."""
-    figures, fit = f"figures/{experiment}/fits/", f"fits/{experiment}/{model_id}/"
+    (:func:`lrsweep.domain.fit_figure_name`): it is matched on its model_id, read back whole by
+    :func:`lrsweep.domain.parse_fit_figure`, so that ``sk_C1`` does not take ``x_sk_C1``'s
+    figures."""
+    figures, fit = f"{FIGURES}/{experiment}/{FITS}/", f"{fit_folder(experiment, model_id)}/"
     out = []
     for name in sorted(listed):
         if name.startswith(figures) and name.endswith(".png") and "/" not in name[len(figures) :]:
-            if name.rsplit("--", 1)[-1] == f"{model_id}.png":
+            parsed = parse_fit_figure(name[len(figures) :])
+            if parsed is not None and parsed.model_id == model_id:
                 out.append((name, "figures"))
     for name in sorted(listed):
         if name.startswith(fit) and "/" not in name[len(fit) :]:
@@ -173,8 +183,8 @@ def version_tags(provenance: dict, experiment: str, model_id: str) -> dict:
 def resolve(results: Path, version: str) -> Path:
     """The version folder ``version`` (``v-...``, ``latest`` or ``latest~N``, as every command
     names it) of ``results``, checked whole: a damaged version is never exported."""
+    from lrsweep.store.names import resolve as resolve_name
     from lrsweep.store.versions import problems
-    from lrsweep.store.versions import resolve as resolve_name
 
     folder = resolve_name(Path(results), version)
     found = problems(folder)
@@ -263,7 +273,7 @@ def selected_fits(version_dir: Path) -> dict[str, str]:
     from lrsweep.tools.predict import selected_model
 
     out = {}
-    for experiment in json.loads((version_dir / "provenance.json").read_text())["datasets"]:
+    for experiment in json.loads((version_dir / PROVENANCE).read_text())["datasets"]:
         try:
             out[experiment] = selected_model(version_dir, experiment)
         except LrsweepError:
@@ -343,7 +353,7 @@ def _log_run(
         client.log_artifact(run_id, str(path), folder)
     if model is not None:
         log_pipeline_model(run_id, *model)
-    client.set_terminated(run_id, "FAILED" if tags.get("status") == "failed" else "FINISHED")
+    client.set_terminated(run_id, "FAILED" if tags.get("status") == Status.FAILED else "FINISHED")
     return run_id
 
 
@@ -353,7 +363,7 @@ def export_version(version_dir: Path, tracking_uri: str | None = None) -> dict:
     again after an interrupted export."""
     client, uri = _client(tracking_uri)
     version_dir = Path(version_dir)
-    provenance = json.loads((version_dir / "provenance.json").read_text(encoding="utf-8"))
+    provenance = json.loads((version_dir / PROVENANCE).read_text(encoding="utf-8"))
     sweep, version = provenance["sweep"], version_dir.name
     experiment = _experiment(client, sweep)
     existing = _existing_runs(client, experiment.experiment_id, version)
@@ -362,7 +372,7 @@ def export_version(version_dir: Path, tracking_uri: str | None = None) -> dict:
     commit = version_tags(provenance, "", "")
     parent, _ = _parent_run(client, experiment.experiment_id, existing, sweep, version, commit)
     selected = selected_fits(version_dir)
-    for row in read_metrics(version_dir / "metrics.csv"):
+    for row in read_metrics(version_dir / METRICS):
         exp, model_id = str(row["experiment"]), str(row["model_id"])
         is_selected = selected.get(exp) == model_id
         extra = {
@@ -378,9 +388,9 @@ def export_version(version_dir: Path, tracking_uri: str | None = None) -> dict:
         for run in runs:  # left unfinished by an interrupted export
             client.delete_run(run.info.run_id)
             done["redone"] += 1
-        model_file = version_dir / "fits" / exp / model_id / "model.skops"
+        model_file = version_dir / fit_folder(exp, model_id) / MODEL
         model = None
-        if is_selected and f"fits/{exp}/{model_id}/model.skops" in listed:
+        if is_selected and f"{fit_folder(exp, model_id)}/{MODEL}" in listed:
             info = {**provenance["datasets"][exp], **fixed_threshold(version_dir, exp, model_id)}
             model = (uri, model_file, info)
             done["models"] += 1
@@ -407,7 +417,7 @@ def export_version(version_dir: Path, tracking_uri: str | None = None) -> dict:
 
 def cmd_export_mlflow(args) -> int:
     import_mlflow()  # the one-line message first, whatever else is missing
-    from lrsweep.tools.cli import NOTES, sweep_folder
+    from lrsweep.tools.args import NOTES, sweep_folder
 
     folder = resolve(sweep_folder(args.results, args.config_file, NOTES), args.version)
     done = export_version(folder, args.tracking_uri)
@@ -453,7 +463,7 @@ def add_parser(subparsers) -> None:
             "artifacts under ./mlruns)"
         ),
     )
-    from lrsweep.tools.cli import results_args
+    from lrsweep.tools.args import results_args
 
     results_args(p)
     p.set_defaults(func=cmd_export_mlflow)

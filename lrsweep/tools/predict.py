@@ -16,12 +16,14 @@ import numpy as np
 import pandas as pd
 
 from lrsweep.errors import LrsweepError, quote, quote_list
+from lrsweep.fit.record import MODEL
+from lrsweep.score.record import RESULT_JSON
 from lrsweep.store.files import sha256_file
-from lrsweep.store.versions import SUMS
+from lrsweep.store.versions import COEFFICIENTS, METRICS, PROVENANCE, SUMS, fit_folder
 
 
 def experiment_info(version_dir: Path, experiment: str) -> dict:
-    info = json.loads((version_dir / "provenance.json").read_text())["datasets"]
+    info = json.loads((version_dir / PROVENANCE).read_text())["datasets"]
     if experiment not in info:
         raise LrsweepError(
             f"{version_dir.name} has no experiment '{experiment}' (it has: {', '.join(info)})"
@@ -33,8 +35,8 @@ def selected_model(version_dir: Path, experiment: str) -> str:
     """The model_id the experiment's selection rule chose (lrsweep.results.selection)."""
     from lrsweep.results import selection
 
-    metrics = pd.read_csv(version_dir / "metrics.csv")
-    coefs = pd.read_csv(version_dir / "coefficients.csv")
+    metrics = pd.read_csv(version_dir / METRICS)
+    coefs = pd.read_csv(version_dir / COEFFICIENTS)
     group = metrics[metrics["experiment"] == experiment]
     nonzero = selection.nonzero_counts(coefs[coefs["experiment"] == experiment])
     best = selection.selected(group, nonzero)
@@ -47,10 +49,10 @@ def load_model(version_dir: Path, experiment: str, model_id: str):
     from lrsweep.store import modelfile
     from lrsweep.store.versions import listed_files
 
-    relative = f"fits/{experiment}/{model_id}/model.skops"
+    relative = f"{fit_folder(experiment, model_id)}/{MODEL}"
     path = version_dir / relative
     if not path.is_file():
-        metrics = pd.read_csv(version_dir / "metrics.csv")
+        metrics = pd.read_csv(version_dir / METRICS)
         row = metrics[(metrics["experiment"] == experiment) & (metrics["model_id"] == model_id)]
         if row.empty:
             raise LrsweepError(
@@ -73,7 +75,7 @@ def fixed_threshold(version_dir: Path, experiment: str, model_id: str) -> dict:
     model.skops) as ``{"decision_threshold": t, "positive_code": i}``, for
     :func:`score_frame`; empty where the model's own ``predict`` is right (0.5, or a tuned
     threshold, which the model applies itself as a ``FixedThresholdClassifier``)."""
-    path = version_dir / "fits" / experiment / model_id / "result.json"
+    path = version_dir / fit_folder(experiment, model_id) / RESULT_JSON
     record = json.loads(path.read_text())
     threshold = record.get("threshold")
     if threshold is None or threshold == 0.5 or record.get("tuned_threshold") is not None:
@@ -115,7 +117,7 @@ def output_problem(output: Path) -> str | None:
     (its files are the version's record) or a store; None where it may."""
     here = Path(os.path.realpath(output)).parent
     for folder in (here, *here.parents):
-        if (folder / SUMS).is_file() and (folder / "provenance.json").is_file():
+        if (folder / SUMS).is_file() and (folder / PROVENANCE).is_file():
             return f"{output} is inside the version folder {folder}, which is never written"
         if folder.name == "store" and (folder / "README").is_file():
             return f"{output} is inside lrsweep's store {folder}, which only runs write"

@@ -19,6 +19,8 @@ import math
 import os
 from functools import cache
 
+from lrsweep.domain import Status
+
 #: Relative cost of one fit by solver.
 SOLVER_COST = {
     "liblinear": 1.0,
@@ -73,7 +75,7 @@ def statsmodels_seconds(point: dict, train_rows: float, features: int, classes: 
 
 def relative_cost(point: dict) -> float:
     """A grid point's cost relative to one liblinear fit at small C."""
-    if point.get("status") == "skipped":
+    if point.get("status") == Status.SKIPPED:
         return 0.0
     if point["library"] == "statsmodels":
         return STATSMODELS_COST
@@ -168,7 +170,7 @@ POINT_OVERHEAD_SECONDS = 0.2
 
 def fit_seconds(point: dict, rows: float, features: int, classes: int, test_rows: float) -> float:
     """A grid point's fit in seconds of one core (its scores and bootstrap not counted)."""
-    if point.get("status") == "skipped":
+    if point.get("status") == Status.SKIPPED:
         return 0.0
     if point["library"] == "statsmodels":
         train = rows if test_rows >= rows else rows - test_rows  # split none: all rows
@@ -188,7 +190,7 @@ def experiment_seconds(exp: dict, points: list[dict], root: str = ".") -> float 
     test_rows = rows if split == "none" else rows * split.get("test_size", 0.2)
     fits = sum(fit_seconds(p, rows, features, classes, test_rows) for p in points)
     resamples = (points[0].get("bootstrap") or {}).get("resamples", 0) if points else 0
-    scored = sum(p.get("status") != "skipped" for p in points)
+    scored = sum(p.get("status") != Status.SKIPPED for p in points)
     return fits + scored * test_rows * resamples * classes * BOOTSTRAP_SECONDS
 
 

@@ -33,9 +33,10 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from lrsweep.config.grid import SCORE_ONLY_KEYS, describe, fit_settings, score_settings
+from lrsweep.config.grid import fit_settings, score_settings
 from lrsweep.config.resolve import version_settings
-from lrsweep.errors import ConfigError
+from lrsweep.domain import SCORE_ONLY_KEYS, Status
+from lrsweep.errors import ConfigError, describe
 from lrsweep.prepare.data import resolve_path
 from lrsweep.prepare.design import preparation_spec
 from lrsweep.store import keys
@@ -145,7 +146,7 @@ def path_families(points: list[dict]) -> list[list[int]]:
     C (:func:`lrsweep.config.grid.fit_settings`)."""
     groups: dict[str, list[int]] = {}
     for i, p in enumerate(points):
-        if p["library"] != "sklearn" or p["status"] == "skipped":
+        if p["library"] != "sklearn" or p["status"] == Status.SKIPPED:
             continue
         rest = {k: v for k, v in fit_settings(p).items() if k != "C"}
         groups.setdefault(keys.canonical(rest), []).append(i)
@@ -195,8 +196,10 @@ def score_key(fit: str, point: dict, score_code: str) -> str:
 
 
 def figure_code() -> dict:
+    """The drawing code of each kind of figure (per fit, overview), and what draws all."""
     return {
-        "code": keys.code_key(keys.FIGURE_CODE),
+        "fit_figures": keys.code_key(keys.FIT_FIGURE_CODE),
+        "overview": keys.code_key(keys.OVERVIEW_CODE),
         "libraries": keys.library_versions(keys.FIGURE_LIBRARIES),
         "format": keys.STORE_FORMAT,
     }
@@ -208,24 +211,29 @@ def fitfig_key(
     """The key of one fit's figures: the fit, the experiment's name (in their titles, so that
     a figure copied out of its folder still says what it shows), the plotting code, the
     scoring code and the fixed decision threshold (they show the test accuracy and confusion
-    matrix, which of the settings that only score only the threshold changes)."""
+    matrix, which of the settings that only score only the threshold changes). The plotting
+    code is the per-fit figures' own (:data:`lrsweep.store.keys.FIT_FIGURE_CODE`)."""
+    code = {k: v for k, v in fig_code.items() if k != "overview"}
+    code["code"] = code.pop("fit_figures")
     return keys.digest(
         "fitfig",
-        {"fit": fit, "experiment": name, "scoring": score_code, "threshold": threshold, **fig_code},
+        {"fit": fit, "experiment": name, "scoring": score_code, "threshold": threshold, **code},
     )
 
 
 def overview_key(name: str, points: list[dict], settings: dict, fig_code: dict) -> str:
     """The key of an experiment's overview figures: the fits' scores they draw, the figure
     settings (plotted metric, svg), the experiment's name (in their titles) and the plotting
-    code."""
+    code of the overview (:data:`lrsweep.store.keys.OVERVIEW_CODE`)."""
+    code = {k: v for k, v in fig_code.items() if k != "fit_figures"}
+    code["code"] = code.pop("overview")
     return keys.digest(
         "figures",
         {
             "experiment": name,
             "scores": [[p["model_id"], p["score_key"]] for p in points],
             **settings,
-            **fig_code,
+            **code,
         },
     )
 
@@ -516,7 +524,7 @@ def shards_of(
     cost (``weights``, each point's seconds, else its relative cost; longest unit first, each
     to the lightest shard), each in grid order. A warm path is one unit (:func:`path_units`):
     never cut."""
-    real = [p for p in points if p["status"] != "skipped"]
+    real = [p for p in points if p["status"] != Status.SKIPPED]
     units = path_units(points)
     n = 1 if not seconds else max(1, min(len(units), len(real) or 1, math.ceil(seconds / target)))
     if n == 1:

@@ -9,20 +9,22 @@ one step. When that version is already there, whole, nothing is written into it.
 from __future__ import annotations
 
 import json
-import multiprocessing
 import shutil
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import yaml
 
+from lrsweep.domain import SCORED, Status
 from lrsweep.results.report import write_report
 from lrsweep.store.entries import Store, open_verified
 from lrsweep.store.files import atomic_write_text, link_or_copy, remove_stale_temps, temp_name
 from lrsweep.store.keys import dumps
 from lrsweep.store.versions import install, listed_files, problems, write_checksums
-from lrsweep.workflow.jobs import (
+from lrsweep.workflow.pool import TaskStatus, launch
+from lrsweep.workflow.store_access import (
     experiment_label,
     fit_entry,
     fitfig_entry,
@@ -45,8 +47,14 @@ TABLES = (
 
 
 class Experiment:
-    """One experiment's data for publishing: its light data (labels, names) read from the
-    store, the full prepared arrays only when something must be computed again."""
+    """One experiment's data for publishing: its light data (labels, names, the test labels)
+    read from the store, the full prepared arrays only when something must be computed again.
+
+    It stands for the experiment's prepared data wherever that is read: what the overview
+    figures need is its own (``meta``, ``classes``, ``class_names``, ``y_test``); any other
+    attribute (``X_train``, ``feature_names`` ...) is the full data's, loaded on first use.
+    Pickled (for a worker) it leaves the full arrays behind: a worker that needs them reads
+    them from the store."""
 
     def __init__(self, store: Store, name: str, spec: dict, log):
         self.store, self.name, self.spec, self.log = store, name, spec, log
@@ -85,14 +93,21 @@ class Experiment:
             self._full = prepared_data(self.store, self.name, self.spec, self.log)
         return self._full
 
+    @property
+    def classes(self) -> list:
+        return self.meta["classes"]
 
-class _Light:
-    """What overview figures need of the prepared data."""
+    @property
+    def class_names(self) -> list[str]:  # as Prepared.class_names
+        return self.meta.get("class_names") or [str(c) for c in self.classes]
 
-    def __init__(self, exp: Experiment):
-        self.class_names = exp.meta["class_names"]
-        self.meta = exp.meta
-        self.y_test = exp.y_test
+    def __getattr__(self, name: str):  # only for what the attributes above do not hold
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return getattr(self.full, name)
+
+    def __getstate__(self) -> dict:
+        return {**self.__dict__, "_full": None}
 
 
 def run_publish(
@@ -102,9 +117,6 @@ def run_publish(
     of the jobs whose results this version holds; ``outputs``: Snakemake's outputs (the
     token and the copies of the figures for ``snakemake --report``). With ``point_latest``
     (this machine) it points latest at the version and prints its summary."""
-    from lrsweep.results import tables
-    from lrsweep.store.provenance import job_timings, provenance_record, summary_text
-
     store = Store(params["store"])
     store.check_shared()
     results = store.root.parent
@@ -118,85 +130,17 @@ def run_publish(
     experiments = {
         name: Experiment(store, name, spec, log) for name, spec in params["experiments"].items()
     }
-    fits, computed_with = [], {}
-    entries = {}
-    for name, spec in params["experiments"].items():
-        exp = experiments[name]
-        for point in spec["points"]:
-            entry = stored_fit(store, point) or fit_entry(store, exp.full, point)
-            scores = stored_scores(store, point) or scores_entry(store, exp.full, point, entry)
-            record = json.loads(scores.read_text("result.json"))
-            fits.append((name, record, entry, scores))
-            entries[(name, point["model_id"])] = (point, entry, scores)
-            computed_with[f"{name}/{point['model_id']}"] = entry.info.get("libraries")
-    metrics, coef_table = tables.collect(fits)
-    coefficients = tables.estimates_of(coef_table)  # one row per coefficient
-    preds = {
-        key: entry.load_npy("pred_test.npy")
-        for key, (_, entry, _) in entries.items()
-        if "pred_test.npy" in entry.names()
-    }
-    y_tests = {name: exp.y_test for name, exp in experiments.items()}
-    comparisons = tables.compare_to_selected(
-        metrics, coefficients, tables.load_correct(metrics, preds, y_tests)
-    )
+    fits, entries, computed_with = _gather(store, params, experiments)
     staging = temp_name(target)
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
     try:
-        for name, table in {
-            "metrics.csv": metrics,
-            "coefficients.csv": coef_table,
-            "agreement.csv": tables.agreement(metrics, coefficients),
-            "comparisons.csv": comparisons,
-            "cv_selection.csv": tables.cv_selection(metrics),
-            "marginal_effects.csv": tables.marginal_effects(fits),
-            "cv_folds.csv": tables.cv_folds(fits),
-        }.items():
-            (staging / name).write_text(table.to_csv(index=False), encoding="utf-8")
-        same_rows = frozenset(n for n, e in experiments.items() if e.meta.get("same_rows"))
-        board = tables.leaderboard(metrics, coefficients, comparisons, same_rows)
-        (staging / "leaderboard.md").write_text(
-            tables.leaderboard_markdown(board, tables.not_worse_table(board, comparisons))
-        )
+        metrics, report = _write_tables(staging, params, experiments, fits, entries)
         if params["figures"]:
             _figures(params, store, experiments, entries, metrics, staging, n_jobs, log)
-        dropped = {n: e.meta.get("dropped_rows", 0) for n, e in experiments.items()}
-        write_report(
-            staging,
-            params["version"],
-            params["sweep"],
-            metrics,
-            coefficients,
-            board,
-            same_rows,
-            dropped,
-        )
-        for (name, model_id), (_, *both) in entries.items():  # the fit's files and its scores'
-            for entry in both:
-                for file in entry.names():
-                    link_or_copy(entry.folder / file, staging / "fits" / name / model_id / file)
-        (staging / "config.yaml").write_text(
-            yaml.safe_dump(params["effective"], sort_keys=False), encoding="utf-8"
-        )
-        grid = {name: spec["points"] for name, spec in params["experiments"].items()}
-        (staging / "grid.json").write_text(dumps(grid), encoding="utf-8")
-        text, failed = summary_text(
-            staging / "metrics.csv", staging / "leaderboard.md", target, dropped
-        )
-        (staging / "summary.txt").write_text(text, encoding="utf-8")
-        record = provenance_record(
-            params,
-            fits=computed_with,
-            prepared={n: e.describe() for n, e in experiments.items()},
-            failed=int((metrics["status"] == "failed").sum()),
-            timings=job_timings(jobs),
-        )
-        (staging / "provenance.json").write_text(dumps(record), encoding="utf-8")
-        for rule, _job, bench in jobs:
-            logfile = Path(bench.replace("/benchmarks/", "/logs/")).with_suffix(".log")
-            if logfile.is_file():
-                link_or_copy(logfile, staging / "logs" / rule / logfile.name)
+        write_report(staging, params["version"], params["sweep"], *report)
+        _write_records(staging, params, experiments, entries, metrics, jobs, computed_with)
+        failed = _write_summary(staging, target, experiments)
         write_checksums(staging)
         state = install(staging, target)
     except BaseException:
@@ -215,81 +159,166 @@ def run_publish(
     return {"version": params["version"], "state": state}
 
 
+def _gather(store: Store, params: dict, experiments: dict) -> tuple[list, dict, dict]:
+    """Every grid point's fit and scores entries (verified; computed again when missing or
+    damaged): the (experiment, record, fit entry, scores entry) of each, the entries by
+    (experiment, model_id) with their point, and the libraries each fit was computed with."""
+    fits, entries, computed_with = [], {}, {}
+    for name, spec in params["experiments"].items():
+        exp = experiments[name]
+        for point in spec["points"]:
+            entry = stored_fit(store, point) or fit_entry(store, exp.full, point)
+            scores = stored_scores(store, point) or scores_entry(store, exp.full, point, entry)
+            record = json.loads(scores.read_text("result.json"))
+            fits.append((name, record, entry, scores))
+            entries[(name, point["model_id"])] = (point, entry, scores)
+            computed_with[f"{name}/{point['model_id']}"] = entry.info.get("libraries")
+    return fits, entries, computed_with
+
+
+def _write_tables(staging: Path, params, experiments: dict, fits, entries):
+    """The version's tables (:data:`TABLES`) and leaderboard; metrics.csv's table, and what
+    the report (written once the figures are there) is made of."""
+    from lrsweep.results import tables
+
+    metrics, coef_table = tables.collect(fits)
+    coefficients = tables.estimates_of(coef_table)  # one row per coefficient
+    preds = {
+        key: entry.load_npy("pred_test.npy")
+        for key, (_, entry, _) in entries.items()
+        if "pred_test.npy" in entry.names()
+    }
+    y_tests = {name: exp.y_test for name, exp in experiments.items()}
+    comparisons = tables.compare_to_selected(
+        metrics, coefficients, tables.load_correct(metrics, preds, y_tests)
+    )
+    for name, table in {
+        "metrics.csv": metrics,
+        "coefficients.csv": coef_table,
+        "agreement.csv": tables.agreement(metrics, coefficients),
+        "comparisons.csv": comparisons,
+        "cv_selection.csv": tables.cv_selection(metrics),
+        "marginal_effects.csv": tables.marginal_effects(fits),
+        "cv_folds.csv": tables.cv_folds(fits),
+    }.items():
+        (staging / name).write_text(table.to_csv(index=False), encoding="utf-8")
+    same_rows = frozenset(n for n, e in experiments.items() if e.meta.get("same_rows"))
+    board = tables.leaderboard(metrics, coefficients, comparisons, same_rows)
+    (staging / "leaderboard.md").write_text(
+        tables.leaderboard_markdown(board, tables.not_worse_table(board, comparisons))
+    )
+    dropped = {n: e.meta.get("dropped_rows", 0) for n, e in experiments.items()}
+    return metrics, (metrics, coefficients, board, same_rows, dropped)
+
+
+def _write_records(staging: Path, params, experiments, entries, metrics, jobs, computed_with):
+    """The fits' files, the effective config, the grid, the provenance and the jobs' logs."""
+    from lrsweep.store.provenance import job_timings, provenance_record
+
+    for (name, model_id), (_, *both) in entries.items():  # the fit's files and its scores'
+        for entry in both:
+            for file in entry.names():
+                link_or_copy(entry.folder / file, staging / "fits" / name / model_id / file)
+    (staging / "config.yaml").write_text(
+        yaml.safe_dump(params["effective"], sort_keys=False), encoding="utf-8"
+    )
+    grid = {name: spec["points"] for name, spec in params["experiments"].items()}
+    (staging / "grid.json").write_text(dumps(grid), encoding="utf-8")
+    record = provenance_record(
+        params,
+        fits=computed_with,
+        prepared={n: e.describe() for n, e in experiments.items()},
+        failed=int((metrics["status"] == Status.FAILED).sum()),
+        timings=job_timings(jobs),
+    )
+    (staging / "provenance.json").write_text(dumps(record), encoding="utf-8")
+    for rule, _job, bench in jobs:
+        logfile = Path(bench.replace("/benchmarks/", "/logs/")).with_suffix(".log")
+        if logfile.is_file():
+            link_or_copy(logfile, staging / "logs" / rule / logfile.name)
+
+
+def _write_summary(staging: Path, target: Path, experiments: dict) -> int:
+    """summary.txt (what the run prints); the number of failed grid points."""
+    from lrsweep.store.provenance import summary_text
+
+    dropped = {n: e.meta.get("dropped_rows", 0) for n, e in experiments.items()}
+    text, failed = summary_text(
+        staging / "metrics.csv", staging / "leaderboard.md", target, dropped
+    )
+    (staging / "summary.txt").write_text(text, encoding="utf-8")
+    return failed
+
+
 def config_files(params: dict) -> list[str]:
     """The config files a run read (``--config`` for its command-line overlays)."""
     return [source["path"] for source in params.get("sources", [])]
 
 
-#: What the forked workers drawing overview figures need (inherited, not pickled).
-_DRAW: dict = {}
+@dataclass(eq=False)
+class OverviewDraw:
+    """An experiment's overview figures, from the store or drawn (a pool task: picklable; its
+    context is the store)."""
 
+    name: str
+    spec: dict
+    experiment: Experiment
+    settings: dict
+    entries: dict  # model_id -> (fit entry, scores entry)
 
-def _draw_overview(name: str):
-    store, spec, light, settings, entries = _DRAW[name]
-    entry = overview_entry(store, name, spec, light, settings, entries)
-    return name, (entry.folder, entry.names())  # the files its manifest lists, checked
+    def __call__(self, store: Store) -> tuple[Path, list[str]]:
+        entry = overview_entry(
+            store, self.name, self.spec, self.experiment, self.settings, self.entries
+        )
+        return entry.folder, entry.names()  # the files its manifest lists, checked
 
 
 def _figures(params, store, experiments, entries, metrics, staging, n_jobs, log):
     """Per-fit figures and overview figures from the store (drawn where missing: the overview
-    ones in a pool, an experiment a worker), all copied into the version."""
-    from lrsweep.results.figures import fit_file
-
+    ones in the pool, an experiment a task), all copied into the version."""
+    draws = []
     for name, spec in params["experiments"].items():
         exp = experiments[name]
-        rows = metrics[metrics["experiment"] == name]
-        for _, row in rows[rows["status"].isin(["ok", "separated"])].iterrows():
-            point, entry, scores = entries[(name, row["model_id"])]
-            figs = fitfig_entry(store, _Prepare(exp), point, entry, scores)
-            for file in figs.names():
-                figure = file.rsplit(".", 1)[0]
-                link_or_copy(
-                    figs.folder / file, staging / "figures" / name / "fits" / fit_file(figure, row)
-                )
+        _fit_figures(store, exp, entries, metrics, staging)
         mine = {m: (e, sc) for (n, m), (_, e, sc) in entries.items() if n == name}
-        _DRAW[name] = (store, spec, _Light(exp), params["figure_settings"], mine)
-    missing = [
-        n for n, spec in params["experiments"].items() if not store.has("figures", spec["overview"])
-    ]
-    folders = dict(_map(_draw_overview, missing, n_jobs))  # drawn in parallel
-    folders.update(_draw_overview(n) for n in _DRAW if n not in folders)  # from the store
-    _DRAW.clear()
-    for name, (folder, names) in folders.items():
+        draws.append(OverviewDraw(name, spec, exp, params["figure_settings"], mine))
+    missing = [d for d in draws if not store.has("figures", d.spec["overview"])]
+    if missing:
+        from lrsweep.results.figures import draw_overview  # noqa: F401  (before the workers)
+    returns = launch(missing, store, n_jobs)  # drawn in parallel
+    returns += launch([d for d in draws if d not in missing], store, 1)  # from the store
+    for ret in returns:
+        if ret.status == TaskStatus.FAILED:
+            raise RuntimeError(f"{ret.task.name} overview figures failed:\n{ret.traceback}")
+        folder, names = ret.value
         for path in (folder / n for n in names):  # never a file the manifest does not list
-            if path.name.startswith("statsmodels--"):
-                model_id = path.name[len("statsmodels--") : -len(".png")]
-                row = metrics[
-                    (metrics["experiment"] == name) & (metrics["model_id"] == model_id)
-                ].iloc[0]
-                dest = staging / "figures" / name / "fits" / fit_file("statsmodels", row)
-            else:
-                dest = staging / "figures" / name / "overview" / path.name
-            link_or_copy(path, dest)
+            link_or_copy(path, _overview_destination(staging, ret.task.name, path, metrics))
 
 
-class _Prepare:
-    """The prepared data of an experiment, loaded on first use (per-fit figures that are in
-    the store need none)."""
+def _fit_figures(store, exp: Experiment, entries, metrics, staging) -> None:
+    """An experiment's per-fit figures (of its scored fits), into the version."""
+    from lrsweep.domain import fit_figure_name
 
-    def __init__(self, exp: Experiment):
-        self._exp = exp
+    rows = metrics[metrics["experiment"] == exp.name]
+    for _, row in rows[rows["status"].isin(list(SCORED))].iterrows():
+        point, entry, scores = entries[(exp.name, row["model_id"])]
+        figs = fitfig_entry(store, exp, point, entry, scores)
+        for file in figs.names():
+            figure = file.rsplit(".", 1)[0]
+            dest = staging / "figures" / exp.name / "fits" / fit_figure_name(figure, row)
+            link_or_copy(figs.folder / file, dest)
 
-    def __getattr__(self, name):
-        return getattr(self._exp.full, name)
 
+def _overview_destination(staging: Path, name: str, path: Path, metrics) -> Path:
+    """Where an overview entry's file goes in the version: a statsmodels figure of one fit
+    beside that fit's figures, the others under ``overview/``."""
+    from lrsweep.domain import fit_figure_name, parse_overview_fit_figure
 
-def _map(fn, tasks: list, n_jobs: int) -> list:
-    """``[fn(t) for t in tasks]``, in forked workers on Linux (they inherit what ``fn`` reads)."""
-    if n_jobs <= 1 or len(tasks) <= 1 or sys.platform != "linux":
-        return [fn(t) for t in tasks]
-    from concurrent.futures import ProcessPoolExecutor
-
-    import lrsweep.results.figures  # noqa: F401  (imported before forking)
-
-    with ProcessPoolExecutor(
-        min(n_jobs, len(tasks)), mp_context=multiprocessing.get_context("fork")
-    ) as pool:
-        return list(pool.map(fn, tasks))
+    model_id = parse_overview_fit_figure(path.name)
+    if model_id is not None:
+        row = metrics[(metrics["experiment"] == name) & (metrics["model_id"] == model_id)].iloc[0]
+        return staging / "figures" / name / "fits" / fit_figure_name("statsmodels", row)
+    return staging / "figures" / name / "overview" / path.name
 
 
 def _report_copies(target: Path, outputs) -> None:

@@ -17,7 +17,7 @@ from pathlib import Path
 import yaml
 
 from lrsweep.store.entries import Store
-from lrsweep.store.versions import looks_complete, problems, read_latest
+from lrsweep.store.versions import PROVENANCE, SUMMARY, looks_complete, problems, read_latest
 
 
 @dataclass
@@ -81,7 +81,7 @@ def describe_changes(plan, latest_dir: Path) -> str | None:
     the code and libraries)."""
     try:
         old = yaml.safe_load((latest_dir / "config.yaml").read_text())
-        old_data = json.loads((latest_dir / "provenance.json").read_text()).get("datasets", {})
+        old_data = json.loads((latest_dir / PROVENANCE).read_text()).get("datasets", {})
     except (OSError, ValueError):
         return None
     from lrsweep.config.resolve import version_settings
@@ -117,7 +117,8 @@ def describe_changes(plan, latest_dir: Path) -> str | None:
 def prepare(plan, publish: str, digest=None) -> State:
     """Decide what the run does about the version (see the module docstring), writing
     nothing. ``publish``: the publish job's usual token. With ``digest`` (a
-    :class:`lrsweep.store.keys.FileChecksums`) a version is complete only when every file matches
+    :class:`lrsweep.store.checksums.FileChecksums`) a version is complete only when every file
+    matches
     ``SHA256SUMS``: a file changed in place (the version's files are hard links into the
     store, so a write into a store file reaches them) makes it damaged, and the run makes it
     again."""
@@ -131,7 +132,7 @@ def prepare(plan, publish: str, digest=None) -> State:
     failed = 0
     if complete:
         try:
-            failed = json.loads((target / "provenance.json").read_text()).get("failed", 0)
+            failed = json.loads((target / PROVENANCE).read_text()).get("failed", 0)
         except (OSError, ValueError):
             failed = 0
     return State(
@@ -175,7 +176,7 @@ def _lines(plan, state: State, failed: int, damage=(), dry_run: bool = False) ->
     target = plan.version_dir
     dry = "dry run, nothing written: " if dry_run else ""
     if state.complete:
-        note = f" ({failed} grid point(s) failed: see {target}/summary.txt)" if failed else ""
+        note = f" ({failed} grid point(s) failed: see {target}/{SUMMARY})" if failed else ""
         if state.latest == plan.version:
             return [f"{target} is complete and is the latest version: nothing to do{note}"]
         if dry_run:
@@ -208,7 +209,7 @@ def exit_if_failed(plan) -> None:
     """At the end of a successful run: exit 1 if the version has failed grid points (the
     publish job printed them; a complete one's are printed by the latest job, which fails)."""
     try:
-        failed = json.loads((plan.version_dir / "provenance.json").read_text()).get("failed", 0)
+        failed = json.loads((plan.version_dir / PROVENANCE).read_text()).get("failed", 0)
     except (OSError, ValueError):
         return
     if failed:

@@ -2,7 +2,8 @@
 
 from lrsweep.store.files import atomic_write_text
 from lrsweep.store.keys import dumps
-from lrsweep.workflow.jobs import run_fit_job, usable_cores
+from lrsweep.workflow.jobs import run_fit_job
+from lrsweep.workflow.pool import usable_cores
 from lrsweep.workflow.smk import run
 
 

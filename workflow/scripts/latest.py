@@ -4,7 +4,7 @@ import sys
 from pathlib import Path
 
 from lrsweep.store.files import atomic_write_text
-from lrsweep.store.versions import finish_run
+from lrsweep.store.history import finish_run
 from lrsweep.workflow.smk import run
 
 

@@ -3,7 +3,7 @@
 from pathlib import Path
 
 from lrsweep.store.keys import use_workflow
-from lrsweep.workflow.jobs import usable_cores
+from lrsweep.workflow.pool import usable_cores
 from lrsweep.workflow.publish import run_publish
 from lrsweep.workflow.smk import run
 
