@@ -100,10 +100,10 @@ def test_an_unexpected_error_is_one_line_beside_the_data_errors(tmp_path, monkey
     params = fit_params({"bad": {"dataset": one_class, "split": "none"}, "good": good})
     compute_fit = lrsweep.workflow.store_access.compute_fit
 
-    def broken(store, prepared, point):  # a bug hit by one grid point
+    def broken(store, prepared, point, init=None):  # a bug hit by one grid point
         if point["C"] == 1.0:
             raise IndexError("single positional indexer is out-of-bounds")
-        return compute_fit(store, prepared, point)
+        return compute_fit(store, prepared, point, init)
 
     monkeypatch.setattr(lrsweep.workflow.store_access, "compute_fit", broken)
     with pytest.raises(DataError) as raised:

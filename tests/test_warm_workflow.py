@@ -68,6 +68,37 @@ def run(workdir, cfg, *args, cores="2"):
     return proc
 
 
+def assert_sklearns_own_warm_start(workdir, cfg: dict, Cs: list[float]) -> None:
+    """Each lbfgs point's estimates are those of scikit-learn's own warm start (one
+    ``LogisticRegression(warm_start=True)`` refitted at each C, ascending) on the
+    experiment's training rows, bit for bit; a cold fit's differ."""
+    import warnings
+
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    from lrsweep.config.resolve import resolve_config
+    from lrsweep.prepare.design import prepare_experiment
+
+    sweep = resolve_config(cfg)
+    prepared = prepare_experiment("synth", sweep["config"]["experiments"]["synth"])
+    X, y = prepared.X_train, prepared.y_train
+    fits = version(workdir) / "fits/synth"
+    model = LogisticRegression(solver="lbfgs", l1_ratio=0.0, random_state=0, warm_start=True)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for i, C in enumerate(sorted(Cs)):
+            model.set_params(C=C).fit(X, y)
+            expected = np.column_stack([model.intercept_, model.coef_])
+            name = LBFGS.format(f"{C:g}")
+            stored = np.load(fits / name / "path_estimates.npy")
+            assert np.array_equal(stored, expected), name
+            if i:
+                cold = LogisticRegression(solver="lbfgs", l1_ratio=0.0, C=C, random_state=0)
+                cold.fit(X, y)
+                assert not np.array_equal(stored, np.column_stack([cold.intercept_, cold.coef_]))
+
+
 def test_a_warm_path_is_one_set_of_bytes_whatever_the_cores_and_jobs(tmp_path):
     base = config([0.01, 0.1, 1.0])
     one, two, shards = tmp_path / "one", tmp_path / "two", tmp_path / "shards"
@@ -85,6 +116,7 @@ def test_a_warm_path_is_one_set_of_bytes_whatever_the_cores_and_jobs(tmp_path):
         for name in ("path_estimates.npy", "path_cv_estimates.npy")
     )
     assert path_files(two) == files == path_files(shards)
+    assert_sklearns_own_warm_start(one, base, [0.01, 0.1, 1.0])
     # the shard run had more than one fit job, and the path was never cut
     assert len(list((shards / "results/warm/store/jobs/fit").glob("*.json"))) > 1
 

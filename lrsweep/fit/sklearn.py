@@ -232,9 +232,10 @@ def cv_combine(prepared: Prepared, splits: list, folds: int, fits) -> dict:
             return {"status": fit["status"], "reason": fit.get("reason", "")}
         pred[i // folds, valid] = fit["pred"]
         proba[i // folds, valid] = fit["proba"]
-        estimates.append(fit["estimates"])
+        estimates.append(fit.get("estimates"))
     out = {"status": Status.OK, "pred": pred, "proba": proba}
-    if len({e.shape for e in estimates}) == 1:  # a fold without a class has fewer equations
+    shapes = {None if e is None else e.shape for e in estimates}
+    if len(shapes) == 1 and None not in shapes:  # a fold without a class has fewer equations
         out["estimates"] = np.stack(estimates)
     return out
 

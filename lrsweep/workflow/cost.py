@@ -212,8 +212,8 @@ WARM_CAPABLE = (*WARM_SOLVERS, "sag", "saga")
 #: warm s, lbfgs, newton-cg, newton-cholesky): 2,000 x 20 1.2, 1.2, 1.3 x; 10,000 x 20 0.77
 #: (slower), 1.5, 1.7 x; 20,000 x 25 2.3, 1.7, 2.0 x; 50,000 x 20 2.0, 2.3, 1.9 x; 40,000 x 50
 #: 2.1, 2.4, 2.0 x; lbfgs on breast_cancer 0.96 x. Below 1e6 the gain is small or negative,
-#: and a warm path runs its C values one after another in one worker where cold fits share
-#: the cores: from 1e6 cells (about 0.1 s a fit) every one of the three is about 2 x faster.
+#: and a warm path runs its C values one after another where cold fits share the cores: from
+#: 1e6 cells (about 0.1 s a fit) every one of the three is about 2 x faster.
 WARM_MIN_CELLS = 1e6
 
 

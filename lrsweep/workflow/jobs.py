@@ -69,6 +69,7 @@ class PointDone:
     status: Status
     reason: str = ""
     traceback: str = ""  # a failed fit's
+    next: dict | None = None  # on a warm path: where the next point starts (its path state)
 
 
 @dataclass(eq=False)
@@ -83,6 +84,8 @@ class PointTask:
     score: bool = False
     figures: bool = False
     seconds: float = 0.0  # its estimated fit (0 when stored)
+    init: dict | None = None  # on a warm path: the previous point's path state
+    chain: float = 0.0  # on a warm path: the estimated fits of the points waiting behind it
 
     @property
     def experiment(self) -> str:
@@ -91,10 +94,11 @@ class PointTask:
     def __call__(self, context: FitContext) -> PointDone:
         store, prepared = context.store, context.prepared[self.experiment]
         if self.fit:
-            entry, fitted = store_access.compute_fit(store, prepared, self.point)
+            entry, fitted = store_access.compute_fit(store, prepared, self.point, self.init)
             result = fitted["result"]
             done = PointDone(True, Status(result["status"]), result.get("reason", ""))
             done.traceback = result.get("traceback", "")
+            done.next = fitted.get("next")
         else:
             entry = self.entry or store_access.fit_entry(store, prepared, self.point)
             done = PointDone(False, Status(self.status))
@@ -134,7 +138,8 @@ class FinalFitTask:
     def __call__(self, context: FitContext) -> dict:
         from lrsweep.fit.record import fit_point
 
-        return fit_point(context.prepared[self.experiment], self.whole.point, folds=False)
+        prepared = context.prepared[self.experiment]
+        return fit_point(prepared, self.whole.point, self.whole.init, folds=False)
 
 
 @dataclass(eq=False)
@@ -155,7 +160,9 @@ class FoldTask:
 
         prepared = context.prepared[self.experiment]
         train, valid = context.fold_splits(self.experiment, self.whole.point["cv"])[self.index]
-        return cv_fold(prepared, self.whole.point, train, valid)
+        starts = (self.whole.init or {}).get("cv")
+        start = None if starts is None else starts[self.index]
+        return cv_fold(prepared, self.whole.point, train, valid, start)
 
 
 def fold_splits(prepared, cv: dict) -> list:
@@ -258,7 +265,41 @@ def in_order(tasks: list) -> list:
     for task in tasks:
         size.setdefault(task.experiment, []).append(task.seconds)
     rank = {n: -sum(v) / len(v) for n, v in size.items()}
-    return sorted(tasks, key=lambda t: (rank[t.experiment], -t.seconds))
+    return sorted(tasks, key=lambda t: (rank[t.experiment], -(t.seconds + t.chain)))
+
+
+def warm_chains(store: Store, params: dict, tasks: list) -> tuple[list, dict]:
+    """The tasks that can start now, and which wait for which (``{task: the task of the next
+    point of its warm path}``). A warm path (:func:`lrsweep.workflow.plan.path_units`) runs in
+    ascending C, each point from the previous one's path state: a point to fit whose previous
+    point is to be fitted too waits for it (its task is handed out once that is done, with
+    its state); one whose previous point is stored starts now, from the state read back from
+    the store (:func:`lrsweep.workflow.store_access.path_start`, checked reads), the same
+    bytes. A path's first task is ordered by the work of its whole chain (a path is the
+    longest thing a job waits for)."""
+    from lrsweep.workflow.plan import path_units
+
+    by_key = {t.point["key"]: t for t in tasks if t.fit}
+    successors: dict = {}
+    for spec in params["experiments"].values():
+        points = spec["points"]
+        for unit in path_units(points):
+            chain = [by_key.get(points[i]["key"]) for i in unit] if len(unit) > 1 else []
+            for below, task in zip([None, *chain], chain, strict=False):
+                if task is None:
+                    continue
+                if below is not None:
+                    successors[below] = task
+                else:
+                    task.init = store_access.path_start(store, task.point)
+    waiting = set(successors.values())
+    ready = [t for t in tasks if t not in waiting]
+    for task in ready:
+        after = task
+        while after in successors:
+            after = successors[after]
+            task.chain += after.seconds
+    return ready, successors
 
 
 def pending_overviews(store: Store, params: dict, prepared: dict) -> dict:
@@ -303,6 +344,7 @@ class FitJob:
     bugs: list = field(default_factory=list)  # (experiment, model_id, traceback)
     waiting: dict = field(default_factory=dict)
     pieces: dict = field(default_factory=dict)  # PointTask -> the returns of its parts
+    successors: dict = field(default_factory=dict)  # warm paths: task -> the next one's
 
     def __post_init__(self):
         self.waiting = {n: sum(t.experiment == n for t in self.tasks) for n in self.overviews}
@@ -337,6 +379,7 @@ class FitJob:
         fit with the folds' out-of-fold predictions (:func:`lrsweep.fit.sklearn.cv_combine`,
         only when the final fit has estimates, as :func:`lrsweep.fit.record.fit_point`),
         stored."""
+        from lrsweep.fit.record import path_state
         from lrsweep.fit.sklearn import cv_combine
 
         seconds = sum(p.seconds for p in pieces)
@@ -353,6 +396,8 @@ class FitJob:
                 splits = self.context.fold_splits(whole.experiment, cv)
                 fits = [p.value for p in folds]
                 result["cv_fits"] = cv_combine(prepared, splits, cv["folds"], fits)
+            if whole.point.get("path"):  # with its folds' estimates, as fit_point makes it
+                fitted["next"] = path_state(result)
             store_access.store_fitted(self.context.store, prepared, whole.point, fitted)
         except Exception:
             import traceback
@@ -361,6 +406,7 @@ class FitJob:
             return TaskReturn(whole, TaskStatus.FAILED, traceback=trace, seconds=seconds)
         done = PointDone(True, Status(result["status"]), result.get("reason", ""))
         done.traceback = result.get("traceback", "")
+        done.next = fitted.get("next")
         return TaskReturn(whole, TaskStatus.COMPLETED, done, seconds=seconds)
 
     def point_done(self, task: PointTask, ret: TaskReturn) -> list:
@@ -388,11 +434,25 @@ class FitJob:
                 done.reason,
                 done.traceback,
             )
+        follow = self.next_on_path(task, done)
         if task.experiment in self.waiting:
             self.waiting[task.experiment] -= 1
             if self.waiting[task.experiment] == 0:
-                return [OverviewTask(task.experiment)]
-        return []
+                return [*follow, OverviewTask(task.experiment)]
+        return follow
+
+    def next_on_path(self, task: PointTask, done: PointDone) -> list:
+        """The parts of the next point of ``task``'s warm path, started from ``done``'s path
+        state; when ``task`` ended in an unexpected error (nothing stored to start from),
+        the rest of its path ends so too."""
+        after = self.successors.pop(task, None)
+        if after is None:
+            return []
+        if done.status != Status.ERROR:
+            after.init = done.next
+            return parts(after)
+        trace = f"the point below it on its warm C path ({task.point['model_id']}) failed"
+        return self.point_done(after, TaskReturn(after, TaskStatus.FAILED, traceback=trace))
 
 
 def _index(ret: TaskReturn) -> int:
@@ -429,7 +489,8 @@ def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
         store.clean(kind)
     prepared, errors = prepare_experiments(store, params["experiments"], log)
     tasks, reused, scored = point_tasks(store, params, prepared)
-    cut = [part for task in in_order(tasks) for part in parts(task)]
+    ready, successors = warm_chains(store, params, tasks)
+    cut = [part for task in in_order(ready) for part in parts(task)]
     overviews = pending_overviews(store, params, prepared)
     context = FitContext(store, prepared, overviews, params["figure_settings"])
     if tasks or overviews:
@@ -438,9 +499,13 @@ def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
     pooled = jobs > 1 and len(cut) > 1
     where = f"{jobs} workers, start method {method}" if pooled else "this process, no workers"
     log.info("%s: %d grid point(s) as %d task(s) in %s", name, len(tasks), len(cut), where)
+    warm = sum(1 for t in tasks if t.fit and t.point.get("path"))
+    if warm:
+        log.info("%s: %d of them on warm C paths, each path in ascending C", name, warm)
     fits = [t for t in tasks if t.fit]
     work = sum(t.seconds + POINT_OVERHEAD for t in fits)
     job = FitJob(tasks, overviews, Progress(len(fits), name, log, work=work), log, context)
+    job.successors = successors
     start = time.perf_counter()
     ready = job.ready()  # nothing to fit, figures to draw
     launch(cut, context, jobs, job.on_done, job.progress.tick, method)

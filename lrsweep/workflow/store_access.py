@@ -58,12 +58,30 @@ def stored_fit(store: Store, point: dict):
     return open_verified(store, "fits", point["key"], fit_label(point))
 
 
-def compute_fit(store: Store, prepared, point: dict):
-    """Fit and store one grid point; its entry."""
+def compute_fit(store: Store, prepared, point: dict, init: dict | None = None):
+    """Fit and store one grid point (on a warm path from ``init``, the previous point's path
+    state); its entry."""
     from lrsweep.fit.record import fit_point
 
-    fitted = fit_point(prepared, point)
+    fitted = fit_point(prepared, point, init)
     return store_fitted(store, prepared, point, fitted), fitted
+
+
+def path_start(store: Store, point: dict) -> dict | None:
+    """Where a point on a warm C path starts: the path state of the point below it, read back
+    from its verified store entry (None for a path's first point and for a cold point). The
+    fit job fits a path in order, so that point is stored before; when it is not (its entry
+    removed while the jobs ran), this is an error that says so."""
+    from lrsweep.fit.record import stored_path_state
+
+    previous = (point.get("path") or {}).get("previous")
+    if not previous:
+        return None
+    label = f"{fit_label(point)}: the point below it on its warm C path"
+    entry = open_verified(store, "fits", previous, label)
+    if entry is None:
+        raise LookupError(f"{label} is not in the store (run again: it is fitted first)")
+    return stored_path_state(entry)
 
 
 def store_fitted(store: Store, prepared, point: dict, fitted: dict):
@@ -80,7 +98,7 @@ def fit_entry(store: Store, prepared, point: dict):
     """A grid point's verified entry, computed (again) when missing or damaged."""
     entry = stored_fit(store, point)
     if entry is None:
-        entry, _ = compute_fit(store, prepared, point)
+        entry, _ = compute_fit(store, prepared, point, path_start(store, point))
     return entry
 
 
