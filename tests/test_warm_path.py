@@ -297,3 +297,78 @@ def test_a_warm_path_is_never_cut_across_shards():
     assert len(path) == 6
     cold = planned({"e": synthetic(500, 5, sklearn, C_path="cold")}).experiments["e"]["points"]
     assert len(shards_of(cold, seconds=100.0, target=10.0)) == 10
+
+
+# --------------------------------------------------------------------------------------------
+# The fit job
+
+
+def sklearn_warm_chain(X, y, Cs) -> list[np.ndarray]:
+    """scikit-learn's own warm start: one LogisticRegression(warm_start=True) refitted at each
+    C, ascending; the estimates (intercept, coefficients) after each."""
+    import warnings
+
+    from sklearn.linear_model import LogisticRegression
+
+    model = LogisticRegression(solver="lbfgs", l1_ratio=0.0, random_state=0, warm_start=True)
+    out = []
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for C in sorted(Cs):
+            model.set_params(C=C).fit(X, y)
+            out.append(np.column_stack([model.intercept_, model.coef_]))
+    return out
+
+
+def test_the_fit_job_walks_each_path_and_its_folds_as_scikit_learns_warm_start(
+    tmp_path, monkeypatch
+):
+    """Two workers, a CV path cut into fold tasks: every point's estimates and every fold's
+    are scikit-learn's own warm start at that C, bit for bit. Entries removed from the middle
+    of the path are fitted again from the stored point below them, the same bytes."""
+    import logging
+    import shutil
+
+    from lrsweep.config.resolve import resolve_config
+    from lrsweep.fit.sklearn import cv_splits
+    from lrsweep.prepare.design import fold_design, prepare_experiment
+    from lrsweep.store.entries import Store
+    from lrsweep.workflow.jobs import run_fit_job
+    from lrsweep.workflow.plan import pack_jobs
+
+    monkeypatch.chdir(tmp_path)
+    Cs = [0.01, 0.1, 1.0, 10.0]
+    sklearn = [{"solver": "lbfgs", "C": Cs}, {"solver": "liblinear", "C": [0.1, 1.0]}]
+    exp = synthetic(2000, 6, sklearn, C_path="warm", cv={"folds": 3})
+    plan = planned({"e": exp}, figures=False)
+    [job] = pack_jobs(plan)
+    Store(plan.store).mark()
+    token = run_fit_job(job.params, 2, logging.getLogger("test"))
+    assert len(token["fitted"]) == 6 and token["workers"] == 2
+    lbfgs = sorted((p for p in plan.experiments["e"]["points"] if p.get("path")),
+                   key=lambda p: p["C"])  # fmt: skip
+    folder = tmp_path / plan.store / "fits"
+
+    def stored():
+        return {
+            (p["C"], name): (folder / p["key"] / name).read_bytes()
+            for p in lbfgs
+            for name in ("path_estimates.npy", "path_cv_estimates.npy")
+        }
+
+    sweep = resolve_config({"sweep": "t", "experiments": {"e": exp}})
+    prepared = prepare_experiment("e", sweep["config"]["experiments"]["e"])
+    final = sklearn_warm_chain(prepared.X_train, prepared.y_train, Cs)
+    splits = cv_splits(prepared.y_train, 3, 1, 0)
+    designs = [fold_design(prepared, train, valid) for train, valid in splits]
+    folds = [sklearn_warm_chain(d.X_train, d.y_train, Cs) for d in designs]
+    for k, p in enumerate(lbfgs):
+        assert np.array_equal(np.load(folder / p["key"] / "path_estimates.npy"), final[k])
+        cv = np.load(folder / p["key"] / "path_cv_estimates.npy")
+        assert all(np.array_equal(cv[i], folds[i][k]) for i in range(3))
+    before = stored()
+    for p in lbfgs[1:3]:  # C 0.1 and 1: 1 waits for 0.1, which starts from the stored 0.01
+        shutil.rmtree(folder / p["key"])
+    token = run_fit_job(job.params, 2, logging.getLogger("test"))
+    assert token["fitted"] == sorted(p["model_id"] for p in lbfgs[1:3])
+    assert stored() == before

@@ -7,7 +7,9 @@ experiment only), :func:`point_tasks` (what each grid point still needs), :func:
 (longest first), each cross-validated point cut into its final fit and its folds (:func:`parts`),
 then :func:`launch` runs :class:`PointTask`, its parts and :class:`OverviewTask`, and
 :class:`FitJob` follows their returns (progress, errors, which overviews can be drawn). The
-store is read through :mod:`lrsweep.workflow.store_access`.
+points of a warm C path run in order (:func:`warm_chains`): the next is handed out when the
+one below it is done, with its path state. The store is read through
+:mod:`lrsweep.workflow.store_access`.
 """
 
 from __future__ import annotations
