@@ -152,9 +152,10 @@ def run_publish(
     _report_copies(target, outputs)
     log.info("%s: %s (%d grid points, %d failed)", target, state, len(metrics), failed)
     if point_latest:
+        from lrsweep.results.selection import selected_fits
         from lrsweep.store.history import point_latest as point
 
-        point(target, config_files(params))
+        point(target, config_files(params), selected_fits(target))
         print((target / "summary.txt").read_text(encoding="utf-8"), file=sys.stderr, end="")
     return {"version": params["version"], "state": state}
 
@@ -240,7 +241,7 @@ def _write_records(staging: Path, params, experiments, entries, metrics, jobs, c
 
 def _write_summary(staging: Path, target: Path, experiments: dict) -> int:
     """summary.txt (what the run prints); the number of failed grid points."""
-    from lrsweep.store.provenance import summary_text
+    from lrsweep.results.summary import summary_text
 
     dropped = {n: e.meta.get("dropped_rows", 0) for n, e in experiments.items()}
     text, failed = summary_text(
