@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from lrsweep.domain import SETTING_KEYS, Status, parse_fit_figure
+from lrsweep.store.versions import REPORT
 
 STYLE = """
 body { font-family: system-ui, sans-serif; margin: 0 auto; max-width: 1200px; padding: 1em 2em;
@@ -530,4 +531,4 @@ def write_report(
         f"<script>{SCRIPT}</script>",
         "</body></html>",
     ]
-    (version_dir / "report.html").write_text("\n".join(page) + "\n", encoding="utf-8")
+    (version_dir / REPORT).write_text("\n".join(page) + "\n", encoding="utf-8")

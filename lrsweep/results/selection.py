@@ -24,10 +24,13 @@ figures and ``lrsweep predict --selected``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
 from lrsweep.domain import DEFAULT_SELECT, Status, effective_C, higher_is_better
+from lrsweep.store.versions import COEFFICIENTS, METRICS
 
 TOLERANCE = 1e-9
 #: The metric that leads the ranking when an experiment names none (``select: metric``).
@@ -188,3 +191,20 @@ def nonzero_counts(coefficients: pd.DataFrame) -> dict:
     if "cov_type" in terms.columns:
         terms = terms.drop_duplicates(["model_id", "class", "term"])
     return (terms["estimate"].abs() > 0).groupby(terms["model_id"]).sum().to_dict()
+
+
+def selected_fits(version_dir: Path) -> dict:
+    """Per experiment of a version: the selected fit's model_id and test accuracy (None when
+    no fit may be selected)."""
+    metrics = pd.read_csv(version_dir / METRICS)
+    coefs = pd.read_csv(version_dir / COEFFICIENTS)
+    out = {}
+    for name, group in metrics.groupby("experiment", sort=False):
+        nonzero = nonzero_counts(coefs[coefs["experiment"] == name])
+        best = selected(group, nonzero)
+        out[str(name)] = (
+            None
+            if best is None
+            else {"model_id": str(best["model_id"]), "accuracy_test": float(best["accuracy_test"])}
+        )
+    return out

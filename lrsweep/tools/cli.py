@@ -39,7 +39,7 @@ def _version(args, name: str | None = None) -> Path:
 
 def cmd_versions(args) -> int:
     from lrsweep.results.markdown import table
-    from lrsweep.store.history import versions_table
+    from lrsweep.tools.versions import versions_table
 
     columns, rows = versions_table(_folder(args))
     if not rows:

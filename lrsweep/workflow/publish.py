@@ -19,10 +19,30 @@ import yaml
 
 from lrsweep.domain import SCORED, Status
 from lrsweep.results.report import write_report
-from lrsweep.store.entries import Store, open_verified
+from lrsweep.score.record import RESULT_JSON
+from lrsweep.store.entries import PREPARED_META, Store, npy_name, open_verified
 from lrsweep.store.files import atomic_write_text, link_or_copy, remove_stale_temps, temp_name
 from lrsweep.store.keys import dumps
-from lrsweep.store.versions import install, listed_files, problems, write_checksums
+from lrsweep.store.versions import (
+    AGREEMENT,
+    COEFFICIENTS,
+    COMPARISONS,
+    CV_FOLDS,
+    CV_SELECTION,
+    FIGURES,
+    FITS,
+    GRID,
+    LEADERBOARD,
+    MARGINAL_EFFECTS,
+    METRICS,
+    PROVENANCE,
+    SUMMARY,
+    fit_folder,
+    install,
+    listed_files,
+    problems,
+    write_checksums,
+)
 from lrsweep.workflow.pool import TaskStatus, launch
 from lrsweep.workflow.store_access import (
     experiment_label,
@@ -35,15 +55,7 @@ from lrsweep.workflow.store_access import (
     stored_scores,
 )
 
-TABLES = (
-    "metrics.csv",
-    "coefficients.csv",
-    "agreement.csv",
-    "comparisons.csv",
-    "cv_selection.csv",
-    "marginal_effects.csv",
-    "cv_folds.csv",
-)
+TABLES = (METRICS, COEFFICIENTS, AGREEMENT, COMPARISONS, CV_SELECTION, MARGINAL_EFFECTS, CV_FOLDS)
 
 
 class Experiment:
@@ -60,7 +72,11 @@ class Experiment:
         self.store, self.name, self.spec, self.log = store, name, spec, log
         self._full = None
         entry = open_verified(
-            store, "prepared", spec["prepared"], experiment_label(name), ("meta.json", "y_test.npy")
+            store,
+            "prepared",
+            spec["prepared"],
+            experiment_label(name),
+            (PREPARED_META, npy_name("y_test")),
         )
         if entry is None:
             self._full = prepared_data(store, name, spec, log)
@@ -72,8 +88,8 @@ class Experiment:
             self.y_test = np.asarray(self._full.y_test)
             self.checksums = {}
         else:
-            self.meta = entry.read_json("meta.json")
-            self.y_test = entry.load_npy("y_test.npy")
+            self.meta = entry.read_json(PREPARED_META)
+            self.y_test = entry.load_npy(npy_name("y_test"))
             self.checksums = {n: entry.manifest["files"][n]["sha256"] for n in entry.names()}
 
     def describe(self) -> dict:
@@ -152,10 +168,11 @@ def run_publish(
     _report_copies(target, outputs)
     log.info("%s: %s (%d grid points, %d failed)", target, state, len(metrics), failed)
     if point_latest:
+        from lrsweep.results.selection import selected_fits
         from lrsweep.store.history import point_latest as point
 
-        point(target, config_files(params))
-        print((target / "summary.txt").read_text(encoding="utf-8"), file=sys.stderr, end="")
+        point(target, config_files(params), selected_fits(target))
+        print((target / SUMMARY).read_text(encoding="utf-8"), file=sys.stderr, end="")
     return {"version": params["version"], "state": state}
 
 
@@ -169,7 +186,7 @@ def _gather(store: Store, params: dict, experiments: dict) -> tuple[list, dict, 
         for point in spec["points"]:
             entry = stored_fit(store, point) or fit_entry(store, exp.full, point)
             scores = stored_scores(store, point) or scores_entry(store, exp.full, point, entry)
-            record = json.loads(scores.read_text("result.json"))
+            record = json.loads(scores.read_text(RESULT_JSON))
             fits.append((name, record, entry, scores))
             entries[(name, point["model_id"])] = (point, entry, scores)
             computed_with[f"{name}/{point['model_id']}"] = entry.info.get("libraries")
@@ -184,27 +201,27 @@ def _write_tables(staging: Path, params, experiments: dict, fits, entries):
     metrics, coef_table = tables.collect(fits)
     coefficients = tables.estimates_of(coef_table)  # one row per coefficient
     preds = {
-        key: entry.load_npy("pred_test.npy")
+        key: entry.load_npy(npy_name("pred_test"))
         for key, (_, entry, _) in entries.items()
-        if "pred_test.npy" in entry.names()
+        if npy_name("pred_test") in entry.names()
     }
     y_tests = {name: exp.y_test for name, exp in experiments.items()}
     comparisons = tables.compare_to_selected(
         metrics, coefficients, tables.load_correct(metrics, preds, y_tests)
     )
     for name, table in {
-        "metrics.csv": metrics,
-        "coefficients.csv": coef_table,
-        "agreement.csv": tables.agreement(metrics, coefficients),
-        "comparisons.csv": comparisons,
-        "cv_selection.csv": tables.cv_selection(metrics),
-        "marginal_effects.csv": tables.marginal_effects(fits),
-        "cv_folds.csv": tables.cv_folds(fits),
+        METRICS: metrics,
+        COEFFICIENTS: coef_table,
+        AGREEMENT: tables.agreement(metrics, coefficients),
+        COMPARISONS: comparisons,
+        CV_SELECTION: tables.cv_selection(metrics),
+        MARGINAL_EFFECTS: tables.marginal_effects(fits),
+        CV_FOLDS: tables.cv_folds(fits),
     }.items():
         (staging / name).write_text(table.to_csv(index=False), encoding="utf-8")
     same_rows = frozenset(n for n, e in experiments.items() if e.meta.get("same_rows"))
     board = tables.leaderboard(metrics, coefficients, comparisons, same_rows)
-    (staging / "leaderboard.md").write_text(
+    (staging / LEADERBOARD).write_text(
         tables.leaderboard_markdown(board, tables.not_worse_table(board, comparisons))
     )
     dropped = {n: e.meta.get("dropped_rows", 0) for n, e in experiments.items()}
@@ -218,12 +235,12 @@ def _write_records(staging: Path, params, experiments, entries, metrics, jobs, c
     for (name, model_id), (_, *both) in entries.items():  # the fit's files and its scores'
         for entry in both:
             for file in entry.names():
-                link_or_copy(entry.folder / file, staging / "fits" / name / model_id / file)
+                link_or_copy(entry.folder / file, staging / fit_folder(name, model_id) / file)
     (staging / "config.yaml").write_text(
         yaml.safe_dump(params["effective"], sort_keys=False), encoding="utf-8"
     )
     grid = {name: spec["points"] for name, spec in params["experiments"].items()}
-    (staging / "grid.json").write_text(dumps(grid), encoding="utf-8")
+    (staging / GRID).write_text(dumps(grid), encoding="utf-8")
     record = provenance_record(
         params,
         fits=computed_with,
@@ -231,7 +248,7 @@ def _write_records(staging: Path, params, experiments, entries, metrics, jobs, c
         failed=int((metrics["status"] == Status.FAILED).sum()),
         timings=job_timings(jobs),
     )
-    (staging / "provenance.json").write_text(dumps(record), encoding="utf-8")
+    (staging / PROVENANCE).write_text(dumps(record), encoding="utf-8")
     for rule, _job, bench in jobs:
         logfile = Path(bench.replace("/benchmarks/", "/logs/")).with_suffix(".log")
         if logfile.is_file():
@@ -240,13 +257,11 @@ def _write_records(staging: Path, params, experiments, entries, metrics, jobs, c
 
 def _write_summary(staging: Path, target: Path, experiments: dict) -> int:
     """summary.txt (what the run prints); the number of failed grid points."""
-    from lrsweep.store.provenance import summary_text
+    from lrsweep.results.summary import summary_text
 
     dropped = {n: e.meta.get("dropped_rows", 0) for n, e in experiments.items()}
-    text, failed = summary_text(
-        staging / "metrics.csv", staging / "leaderboard.md", target, dropped
-    )
-    (staging / "summary.txt").write_text(text, encoding="utf-8")
+    text, failed = summary_text(staging / METRICS, staging / LEADERBOARD, target, dropped)
+    (staging / SUMMARY).write_text(text, encoding="utf-8")
     return failed
 
 
@@ -305,7 +320,7 @@ def _fit_figures(store, exp: Experiment, entries, metrics, staging) -> None:
         figs = fitfig_entry(store, exp, point, entry, scores)
         for file in figs.names():
             figure = file.rsplit(".", 1)[0]
-            dest = staging / "figures" / exp.name / "fits" / fit_figure_name(figure, row)
+            dest = staging / FIGURES / exp.name / FITS / fit_figure_name(figure, row)
             link_or_copy(figs.folder / file, dest)
 
 
@@ -317,8 +332,8 @@ def _overview_destination(staging: Path, name: str, path: Path, metrics) -> Path
     model_id = parse_overview_fit_figure(path.name)
     if model_id is not None:
         row = metrics[(metrics["experiment"] == name) & (metrics["model_id"] == model_id)].iloc[0]
-        return staging / "figures" / name / "fits" / fit_figure_name("statsmodels", row)
-    return staging / "figures" / name / "overview" / path.name
+        return staging / FIGURES / name / FITS / fit_figure_name("statsmodels", row)
+    return staging / FIGURES / name / "overview" / path.name
 
 
 def _report_copies(target: Path, outputs) -> None:
@@ -337,5 +352,5 @@ def _report_copies(target: Path, outputs) -> None:
                 link_or_copy(target / name, overview / f"{experiment}+{file}")
             elif kind == "fits":
                 link_or_copy(target / name, fits / f"{experiment}+{file.replace('--', '+')}")
-    shutil.copyfile(target / "metrics.csv", outputs.metrics)
+    shutil.copyfile(target / METRICS, outputs.metrics)
     atomic_write_text(outputs.token, json.dumps({"version": target.name}))

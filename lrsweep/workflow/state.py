@@ -224,3 +224,23 @@ def write_failure(exc: OSError) -> str:
         f"cannot write {where} ({exc.strerror or exc}): free space or fix the permissions of "
         "results/, then run again; nothing stored was changed"
     )
+
+
+def finish_run(version_dir: Path, existed: bool, config_files=()) -> tuple[str, bool]:
+    """Point ``latest`` at a complete version (recorded in the history); the text to print
+    and whether it has failed grid points."""
+    from lrsweep.results.selection import selected_fits
+    from lrsweep.store.history import point_latest
+
+    info = json.loads((version_dir / PROVENANCE).read_text())
+    point_latest(version_dir, list(config_files), selected_fits(version_dir))
+    if existed:
+        text = (
+            f"lrsweep: {version_dir} was complete already: nothing recomputed; "
+            f"{version_dir.parent}/latest -> {version_dir.name}\n"
+        )
+        if info.get("failed"):
+            text += (version_dir / SUMMARY).read_text(encoding="utf-8")
+    else:
+        text = (version_dir / SUMMARY).read_text(encoding="utf-8")
+    return text, bool(info.get("failed"))

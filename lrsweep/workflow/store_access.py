@@ -9,7 +9,8 @@ first.
 
 from __future__ import annotations
 
-from lrsweep.store.entries import DamagedEntry, Store, open_verified
+from lrsweep.fit.record import COEFFICIENTS
+from lrsweep.store.entries import DamagedEntry, Store, npy_name, open_verified
 
 
 def experiment_label(name: str) -> str:
@@ -138,7 +139,7 @@ def fitfig_entry(store: Store, prepared, point: dict, entry, scores):
     if existing is not None:
         return existing
     record = read_record(scores)
-    coefs = read_coefficients(entry) if "coefficients.csv" in entry.names() else None
+    coefs = read_coefficients(entry) if COEFFICIENTS in entry.names() else None
     pngs = draw_fit_figures(record, coefs, prepared, point["experiment"])
     return store.put_files("fitfigs", point["figkey"], pngs, label=label)
 
@@ -166,7 +167,7 @@ def overview_entry(store: Store, name: str, spec: dict, light, settings: dict, e
         name,
         metrics,
         coefs,
-        lambda m: entries[m][0].load_npy("proba_test.npy"),
+        lambda m: entries[m][0].load_npy(npy_name("proba_test")),
         light,
         settings["metric"],
         svg=settings["svg"],

@@ -4,8 +4,8 @@ import sys
 from pathlib import Path
 
 from lrsweep.store.files import atomic_write_text
-from lrsweep.store.history import finish_run
 from lrsweep.workflow.smk import run
+from lrsweep.workflow.state import finish_run
 
 
 def main(snakemake, log):
