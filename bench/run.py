@@ -1,7 +1,7 @@
 """lrsweep's benchmark: the workflow against an in-process joblib loop, and the other targets.
 
     python bench/run.py [--repeats 3] [--skip-large]
-                        [--only full|figures|reruns|verify|dag|large|peers|cv ...]
+                        [--only full|figures|reruns|verify|dag|large|peers|cv|paths ...]
     python bench/run.py --only cv [--lrcv]
     python bench/run.py --quick --only peers --only cv [--lrcv] --repeats 1 --work DIR
 
@@ -330,6 +330,64 @@ def large_data(repeats: int) -> dict:
     }
 
 
+def paths_config(path: str) -> dict:
+    """Issue #29's warm-start measurement: 200,000 x 50, 8 C from 0.003 to 10, the three
+    solvers that warm-start, each one model family (``C_path``: ``warm`` or ``cold``)."""
+    return {
+        "sweep": "paths",
+        "figures": False,
+        "bootstrap": {"resamples": 0},
+        "experiments": {
+            "paths": {
+                "dataset": {
+                    "source": "synthetic",
+                    "n_samples": 250_000,
+                    "n_features": 50,
+                    "n_informative": 20,
+                    "random_state": 0,
+                },
+                "split": {"test_size": 0.2, "random_state": 0, "stratify": False},
+                "standardize": True,
+                "C_path": path,
+                "sklearn": {
+                    "solver": ["lbfgs", "newton-cg", "newton-cholesky"],
+                    "C": [0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0],
+                    "random_state": 0,
+                },
+            }
+        },
+    }
+
+
+def warm_paths(repeats: int) -> dict:
+    """lrsweep with ``C_path: warm`` against ``cold`` (alternating runs): the sweep's wall time,
+    the fits' own seconds per solver (metrics.csv's fit_seconds), and how far the warm fits'
+    test accuracies are from the cold ones'."""
+    times = {"warm": [], "cold": []}
+    fits = {"warm": [], "cold": []}
+    metrics = {}
+    for i in range(repeats):
+        for path in ("warm", "cold") if i % 2 == 0 else ("cold", "warm"):
+            workdir = WORK / f"paths-{path}"
+            fresh(workdir, paths_config(path))
+            times[path].append(snakemake(workdir)[0])
+            m = latest_metrics(workdir, "paths")
+            fits[path].append(m.groupby("solver")["fit_seconds"].sum().to_dict())
+            metrics[path] = m.set_index("model_id")
+            print(f"paths {i + 1}/{repeats} {path}: {times[path][-1]:.1f} s", flush=True)
+    warm, cold = metrics["warm"], metrics["cold"].loc[metrics["warm"].index]
+    return {
+        "times": times,
+        "fit_seconds": fits,
+        "max_accuracy_difference": float(
+            (warm["accuracy_test"] - cold["accuracy_test"]).abs().max()
+        ),
+        "max_log_loss_difference": float(
+            (warm["log_loss_test"] - cold["log_loss_test"]).abs().max()
+        ),
+    }
+
+
 #: The solver/penalty pairs of bench/config.yaml's digits and breast_cancer that fit (lbfgs
 #: and newton-cg have no l1), and its eight C values.
 PAIRS = (
@@ -625,6 +683,33 @@ def large_section(large: dict) -> list[str]:
     ]
 
 
+def paths_section(p: dict) -> list[str]:
+    wt, ct = med(p["times"]["warm"]), med(p["times"]["cold"])
+    solvers = sorted(p["fit_seconds"]["warm"][0])
+    rows = []
+    for s in solvers:
+        w = med([f[s] for f in p["fit_seconds"]["warm"]])
+        c = med([f[s] for f in p["fit_seconds"]["cold"]])
+        rows.append(f"| {s} | {c:.2f} | {w:.2f} | **{c / w:.2f} x** |")
+    return [
+        "## Warm-started C paths: 200,000 x 50 training rows, 8 C, three solvers (`--only paths`)",
+        "",
+        "One model family per solver, C from 0.003 to 10; `C_path: warm` against `cold`, "
+        "alternating runs.",
+        "",
+        "| solver | cold fits (s, median) | warm fits (s, median) | faster (target >= 2 x) |",
+        "|---|---|---|---|",
+        *rows,
+        "",
+        f"- The whole sweep: cold {runs(p['times']['cold'])} s, warm {runs(p['times']['warm'])} s"
+        f" (**{ct / wt:.2f} x**).",
+        f"- Warm against cold fits at the default tolerance: test accuracy within "
+        f"{p['max_accuracy_difference']:.1e}, test log loss within "
+        f"{p['max_log_loss_difference']:.1e}.",
+        "",
+    ]
+
+
 def quick_note(part: dict) -> list[str]:
     if not part.get("quick"):
         return []
@@ -710,6 +795,7 @@ def report(parts: dict) -> str:
         "large": large_section,
         "peers": peers_section,
         "cv": cv_section,
+        "paths": paths_section,
     }
     for part, section in sections.items():
         if part in parts:
@@ -717,7 +803,7 @@ def report(parts: dict) -> str:
     return "\n".join(lines)
 
 
-PARTS = ("full", "figures", "reruns", "verify", "dag", "large", "peers", "cv")
+PARTS = ("full", "figures", "reruns", "verify", "dag", "large", "peers", "cv", "paths")
 
 
 def main() -> int:
@@ -759,6 +845,7 @@ def main() -> int:
         "large": lambda r: large_data(max(1, r - 1)),
         "peers": lambda r: peers_sweep(r, args.quick),
         "cv": lambda r: cv_sweep(r, args.quick, args.lrcv),
+        "paths": warm_paths,
     }
     for part in PARTS:
         chosen = part in args.only if args.only else not (part == "large" and args.skip_large)
