@@ -372,3 +372,18 @@ def test_the_fit_job_walks_each_path_and_its_folds_as_scikit_learns_warm_start(
     token = run_fit_job(job.params, 2, logging.getLogger("test"))
     assert token["fitted"] == sorted(p["model_id"] for p in lbfgs[1:3])
     assert stored() == before
+
+
+def test_a_notebook_gets_a_warm_points_numbers_from_fit_and_score():
+    """``fit_and_score`` of a point on a warm path walks the path below it: the estimates of a
+    walk of the whole family, bit for bit (not those of a cold fit)."""
+    from lrsweep.score.record import fit_and_score
+
+    prepared, points = resolved(synthetic(3_000, 8, {"C": [0.01, 0.1, 1.0]}, C_path="warm"))
+    top = max(points, key=lambda p: p["C"])
+    walked = walk(prepared, points)[-1]["result"]["estimates"]
+    alone = fit_and_score(prepared, top)["result"]["estimates"]
+    assert np.array_equal(alone, walked)
+    from lrsweep.fit.record import fit_point
+
+    assert not np.array_equal(alone, fit_point(prepared, cold(top))["result"]["estimates"])

@@ -113,6 +113,18 @@ def fit_point(prepared, point: dict, init: dict | None = None, folds: bool = Tru
     return out
 
 
+def fit_path(prepared, point: dict) -> dict:
+    """:func:`fit_point` of any grid point, a warm path's too, without a store: a point on a
+    warm path is fitted after the points below it on its path (its family at each smaller C,
+    ascending, from cold at the first), each from the one before, so a notebook gets the
+    workflow's numbers for it."""
+    path = point.get("path")
+    state = None
+    for c in (path or {}).get("before", []):
+        state = fit_point(prepared, {**point, "C": c}, state).get("next")
+    return fit_point(prepared, point, state)
+
+
 #: The state of a warm path after a point without estimates (a failed fit): the next starts
 #: cold.
 EMPTY_PATH = {"estimates": None, "cv": None}

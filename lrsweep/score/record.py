@@ -214,12 +214,12 @@ def score_files(scored: dict, prepared) -> dict[str, bytes]:
 
 
 def fit_and_score(prepared, point: dict) -> dict:
-    """Fit one grid point (:func:`lrsweep.fit.record.fit_point`) and compute everything reported
-    about it (:func:`score`): the whole of a grid point, start to finish, as a notebook calls it
-    to get the workflow's numbers."""
-    from lrsweep.fit.record import fit_point
+    """Fit one grid point (:func:`lrsweep.fit.record.fit_path`: a point on a warm C path after
+    the points below it) and compute everything reported about it (:func:`score`): the whole
+    of a grid point, start to finish, as a notebook calls it to get the workflow's numbers."""
+    from lrsweep.fit.record import fit_path
 
-    return score(fit_point(prepared, point), prepared)
+    return score(fit_path(prepared, point), prepared)
 
 
 def entry_files(fitted: dict, prepared) -> dict[str, bytes]:
