@@ -81,3 +81,30 @@ def test_no_module_imports_a_layer_above_its_own():
 def test_the_check_sees_an_upward_import_wherever_it_is(source):
     assert upward_imports(source, "lrsweep.store.history")
     assert not upward_imports("from lrsweep.errors import ConfigError\n", "lrsweep.store.history")
+
+
+#: Lines a function may have before its docstring must say why it is longer.
+LONGEST = 60
+
+
+def long_functions(source: str, module: str) -> list[str]:
+    """Functions over :data:`LONGEST` lines whose docstring gives no reason (``Long: ...``)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            lines = node.end_lineno - node.lineno + 1
+            if lines > LONGEST and "Long:" not in (ast.get_docstring(node) or ""):
+                found.append(f"{module}.{node.name}: {lines} lines")
+    return found
+
+
+def test_no_function_is_long_without_a_reason():
+    found = [f for m, path in modules() for f in long_functions(path.read_text(), m)]
+    assert not found, "\n".join(found)
+
+
+def test_the_length_check_counts_a_long_function():
+    body = "".join(f"    x{i} = {i}\n" for i in range(LONGEST))
+    assert long_functions(f"def f():\n{body}", "m") == [f"m.f: {LONGEST + 1} lines"]
+    reason = '    """Long: one table of cases, read top to bottom."""\n'
+    assert not long_functions(f"def f():\n{reason}{body}", "m")
