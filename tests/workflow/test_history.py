@@ -2,9 +2,7 @@
 the order of configs, its history and ``latest~N``, dry runs and reports that write nothing,
 commands that find the config's sweep, and ``lrsweep gc``. Real runs of the workflow."""
 
-import contextlib
 import hashlib
-import io
 import json
 import os
 import socket
@@ -14,8 +12,8 @@ import pandas as pd
 import pytest
 import yaml
 
-from lrsweep.tools.cli import main
-from tests.conftest import REPO, snakemake
+from tests.conftest import snakemake
+from tests.unit.store.test_names import cli
 
 X10 = [[i] for i in range(10)]
 Y2 = [0, 1, 0, 0, 1, 1, 1, 1, 1, 1]
@@ -52,18 +50,6 @@ def latest(workdir, sweep="flip"):
     return os.readlink(link) if link.is_symlink() else None
 
 
-def cli(workdir, *args) -> tuple[int, str, str]:
-    """``lrsweep <args>`` run in ``workdir``: (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    os.chdir(workdir)
-    try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            code = main(list(args))
-    finally:
-        os.chdir(REPO)
-    return code, out.getvalue(), err.getvalue()
-
-
 def snapshot(folder) -> dict:
     """Every path under a folder: its type, a symlink's target, a file's SHA-256."""
     out = {}
@@ -76,18 +62,6 @@ def snapshot(folder) -> dict:
         else:
             out[rel] = ("dir", None)
     return out
-
-
-@pytest.mark.parametrize("name", ["latest~x", "latest~-1", "latest~", "latest~1.5", "v-xyz"])
-def test_a_version_name_of_no_accepted_form_is_one_line(tmp_path, name):
-    (tmp_path / "results/flip").mkdir(parents=True)
-    code, out, err = cli(tmp_path, "verify", "--version", name, "--results", "results/flip")
-    assert code == 1 and out == ""
-    assert err == (
-        f"lrsweep: {name!r} is not a version name: use v-<hex digits> (a unique prefix is "
-        "enough), latest, or latest~N with N = 0, 1, 2, ... (N steps back in the history of "
-        "latest)\n"
-    )
 
 
 @pytest.mark.slow
