@@ -2,14 +2,12 @@
 agreement with scikit-learn."""
 
 import numpy as np
-import pytest
 
 from lrsweep.config.grid import expand_experiment
 from lrsweep.config.resolve import resolve_config
 from lrsweep.fit.sklearn import fit_grid_point
 from lrsweep.prepare.design import prepare_experiment
-from lrsweep.score.metrics import evaluate
-from tests.conftest import EXAMPLE1, EXAMPLE2
+from tests.conftest import EXAMPLE1
 
 
 def prepared_for(name, exp):
@@ -19,26 +17,6 @@ def prepared_for(name, exp):
 
 def sm_point(name, **spec):
     return [p for p in expand_experiment(name, {"statsmodels": spec})][0]
-
-
-def test_example2_logit_reproduces_the_tutorial_summary():
-    prepared = prepared_for("example2", EXAMPLE2)
-    r = fit_grid_point(prepared, sm_point("example2", method="newton", maxiter=100))
-    assert r["status"] == "ok" and r["converged"] and r["n_iter"] == 7
-    assert r["estimates"][0] == pytest.approx([-1.972805, 0.82240094], abs=5e-7)
-    assert r["inference"]["std_err"][0] == pytest.approx([1.737, 0.528], abs=5e-4)
-    s = r["stats"]
-    assert s["llf"] == pytest.approx(-3.5047, abs=5e-5)
-    assert s["llnull"] == pytest.approx(-6.1086, abs=5e-5)
-    assert s["pseudo_r2"] == pytest.approx(0.4263, abs=5e-5)
-    assert s["llr_pvalue"] == pytest.approx(0.02248, abs=5e-6)
-    assert s["aic"] == pytest.approx(11.0094, abs=5e-5)
-    assert s["bic"] == pytest.approx(11.6146, abs=5e-5)
-    assert r["proba_train"][0, 1] == pytest.approx(0.12208792, abs=5e-9)
-    assert r["proba_train"][-1, 1] == pytest.approx(0.99563083, abs=5e-9)
-    assert r["pred_table"] == [[2, 1], [1, 6]]
-    assert evaluate(prepared, r)["train"]["confusion"] == [[2, 1], [1, 6]]
-    assert "Logit Regression Results" in r["summary"] and "Pseudo R-squared" in r["summary2"]
 
 
 def test_perfect_separation_fails_with_a_reason():
