@@ -17,8 +17,6 @@ from baseline import run_baseline  # noqa: E402
 from peers import candidates, check_accuracies, check_cv_means  # noqa: E402
 from run import cv_config, peers_config  # noqa: E402
 
-pytestmark = pytest.mark.slow
-
 
 def test_baseline_and_workflow_give_identical_metrics(tmp_path):
     config = {

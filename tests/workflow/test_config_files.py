@@ -6,8 +6,6 @@ import yaml
 
 from tests.conftest import EXAMPLE1, snakemake
 
-pytestmark = pytest.mark.slow
-
 PLANTED = (
     "__use_yte__: true\n"
     "sweep: t\n"

@@ -6,12 +6,9 @@ from __future__ import annotations
 import hashlib
 import os
 
-import pytest
-
 from tests.unit.store.test_modelfile import _exec_gadget
 
 
-@pytest.mark.slow
 def test_crafted_model_in_a_version_is_refused_by_predict(tmp_path):
     """The reproduction r1: a model.skops replaced with the gadget (and SHA256SUMS updated to
     match, as anyone handing over a folder could) gives one line from predict; no code runs."""

@@ -16,8 +16,6 @@ import pytest
 
 from tests.conftest import EXAMPLE2, snakemake, snakemake_cmd
 
-pytestmark = pytest.mark.slow
-
 
 def cli(workdir, *args) -> tuple[int, str]:
     """``lrsweep <args>`` run in ``workdir`` as a user would: (exit code, stderr+stdout)."""

@@ -9,7 +9,6 @@ import socket
 import subprocess
 
 import pandas as pd
-import pytest
 import yaml
 
 from tests.conftest import snakemake
@@ -64,7 +63,6 @@ def snapshot(folder) -> dict:
     return out
 
 
-@pytest.mark.slow
 def test_latest_follows_every_run_whatever_the_order_of_configs(tmp_path):
     write(tmp_path, "a.yaml", tiny([1.0, 10.0]))
     write(tmp_path, "b.yaml", tiny([0.5, 10.0]))
@@ -127,7 +125,6 @@ def test_latest_follows_every_run_whatever_the_order_of_configs(tmp_path):
     assert json.loads(history[0])["seeded"] and "seeded" not in json.loads(history[-1])
 
 
-@pytest.mark.slow
 def test_dry_runs_reports_lint_and_summary_write_nothing(tmp_path):
     write(tmp_path, "a.yaml", tiny([1.0, 10.0]))
     write(tmp_path, "config.yaml", tiny([0.5, 10.0]))
@@ -165,7 +162,6 @@ def test_dry_runs_reports_lint_and_summary_write_nothing(tmp_path):
     assert code == 0, err
 
 
-@pytest.mark.slow
 def test_commands_work_on_the_sweep_the_config_names(tmp_path):
     write(tmp_path, "config.yaml", tiny([1.0], sweep="one"))
     write(tmp_path, "two.yaml", tiny([10.0], sweep="two"))
@@ -190,7 +186,6 @@ def test_commands_work_on_the_sweep_the_config_names(tmp_path):
     )
 
 
-@pytest.mark.slow
 def test_gc_frees_what_no_remaining_version_uses_and_a_rerun_makes_only_that(tmp_path):
     write(tmp_path, "a.yaml", tiny([1.0, 10.0]))
     write(tmp_path, "config.yaml", tiny([0.5, 10.0]))

@@ -10,8 +10,6 @@ from tests.conftest import snakemake
 from tests.integration.test_reference_levels import regions_table
 from tests.workflow.test_workflow import job_tokens, version_dir
 
-pytestmark = pytest.mark.slow
-
 
 def config(statsmodels: dict) -> dict:
     return {

@@ -146,7 +146,6 @@ def readme_module(checkout: Path) -> str:
     return block.replace("<checkout>", str(checkout)) + "\n"
 
 
-@pytest.mark.slow
 def test_installed_package_runs_the_checkouts_snakefile_in_another_folder(installed, tmp_path):
     checkout, venv = installed
     before = checkout_state(checkout)
@@ -162,7 +161,6 @@ def test_installed_package_runs_the_checkouts_snakefile_in_another_folder(instal
     assert checkout_state(checkout) == before  # results, store, caches, logs: all in work/
 
 
-@pytest.mark.slow
 def test_installed_package_runs_as_a_module_of_another_projects_snakefile(installed, tmp_path):
     checkout, venv = installed
     before = checkout_state(checkout)

@@ -17,8 +17,6 @@ import yaml
 from lrsweep.store.versions import SUMS
 from tests.conftest import EXAMPLE2, snakemake, snakemake_cmd
 
-pytestmark = pytest.mark.slow
-
 IRIS = {
     "dataset": {"source": "sklearn", "name": "iris"},
     "split": {"test_size": 0.3, "random_state": 0, "stratify": True},

@@ -2,12 +2,9 @@
 
 import time
 
-import pytest
-
 from tests.conftest import EXAMPLE1, snakemake
 
 
-@pytest.mark.slow
 def test_a_real_run_exits_with_its_work_under_a_fast_job_rate_limit(tmp_path):
     """With --max-jobs-per-timespan 100/100ms Snakemake 9.27's scheduler left timers that kept
     runs waiting after "Elapsed time" (seen for 10 minutes): the run must end within seconds

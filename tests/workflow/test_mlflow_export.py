@@ -111,7 +111,6 @@ def exported(tmp_path_factory):
     return workdir, version, rows, uri, counts
 
 
-@pytest.mark.slow
 def test_one_run_per_row_with_its_params_metrics_and_tags(exported):
     from mlflow.tracking import MlflowClient
 
@@ -150,7 +149,6 @@ def test_one_run_per_row_with_its_params_metrics_and_tags(exported):
     assert any("cv_accuracy_mean" in r.data.metrics for r in runs)
 
 
-@pytest.mark.slow
 def test_figures_and_models_are_artifacts(exported, tmp_path):
     from mlflow.tracking import MlflowClient
 
@@ -190,7 +188,6 @@ def test_figures_and_models_are_artifacts(exported, tmp_path):
     assert models >= 5  # not vacuous: every ok scikit-learn fit has one
 
 
-@pytest.mark.slow
 def test_exporting_again_creates_no_runs(exported, tmp_path, monkeypatch):
     from mlflow.tracking import MlflowClient
 
@@ -236,7 +233,6 @@ def leaderboard_choices(version) -> dict:
     return out
 
 
-@pytest.mark.slow
 def test_a_version_is_a_parent_run_and_the_selected_fits_are_tagged_and_load(exported, tmp_path):
     """Issue #28: one parent run per version, a nested run per grid point, the selected fit of
     each experiment tagged lrsweep.selected = true, and its pipeline an MLflow model that

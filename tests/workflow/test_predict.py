@@ -8,8 +8,6 @@ from sklearn.model_selection import train_test_split
 from lrsweep.tools.cli import main
 from tests.conftest import REPO, snakemake
 
-pytestmark = pytest.mark.slow
-
 CONFIG = {
     "sweep": "affairs",
     "experiments": {

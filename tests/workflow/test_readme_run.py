@@ -3,8 +3,6 @@ metrics columns' order, the figures left out."""
 
 import re
 
-import pytest
-
 from tests.docs.test_readme import README
 
 
@@ -42,7 +40,6 @@ def matching(folder, pattern: str) -> list:
     return found
 
 
-@pytest.mark.slow
 def test_the_readme_tree_is_the_tree_of_a_real_run(smoke_run):
     workdir, _ = smoke_run
     entries = tree_entries()
@@ -65,7 +62,6 @@ def test_the_readme_tree_is_the_tree_of_a_real_run(smoke_run):
         assert child.name in listed_version, f"a version holds {child.name}, not in the README"
 
 
-@pytest.mark.slow
 def test_the_metrics_columns_are_in_the_order_the_readme_gives(smoke_run):
     workdir, _ = smoke_run
     version = (workdir / "results/smoke/latest").resolve()
@@ -81,7 +77,6 @@ def test_the_metrics_columns_are_in_the_order_the_readme_gives(smoke_run):
     assert scores.index("accuracy_test_ci_high") < scores.index("accuracy_test_ci_low")
 
 
-@pytest.mark.slow
 def test_the_figures_left_out_are_the_ones_the_readme_names(smoke_run):
     """One grid point: none of the figures over C; split: none: no gap.png (always zero)."""
     workdir, _ = smoke_run

@@ -10,8 +10,6 @@ import pytest
 
 from tests.conftest import snakemake
 
-pytestmark = pytest.mark.slow
-
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARGS = [
     "--no-sandbox",

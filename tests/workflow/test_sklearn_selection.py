@@ -12,8 +12,6 @@ import pytest
 
 from tests.conftest import REPO, snakemake
 
-pytestmark = pytest.mark.slow
-
 FEATURES = ["rate_marriage", "age", "yrs_married", "children", "religious", "educ"]
 CS = [0.001, 0.01, 1.0]
 FOLDS, REPEATS, SEED = 4, 2, 3

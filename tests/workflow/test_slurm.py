@@ -40,7 +40,7 @@ import pytest
 
 from tests.conftest import REPO, snakemake
 
-pytestmark = [pytest.mark.slow, pytest.mark.slurm]
+pytestmark = pytest.mark.slurm
 
 PLUGIN_REQUIREMENTS = [
     line

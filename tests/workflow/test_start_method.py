@@ -6,11 +6,8 @@ import copy
 from pathlib import Path
 
 import pandas as pd
-import pytest
 
 from tests.conftest import snakemake
-
-pytestmark = pytest.mark.slow
 
 #: Two experiments of several grid points each (so the fit, score and publish jobs each run
 #: at least two tasks in two workers), one with cross-validation, figures on.

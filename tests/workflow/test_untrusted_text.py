@@ -3,12 +3,10 @@ characters told in one escaped line each."""
 
 import numpy as np
 import pandas as pd
-import pytest
 
 from tests.unit.prepare.test_data import ESC, frame
 
 
-@pytest.mark.slow
 def test_formula_like_text_is_kept_exact_in_the_tables_as_the_readme_says(tmp_path):
     """The rule for cells a spreadsheet would run (issue #27 case 11): the tables are results,
     keyed and checksummed, so such text is written exactly, neither escaped nor refused; the
@@ -44,7 +42,6 @@ def test_formula_like_text_is_kept_exact_in_the_tables_as_the_readme_says(tmp_pa
     assert "beginning with `=`, `+`, `-` or `@`" in readme and "written exactly" in readme
 
 
-@pytest.mark.slow
 def test_a_run_tells_control_characters_in_one_escaped_line_each(tmp_path):
     """The runs of the issue: a newline in a label failed every grid point in the figures; an
     escape sequence in a column name reached the terminal raw."""

@@ -13,8 +13,6 @@ import yaml
 from tests.conftest import EXAMPLE1, EXAMPLE2, REPO, snakemake, snakemake_cmd
 from tests.integration.test_tutorial import DIGITS_CONFUSION
 
-pytestmark = pytest.mark.slow
-
 
 def version_dir(workdir, sweep="smoke"):
     return (workdir / "results" / sweep / "latest").resolve()
