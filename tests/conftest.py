@@ -1,4 +1,7 @@
-"""Shared fixtures: configs of the tutorial's examples and a runner for real workflow runs."""
+"""Shared fixtures: configs of the tutorial's examples and a runner for real workflow runs;
+and the tiers, by folder: each test is marked with its folder's tier (``unit``,
+``integration``, ``workflow``, ``docs``), and the workflow tier is also ``slow``, so that
+``-m "not slow"`` leaves out the real runs."""
 
 from __future__ import annotations
 
@@ -11,7 +14,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parent.parent
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+TIERS = ("unit", "integration", "workflow", "docs")
 X10 = [[i] for i in range(10)]
 Y1 = [0, 0, 0, 0, 1, 1, 1, 1, 1, 1]
 Y2 = [0, 1, 0, 0, 1, 1, 1, 1, 1, 1]
@@ -139,3 +144,19 @@ def smoke_run(tmp_path_factory):
     proc = snakemake(workdir, config=smoke_config())
     assert proc.returncode == 0, proc.stderr[-4000:]
     return workdir, proc
+
+
+def tier_of(path: Path) -> str | None:
+    """The tier of a test file: the folder under tests/ it is in (None outside them)."""
+    parts = Path(path).resolve().relative_to(HERE).parts
+    return parts[0] if len(parts) > 1 and parts[0] in TIERS else None
+
+
+def pytest_collection_modifyitems(items):
+    """Mark every test with its tier; the real runs of the workflow tier are also ``slow``."""
+    for item in items:
+        tier = tier_of(item.path)
+        if tier is not None:
+            item.add_marker(tier)
+        if tier == "workflow":
+            item.add_marker("slow")
