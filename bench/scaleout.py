@@ -3,7 +3,7 @@
     python bench/scaleout.py [--keep|--report]  # needs root; about six minutes on two cores
 
 Runs one grid on 200,000 x 50 synthetic rows twice: locally (packed, one fit job) and sharded
-through snakemake-executor-plugin-slurm on the one-node cluster of tests/test_slurm.py (its
+through snakemake-executor-plugin-slurm on the one-node cluster of tests/workflow/test_slurm.py (its
 daemons, ports and files are this run's own, and are stopped at the end). Writes
 bench/SCALEOUT.md and bench/scaleout.json: the time from sbatch to a job's start, each fit
 job's wall time in Slurm against the fitting it did (its grid points' fit_seconds), the

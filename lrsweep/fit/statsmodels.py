@@ -7,7 +7,7 @@ design is the experiment's without each categorical column's reference level
 ``regularized: l1`` calls ``fit_regularized(method="l1", alpha=...)`` with the intercept left
 unpenalized. statsmodels minimises ``-loglik + alpha * sum|beta|`` while scikit-learn minimises
 ``C * (-loglik) + sum|beta|``; dividing the latter by ``C`` shows that ``alpha = 1 / C`` gives
-the same objective (tested in ``tests/test_statsmodels_fit.py``). After L1 selection the
+the same objective (tested in ``tests/integration/test_statsmodels.py``). After L1 selection the
 usual standard errors, p-values and intervals are not valid (they treat the selected terms as
 fixed in advance): they are not reported for L1 fits.
 

@@ -83,7 +83,8 @@ def make_synthetic(random_state: int, **params) -> tuple[np.ndarray, np.ndarray]
     side once more because it overlaps the left: a 1,000,000 x 50 dataset peaked at 3.06 times
     its size. Here it generates unshuffled from the same RandomState, then draws the row and
     feature permutations exactly as it does (``utils.shuffle``, then ``shuffle`` of the feature
-    indices) and applies both in one indexing step. ``tests/test_data.py`` holds the two equal.
+    indices) and applies both in one indexing step. ``tests/unit/prepare/test_data.py`` holds the
+    two equal.
     """
     from sklearn.datasets import make_classification
 

@@ -9,7 +9,7 @@ click on a column's header, filterable (free text over every cell, settings incl
 status menu; a word ``column=value``, such as ``solver=saga``, keeps the rows whose cell in
 that column shows exactly that value) and shows the columns a reader needs first (settings,
 status and reason, the selection metric, test scores), the others behind "show all columns";
-without the script the tables are plain tables. ``tests/test_report.py`` drives it in
+without the script the tables are plain tables. ``tests/workflow/test_report.py`` drives it in
 headless Chromium.
 """
 

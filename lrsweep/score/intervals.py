@@ -6,7 +6,8 @@ stratified cross-validation on the training rows.
 - ROC AUC gets a stratified bootstrap percentile interval; where that interval collapses to a
   point (an AUC of 1, or 0, on every resample) it is replaced by the Clopper-Pearson interval
   of the AUC as a proportion over ``min(positives, negatives)`` trials, a conservative
-  effective sample size for the Mann-Whitney statistic. ``tests/test_inference.py`` checks the
+  effective sample size for the Mann-Whitney statistic. ``tests/integration/test_intervals.py``
+  checks the
   coverage of both by simulation, near 1 and on small test sets.
 - The standard error of a cross-validated mean is the standard deviation of the fold scores
   divided by the square root of the number of folds (ESL 7.10, as glmnet's ``cv.glmnet``):

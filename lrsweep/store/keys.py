@@ -10,7 +10,8 @@ of them. Names (experiment, sweep, pack) are labels, never keys.
 
 "Code" is the normalized syntax tree of the modules that compute a thing (comments,
 docstrings and formatting do not count), so a comment edit re-keys nothing, and a change of
-any statement re-keys everything it can change. ``tests/test_keys.py`` checks that a stage
+any statement re-keys everything it can change. ``tests/integration/test_code_keys.py`` checks that
+a stage
 imports no lrsweep module outside its key.
 """
 

@@ -10,7 +10,8 @@ trusts is called with arguments from the file, so trusting by prefix is not safe
   before anything is decompressed (a zip bomb is refused, not inflated);
 - every node of its schema is of a loader in :data:`ALLOWED_LOADERS` and builds a type in
   :data:`ALLOWED_TYPES`, an exact list of fully-qualified names: the types lrsweep's own
-  pipelines contain (``tests/test_modelfile.py`` saves every pipeline lrsweep can make, for
+  pipelines contain (``tests/integration/test_modelfile.py`` saves every pipeline lrsweep can make,
+  for
   every solver, wrapper, imputer, encoder and scaler, and checks that together they hold
   exactly these types);
 

@@ -87,7 +87,8 @@ def relative_cost(point: dict) -> float:
 
 
 #: (rows, features, classes) of the bundled datasets, known without importing scikit-learn
-#: (1.6 s at every snakemake start). tests/test_config.py holds it equal to the loaded data
+#: (1.6 s at every snakemake start). tests/unit/config/test_resolve.py holds it equal to the loaded
+#: data
 #: for every name the schema allows; a name missing here is read instead.
 BUNDLED_SHAPES = {
     "digits": (1797, 64, 10),

@@ -581,7 +581,8 @@ def fit_mode(configured: str, local_exec: bool, main: bool, default_resources=()
     Called when Snakemake builds its DAG, once it knows its executor (``local_exec``). Two
     cases where that says nothing: inside a cluster job (``main`` False) Snakemake runs the
     rule with its local executor again, and such a process exists only for a run that sent
-    its jobs away (found by tests/test_slurm.py: a job's DAG asked for a pack job's output);
+    its jobs away (found by tests/workflow/test_slurm.py: a job's DAG asked for a pack job's
+    output);
     and a dry run (``-n``) always has the local "dryrun" executor, so Slurm settings among the
     default resources (``slurm_partition=``, ``slurm_account=``, as profiles/slurm sets them)
     say that the real run would go to the cluster, and ``-n`` shows what it would do."""

@@ -62,7 +62,8 @@ def exit_when_done() -> None:
     large-data run with its fit and publish jobs (bench/README.md). This does what teardown
     does that anyone can notice, then leaves: it runs the atexit handlers, flushes every file
     object still open (a file a script forgot to close keeps its contents), and exits 0; that
-    costs 0.1 s. ``tests/test_smk.py`` checks that nothing is lost. Without it nothing breaks:
+    costs 0.1 s. ``tests/unit/workflow/test_smk.py`` checks that nothing is lost. Without it
+    nothing breaks:
     every job is 0.25 s slower.
     """
     import atexit
@@ -99,7 +100,8 @@ def end_without_waiting() -> None:
     time": 1.0-1.4 s added to every run that executed a job; with ``--max-jobs-per-timespan
     100/100ms`` runs were seen hanging after "Elapsed time". Reproduce without this hook:
     ``time snakemake --cores 2 --forcerun publish``. Only timers made by that method are
-    cancelled; ``tests/test_smk.py`` runs a real workflow with that option and checks that it
+    cancelled; ``tests/workflow/test_job_rate_limit.py`` runs a real workflow with that option and
+    checks that it
     exits within seconds. Remove this when Snakemake's scheduler stops its own timers.
     """
     for thread in threading.enumerate():

@@ -9,7 +9,8 @@ import copy
 
 import numpy as np
 import pytest
-from conftest import planned
+
+from tests.conftest import planned
 
 SOLVERS = ("lbfgs", "newton-cg", "newton-cholesky")
 

@@ -8,10 +8,8 @@ import json
 import os
 
 import pandas as pd
-import pytest
-from conftest import snakemake
 
-pytestmark = pytest.mark.slow
+from tests.conftest import snakemake
 
 LBFGS = "sk_lbfgs_l2_C{}_rs0"
 
