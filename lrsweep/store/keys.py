@@ -194,9 +194,10 @@ def module_path(name: str) -> Path:
     return path / "__init__.py" if path.is_dir() else path.with_suffix(".py")
 
 
-def all_modules() -> list[str]:
+@cache
+def all_modules() -> tuple[str, ...]:
     """Every module of the package, dotted (``"fit.sklearn"``; a folder's ``__init__`` is the
-    folder's name), subfolders included."""
+    folder's name), subfolders included: walked once a process."""
     names = []
     for path in PACKAGE_DIR.rglob("*.py"):
         parts = path.relative_to(PACKAGE_DIR).with_suffix("").parts
@@ -204,7 +205,7 @@ def all_modules() -> list[str]:
             parts = parts[:-1]
         if parts:
             names.append(".".join(parts))
-    return sorted(names)
+    return tuple(sorted(names))
 
 
 def in_unit(module: str, unit: str) -> bool:
@@ -214,12 +215,13 @@ def in_unit(module: str, unit: str) -> bool:
 def modules_of(units) -> list[str]:
     """The modules of code units (folders or modules), with the package folders above them
     (their ``__init__`` runs on every import of a module inside)."""
+    known = set(all_modules())
     modules = set()
-    for m in all_modules():
+    for m in known:
         if any(in_unit(m, u) for u in units):
             parts = m.split(".")
             modules.update(".".join(parts[:i]) for i in range(1, len(parts) + 1))
-    return sorted(m for m in modules if m in set(all_modules()))
+    return sorted(modules & known)
 
 
 @cache
