@@ -126,16 +126,23 @@ class OverviewTask:
 
 
 @dataclass(eq=False)
-class FinalFitTask:
-    """A cross-validated grid point's fit on all its training rows, its folds left to
-    :class:`FoldTask` (a part of ``whole``: stored once every part is done)."""
+class PartTask:
+    """A part of a cross-validated grid point ``whole`` (:class:`FinalFitTask` or
+    :class:`FoldTask`): the point is stored once every part is done."""
 
     whole: PointTask
-    seconds: float
 
     @property
     def experiment(self) -> str:
         return self.whole.experiment
+
+
+@dataclass(eq=False)
+class FinalFitTask(PartTask):
+    """A cross-validated grid point's fit on all its training rows, its folds left to
+    :class:`FoldTask`."""
+
+    seconds: float
 
     def __call__(self, context: FitContext) -> dict:
         from lrsweep.fit.record import fit_point
@@ -145,17 +152,12 @@ class FinalFitTask:
 
 
 @dataclass(eq=False)
-class FoldTask:
+class FoldTask(PartTask):
     """One fold fit of a cross-validated grid point (``index``: of its repeated folds, in the
     order of :func:`lrsweep.fit.sklearn.cv_splits`)."""
 
-    whole: PointTask
     index: int
     seconds: float
-
-    @property
-    def experiment(self) -> str:
-        return self.whole.experiment
 
     def __call__(self, context: FitContext) -> dict:
         from lrsweep.fit.sklearn import cv_fold
@@ -361,7 +363,7 @@ class FitJob:
             if ret.status == TaskStatus.FAILED:
                 self.log.warning("%s overview figures failed:\n%s", ret.task.name, ret.traceback)
             return []
-        if isinstance(ret.task, FinalFitTask | FoldTask):
+        if isinstance(ret.task, PartTask):
             return self.part_done(ret)
         return self.point_done(ret.task, ret)
 
