@@ -179,6 +179,17 @@ def _candidate(params: dict) -> dict:
     return {"solver": lr.solver, "penalty": "l1" if l1 == 1.0 else "l2", "C": float(C)}
 
 
+def cv_folds(exp: dict):
+    """lrsweep's folds of an experiment's ``cv:`` (its defaults: 5 folds, one repeat, seed 0),
+    as the scikit-learn splitter it uses."""
+    from sklearn.model_selection import RepeatedStratifiedKFold
+
+    cv = {"folds": 5, "repeats": 1, "random_state": 0, **exp["cv"]}
+    return RepeatedStratifiedKFold(
+        n_splits=cv["folds"], n_repeats=cv["repeats"], random_state=cv["random_state"]
+    )
+
+
 def run_grid_search(config: dict, n_jobs: int = 2) -> list[dict]:
     """GridSearchCV of every experiment (one after another, each with ``n_jobs``) on its raw
     training rows with lrsweep's folds: one row per candidate with its ``mean_test_score``
@@ -186,17 +197,14 @@ def run_grid_search(config: dict, n_jobs: int = 2) -> list[dict]:
     import warnings
 
     from sklearn.linear_model import LogisticRegression
-    from sklearn.model_selection import GridSearchCV, RepeatedStratifiedKFold
+    from sklearn.model_selection import GridSearchCV
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
 
     rows = []
     for name, exp in config["experiments"].items():
         X_train, _, y_train, _ = split(*load(exp["dataset"]), exp["split"])
-        cv = {"folds": 5, "repeats": 1, "random_state": 0, **exp["cv"]}
-        folds = RepeatedStratifiedKFold(
-            n_splits=cv["folds"], n_repeats=cv["repeats"], random_state=cv["random_state"]
-        )
+        folds = cv_folds(exp)
         grids = search_grids(candidates(exp["sklearn"]), len(np.unique(y_train)))
         pipe = Pipeline([("scale", StandardScaler()), ("model", LogisticRegression())])
         with warnings.catch_warnings():
@@ -217,7 +225,6 @@ def run_lrcv(config: dict, n_jobs: int = 2) -> list[dict]:
     import warnings
 
     from sklearn.linear_model import LogisticRegressionCV
-    from sklearn.model_selection import RepeatedStratifiedKFold
     from sklearn.multiclass import OneVsRestClassifier
     from sklearn.pipeline import Pipeline
     from sklearn.preprocessing import StandardScaler
@@ -225,10 +232,7 @@ def run_lrcv(config: dict, n_jobs: int = 2) -> list[dict]:
     rows = []
     for name, exp in config["experiments"].items():
         X_train, _, y_train, _ = split(*load(exp["dataset"]), exp["split"])
-        cv = {"folds": 5, "repeats": 1, "random_state": 0, **exp["cv"]}
-        folds = RepeatedStratifiedKFold(
-            n_splits=cv["folds"], n_repeats=cv["repeats"], random_state=cv["random_state"]
-        )
+        folds = cv_folds(exp)
         families = {}
         for p in candidates(exp["sklearn"]):
             key = json.dumps({k: v for k, v in p.items() if k != "C"}, sort_keys=True)
