@@ -148,7 +148,7 @@ def forget_extra_C(workdir: Path) -> None:
             shutil.rmtree(record.parent)
     # The jobs that made them would otherwise count as done, and the publish job would fit
     # the missing entries itself (as it does for an entry discarded as damaged).
-    for token in [*store.glob("jobs/fit/*.json"), *store.glob("jobs/score/*.json")]:
+    for token in store.glob("jobs/fit/*.json"):
         listed = json.loads(token.read_text())["experiments"].values()
         if forgotten & {key for keys in listed for key in keys}:
             token.unlink()

@@ -1,15 +1,22 @@
-"""The body of the prepare, fit and score jobs: get each experiment's prepared data, then
-compute the grid points' fits (fit job), or their scores and figures (score job), that are not
-in the store yet, as tasks of the one worker pool (:mod:`lrsweep.workflow.pool`).
+"""The body of the prepare and fit jobs: get each experiment's prepared data, then compute what
+the store lacks of each grid point (its fit, its scores, its figures) and each experiment's
+overview figures, as tasks of the one worker pool (:mod:`lrsweep.workflow.pool`).
 
 A fit job is a few small steps: :func:`prepare_experiments` (data errors stop their
 experiment only), :func:`point_tasks` (what each grid point still needs), :func:`in_order`
 (longest first), each cross-validated point cut into its final fit and its folds (:func:`parts`),
-then :func:`launch` runs :class:`PointTask`, its parts and :class:`OverviewTask`, and
-:class:`FitJob` follows their returns (progress, errors, which overviews can be drawn). The
-points of a warm C path run in order (:func:`warm_chains`): the next is handed out when the
-one below it is done, with its path state. The store is read through
+then :func:`launch` runs :class:`PointTask`, its parts, :class:`ScoreTask` and
+:class:`OverviewTask`, and :class:`FitJob` follows their returns (progress, errors, which
+overviews can be drawn). A point is scored from its stored fit, in the task that fitted it, or
+in a :class:`ScoreTask` after its parts (or, on a warm C path, once the next point is handed
+out). The points of a warm C path run in order (:func:`warm_chains`): the next is handed out
+when the one below it is done, with its path state. The store is read through
 :mod:`lrsweep.workflow.store_access`.
+
+Scoring reads what the store holds, never what a task has in memory, so a point's scores are
+the same bytes whether it was fitted in this job, in an earlier one, or cut into parts. What
+only scores (``bootstrap``, ``positive_class``, ...) never reaches the fitting code
+(:func:`lrsweep.workflow.plan.fit_job_point`).
 """
 
 from __future__ import annotations
@@ -22,6 +29,7 @@ from lrsweep.errors import DataError
 from lrsweep.store.entries import Store
 from lrsweep.workflow import store_access
 from lrsweep.workflow.cost import POINT_OVERHEAD_SECONDS as POINT_OVERHEAD
+from lrsweep.workflow.plan import fit_job_experiment, fit_job_point
 from lrsweep.workflow.pool import (
     ONE_BLAS_THREAD,  # noqa: F401  (re-exported: the fit job's BLAS rule)
     TaskReturn,
@@ -46,7 +54,7 @@ from lrsweep.workflow.store_access import (  # noqa: F401  (re-exported for call
 
 @dataclass
 class FitContext:
-    """What every task of a fit or score job reads, handed to each worker once."""
+    """What every task of a fit job reads, handed to each worker once."""
 
     store: Store
     prepared: dict  # experiment -> its Prepared data
@@ -74,20 +82,30 @@ class PointDone:
     next: dict | None = None  # on a warm path: where the next point starts (its path state)
 
 
+def score_point(context: FitContext, point: dict, entry, draw: bool) -> None:
+    """A grid point's scores and (``draw``) its figures, from its stored fit ``entry`` (read
+    again from the store when None), each unless the store has it."""
+    store, prepared = context.store, context.prepared[point["experiment"]]
+    entry = entry or store_access.fit_entry(store, prepared, fit_job_point(point))
+    scores = store_access.scores_entry(store, prepared, point, entry)
+    if draw:
+        store_access.fitfig_entry(store, prepared, point, entry, scores)
+
+
 @dataclass(eq=False)
 class PointTask:
-    """One grid point: its fit (unless stored), its scores (in a score job, unless stored) and
-    its figures (if asked)."""
+    """One grid point: its fit (unless stored), then its scores (unless stored) and its
+    figures (if asked), here or, with ``score_later``, in a :class:`ScoreTask`."""
 
     point: dict
     fit: bool  # not in the store: fit it
     entry: object = None  # its verified fit entry, when stored
     status: str | None = None  # the stored fit's status
-    score: bool = False
     figures: bool = False
     seconds: float = 0.0  # its estimated fit (0 when stored)
     init: dict | None = None  # on a warm path: the previous point's path state
     chain: float = 0.0  # on a warm path: the estimated fits of the points waiting behind it
+    score_later: bool = False  # scored by a ScoreTask once its fit is stored
 
     @property
     def experiment(self) -> str:
@@ -96,19 +114,37 @@ class PointTask:
     def __call__(self, context: FitContext) -> PointDone:
         store, prepared = context.store, context.prepared[self.experiment]
         if self.fit:
-            entry, fitted = store_access.compute_fit(store, prepared, self.point, self.init)
+            entry, fitted = store_access.compute_fit(
+                store, prepared, fit_job_point(self.point), self.init
+            )
             result = fitted["result"]
             done = PointDone(True, Status(result["status"]), result.get("reason", ""))
             done.traceback = result.get("traceback", "")
             done.next = fitted.get("next")
         else:
-            entry = self.entry or store_access.fit_entry(store, prepared, self.point)
+            entry = self.entry
             done = PointDone(False, Status(self.status))
-        if self.score:
-            scores = store_access.scores_entry(store, prepared, self.point, entry)
-            if self.figures and done.status in SCORED:
-                store_access.fitfig_entry(store, prepared, self.point, entry, scores)
+        if not self.score_later:
+            score_point(context, self.point, entry, self.figures and done.status in SCORED)
         return done
+
+
+@dataclass(eq=False)
+class ScoreTask:
+    """The scores and figures of a grid point ``whole`` whose fit another task stored: the
+    last of a cross-validated point's parts, or a point on a warm C path (scored while the
+    next point fits)."""
+
+    whole: PointTask
+    status: Status  # its fit's
+
+    @property
+    def experiment(self) -> str:
+        return self.whole.experiment
+
+    def __call__(self, context: FitContext) -> None:
+        draw = self.whole.figures and self.status in SCORED
+        score_point(context, self.whole.point, None, draw)
 
 
 @dataclass(eq=False)
@@ -148,7 +184,7 @@ class FinalFitTask(PartTask):
         from lrsweep.fit.record import fit_point
 
         prepared = context.prepared[self.experiment]
-        return fit_point(prepared, self.whole.point, self.whole.init, folds=False)
+        return fit_point(prepared, fit_job_point(self.whole.point), self.whole.init, folds=False)
 
 
 @dataclass(eq=False)
@@ -166,7 +202,7 @@ class FoldTask(PartTask):
         train, valid = context.fold_splits(self.experiment, self.whole.point["cv"])[self.index]
         starts = (self.whole.init or {}).get("cv")
         start = None if starts is None else starts[self.index]
-        return cv_fold(prepared, self.whole.point, train, valid, start)
+        return cv_fold(prepared, fit_job_point(self.whole.point), train, valid, start)
 
 
 def fold_splits(prepared, cv: dict) -> list:
@@ -188,10 +224,12 @@ def parts(task: PointTask) -> list:
     (longest first, :func:`in_order`): the slowest point's folds go to every worker at once,
     and points are finished (stored, their fitted models let go) one by one, not all at the
     end. The estimate is shared as :func:`lrsweep.workflow.cost.relative_cost` counts it (one
-    fit each), a fold fit on (k - 1)/k of the rows."""
+    fit each), a fold fit on (k - 1)/k of the rows. A point cut so is scored by a
+    :class:`ScoreTask` once its parts are stored (``score_later``)."""
     cv = task.point.get("cv")
-    if not (task.fit and cv and not task.score and task.point.get("status") != Status.SKIPPED):
+    if not (task.fit and cv and task.point.get("status") != Status.SKIPPED):
         return [task]
+    task.score_later = True
     folds = cv["folds"] * cv["repeats"]
     one = task.seconds / (1 + folds)
     fold_seconds = one * (cv["folds"] - 1) / cv["folds"]
@@ -224,7 +262,8 @@ def prepare_experiments(store: Store, experiments: dict, log) -> tuple[dict, lis
     prepared, errors = {}, []
     for name, spec in experiments.items():
         try:
-            data = store_access.prepared_data(store, name, spec, log)
+            as_fitted = {**spec, "exp": fit_job_experiment(spec["exp"])}
+            data = store_access.prepared_data(store, name, as_fitted, log)
             check_experiment(name, data, spec["exp"])
         except DataError as exc:
             log.error("%s", exc)
@@ -240,7 +279,6 @@ def point_tasks(store: Store, params: dict, prepared: dict) -> tuple[list, list,
     from lrsweep.workflow.cost import point_seconds
 
     tasks, reused, scored = [], [], []
-    scoring = bool(params.get("score"))
     for name, spec in params["experiments"].items():
         if name not in prepared:
             continue
@@ -248,13 +286,13 @@ def point_tasks(store: Store, params: dict, prepared: dict) -> tuple[list, list,
             entry = store_access.stored_fit(store, point)
             draw = bool(params["figures"] and point.get("figkey"))
             needs_figures = draw and not store.has("fitfigs", point["figkey"])
-            needs_scores = scoring and not store.has("scores", point["score_key"])
+            needs_scores = not store.has("scores", point["score_key"])
             if needs_scores:
                 scored.append(point["model_id"])
             if entry is None or needs_figures or needs_scores:
                 status = None if entry is None else store_access.stored_status(entry)
                 seconds = 0.0 if entry else point_seconds(spec["exp"], point)
-                tasks.append(PointTask(point, entry is None, entry, status, scoring, draw, seconds))
+                tasks.append(PointTask(point, entry is None, entry, status, draw, seconds))
             if entry is not None:
                 reused.append(point["model_id"])
     return tasks, reused, scored
@@ -294,6 +332,7 @@ def warm_chains(store: Store, params: dict, tasks: list) -> tuple[list, dict]:
                     continue
                 if below is not None:
                     successors[below] = task
+                    below.score_later = True  # scored while the next point fits
                 else:
                     task.init = store_access.path_start(store, task.point)
     waiting = set(successors.values())
@@ -365,7 +404,29 @@ class FitJob:
             return []
         if isinstance(ret.task, PartTask):
             return self.part_done(ret)
+        if isinstance(ret.task, ScoreTask):
+            return self.score_done(ret)
         return self.point_done(ret.task, ret)
+
+    def score_done(self, ret: TaskReturn) -> list:
+        """A :class:`ScoreTask`'s return: an unexpected error is logged as a point's (the
+        others go on); its experiment's overview when it was the last point to wait for."""
+        whole = ret.task.whole
+        if ret.status == TaskStatus.FAILED:
+            model_id = whole.point["model_id"]
+            self.bugs.append((whole.experiment, model_id, ret.traceback))
+            self.log.warning(
+                "%s %s scores: unexpected error\n%s", whole.experiment, model_id, ret.traceback
+            )
+        return self.finished(whole.experiment)
+
+    def finished(self, experiment: str) -> list:
+        """One more point of ``experiment`` done (fitted and scored): its overview task when
+        it was the last one to wait for."""
+        if experiment not in self.waiting:
+            return []
+        self.waiting[experiment] -= 1
+        return [OverviewTask(experiment)] if self.waiting[experiment] == 0 else []
 
     def part_done(self, ret: TaskReturn) -> list:
         """A part of a point (:func:`parts`): kept until its last part is done, then the
@@ -439,11 +500,9 @@ class FitJob:
                 done.traceback,
             )
         follow = self.next_on_path(task, done)
-        if task.experiment in self.waiting:
-            self.waiting[task.experiment] -= 1
-            if self.waiting[task.experiment] == 0:
-                return [*follow, OverviewTask(task.experiment)]
-        return follow
+        if task.score_later and done.status != Status.ERROR:  # nothing stored to score
+            return [*follow, ScoreTask(task, done.status)]
+        return [*follow, *self.finished(task.experiment)]
 
     def next_on_path(self, task: PointTask, done: PointDone) -> list:
         """The parts of the next point of ``task``'s warm path, started from ``done``'s path
@@ -470,6 +529,7 @@ def _import_before_workers(figures: bool) -> None:
     import sklearn.metrics  # noqa: F401
 
     import lrsweep.fit.record  # noqa: F401
+    import lrsweep.score.record  # noqa: F401
 
     if figures:
         from lrsweep.results.figures import draw_fit_figures, draw_overview  # noqa: F401
@@ -478,10 +538,8 @@ def _import_before_workers(figures: bool) -> None:
 @one_blas_thread
 def run_fit_job(params: dict, n_jobs: int, log, name: str = "fit") -> dict:
     """The fit job: prepare (or read) each experiment's data, then fit what the store lacks in
-    one pool of ``n_jobs`` workers. Returns the job's token (what it computed and what it
-    reused). With ``params["score"]`` it is the score job of the same grid points: it scores
-    the stored fits whose scores the store lacks (fitting only a fit found missing or
-    damaged), and draws the figures it lacks.
+    one pool of ``n_jobs`` workers, scores what the store lacks from the stored fits, and
+    draws the figures it lacks. Returns the job's token (what it fitted, reused and scored).
 
     A data error stops its experiment only: the others are fitted and kept, then a DataError
     with every experiment's error, one line each, ends the job.

@@ -11,10 +11,12 @@ either done, for exactly these parameters, or to be done: Snakemake's "params ch
 fires, an edit reruns exactly the jobs whose content changed, and configs sharing a sweep
 folder never overwrite each other's outputs.
 
-Each fit job has a score job of the same grid points, run after it: the fit job gets only
-what changes the fitted models (:func:`fit_job_point`), the score job the settings that only
-score and the figure keys, so changing ``bootstrap`` or ``positive_class`` reruns score jobs
-only.
+A fit job fits, scores and draws its grid points, each from what the store lacks: a point's
+fit is keyed by what changes the fitted model only and its scores by its fit and the settings
+that only score, so changing ``bootstrap`` or ``positive_class`` reruns the fit jobs of those
+points with nothing to fit (``0 of N grid points to fit``): they score the stored fits. The
+fitting code is handed each point without those settings (:func:`fit_job_point`), so that
+nothing it fits can depend on them.
 
 Fit jobs come in two shapes (``fit_jobs``):
 
@@ -320,14 +322,14 @@ def make_plan(
 
 
 def fit_job_point(point: dict) -> dict:
-    """A grid point as its fit job gets it: without what only scores or draws it, so that
-    changing that reruns the point's score job only, never its fit job."""
+    """A grid point as the fitting code gets it: without what only scores or draws it (which
+    its fit key leaves out too)."""
     return {k: v for k, v in point.items() if k not in (*SCORE_ONLY_KEYS, "score_key", "figkey")}
 
 
 def fit_job_experiment(exp: dict) -> dict:
-    """An experiment's settings as its fit jobs get them (without the positive class and the
-    covariance types of its statsmodels fits)."""
+    """An experiment's settings as its data are prepared and its points fitted with them
+    (without the positive class and the covariance types of its statsmodels fits)."""
     out = {k: v for k, v in exp.items() if k not in SCORE_ONLY_KEYS}
     if isinstance(out.get("statsmodels"), dict):
         out["statsmodels"] = {
@@ -396,34 +398,12 @@ def check_data(plan: Plan, passed: PassedChecks, root: str | Path = ".") -> None
 
 
 def _fit_params(plan: Plan, members: dict[str, list[dict]], prepare: bool) -> dict:
-    """A fit job's parameters: what changes the fitted models of its grid points, only."""
+    """A fit job's parameters: its grid points with their settings, their score and figure
+    keys, and the figure settings. A job that holds all of an experiment's grid points also
+    draws its overview figures (key ``overview``) once they are scored."""
     return {
         "store": str(plan.store),
         "prepare": prepare,
-        "score": False,
-        "figures": False,
-        "figure_settings": None,
-        "experiments": {
-            name: {
-                "exp": fit_job_experiment(plan.experiments[name]["exp"]),
-                "prepared": plan.experiments[name]["prepared"],
-                "data_sha256": plan.experiments[name]["data_sha256"],
-                "points": [fit_job_point(p) for p in points],
-                "overview": None,
-            }
-            for name, points in members.items()
-        },
-    }
-
-
-def _score_params(plan: Plan, members: dict[str, list[dict]]) -> dict:
-    """A score job's parameters: the grid points of one fit job with their scoring settings
-    and figure keys. A job that holds all of an experiment's grid points also draws its
-    overview figures (key ``overview``) as soon as they are scored."""
-    return {
-        "store": str(plan.store),
-        "prepare": False,
-        "score": True,
         "figures": plan.filled["figures"],
         "figure_settings": figure_settings(plan.filled),
         "experiments": {
@@ -439,20 +419,6 @@ def _score_params(plan: Plan, members: dict[str, list[dict]]) -> dict:
             for name, points in members.items()
         },
     }
-
-
-def score_jobs(plan: Plan, fits: list[Job]) -> list[Job]:
-    """One score job for each fit job, of the same grid points, run once that fit job is
-    done: it scores the stored fits (and draws their figures) that the store lacks."""
-    jobs = []
-    for fit in fits:
-        members = {}
-        for name, spec in fit.params["experiments"].items():
-            ids = {p["model_id"] for p in spec["points"]}
-            members[name] = [p for p in plan.experiments[name]["points"] if p["model_id"] in ids]
-        params = _score_params(plan, members)
-        jobs.append(Job("score", fit.name, params, [plan.token(fit)], threads=fit.threads))
-    return jobs
 
 
 def threads_for(seconds: float | None) -> int:
@@ -616,7 +582,6 @@ class Jobs:
         self.plan = plan
         self._pack: list[Job] | None = None
         self._shard: tuple[list[Job], list[Job]] | None = None
-        self._scores: dict[str, list[Job]] = {}
         self.publish = Job("publish", plan.version, publish_params(plan))
 
     @property
@@ -639,16 +604,10 @@ class Jobs:
     def fits(self, mode: str) -> list[Job]:
         return self.pack if mode == "pack" else self.shard[1]
 
-    def scores(self, mode: str) -> list[Job]:
-        if mode not in self._scores:
-            self._scores[mode] = score_jobs(self.plan, self.fits(mode))
-        return self._scores[mode]
-
     def get(self, rule: str, name: str, key: str) -> Job:
         candidates = {
             "prepare": lambda: self.shard[0],
             "fit": lambda: [*self.pack, *self.shard[1]],
-            "score": lambda: [*self.scores("pack"), *self.scores("shard")],
         }[rule]()
         for job in candidates:
             if job.name == name and job.key == key:
@@ -657,5 +616,5 @@ class Jobs:
 
     def records(self, mode: str, results: str) -> list[tuple[str, str, str]]:
         """(rule, job label, benchmark file) of the jobs of ``mode``."""
-        jobs = self.fits(mode) + self.scores(mode) + (self.shard[0] if mode == "shard" else [])
+        jobs = self.fits(mode) + (self.shard[0] if mode == "shard" else [])
         return [(j.rule, j.label, f"{results}/benchmarks/{j.rule}/{j.label}.tsv") for j in jobs]

@@ -204,11 +204,13 @@ CANCER = {
 }
 
 
-def test_a_score_job_scores_the_stored_fits_and_fits_nothing(tmp_path, monkeypatch):
-    """The score job computes every number from the stored fit: the same as fitting and
-    scoring in one call (CV included, from the stored fold predictions); with another
-    positive class it fits nothing, and its scores are scikit-learn's on the stored
-    predictions."""
+def test_a_fit_job_scores_from_the_stored_fits_and_a_score_change_fits_nothing(
+    tmp_path, monkeypatch
+):
+    """The fit job scores every point from its stored fit (CV points after their parts,
+    from the stored fold predictions): the same numbers as fitting and scoring in one call;
+    run again it computes nothing; with another positive class it fits nothing, and its
+    scores are scikit-learn's on the stored predictions."""
     from sklearn.metrics import average_precision_score, recall_score
 
     from lrsweep.score.record import fit_and_score, record_of
@@ -220,10 +222,11 @@ def test_a_score_job_scores_the_stored_fits_and_fits_nothing(tmp_path, monkeypat
     plan = planned({"c": CANCER})
     Store(plan.store).mark()
     jobs = Jobs(plan)
-    [fit], [score] = jobs.fits("pack"), jobs.scores("pack")
-    assert len(run_fit_job(fit.params, 1, LOG)["fitted"]) == 2
-    token = run_fit_job(score.params, 1, LOG)
-    assert token["fitted"] == [] and len(token["scored"]) == 2
+    [fit] = jobs.fits("pack")
+    token = run_fit_job(fit.params, 1, LOG)
+    assert len(token["fitted"]) == 2 and len(token["scored"]) == 2
+    again = run_fit_job(fit.params, 1, LOG)
+    assert again["fitted"] == [] and again["scored"] == [] and len(again["reused"]) == 2
     prepared = prepared_data(Store(plan.store), "c", fit.params["experiments"]["c"])
     for point in plan.experiments["c"]["points"]:
         stored = json.loads((store / "scores" / point["score_key"] / "result.json").read_text())
@@ -233,10 +236,10 @@ def test_a_score_job_scores_the_stored_fits_and_fits_nothing(tmp_path, monkeypat
         assert np.isfinite(stored["scores"]["cv_accuracy_mean"])
 
     other = planned({"c": {**CANCER, "positive_class": 0}})
-    [fit2], [score2] = Jobs(other).fits("pack"), Jobs(other).scores("pack")
-    assert fit2.key == fit.key and score2.key != score.key
+    [fit2] = Jobs(other).fits("pack")
+    assert fit2.key != fit.key
     fits = sorted(p.name for p in (store / "fits").iterdir())
-    token = run_fit_job(score2.params, 1, LOG)
+    token = run_fit_job(fit2.params, 1, LOG)
     assert token["fitted"] == [] and len(token["scored"]) == 2
     assert sorted(p.name for p in (store / "fits").iterdir()) == fits
     y_test = np.asarray(prepared.y_test)
@@ -273,6 +276,26 @@ def test_cross_validated_points_fitted_in_parts_store_the_sequential_numbers(
         direct = cv_predictions(prepared, point, 3, 2, 0)
         np.testing.assert_array_equal(np.load(folder / "cv_pred.npy"), direct["pred"])
         np.testing.assert_array_equal(np.load(folder / "cv_proba.npy"), direct["proba"])
+
+
+def test_points_fitted_in_parts_are_scored_and_drawn_before_their_overview(
+    tmp_path, monkeypatch, caplog
+):
+    """With figures on, a cross-validated point cut into parts is scored (and its figures
+    drawn) once its parts are stored, and its experiment's overview is drawn after every
+    point's scores, in the same job: nothing is left for the publish job to draw."""
+    monkeypatch.chdir(tmp_path)
+    params = fit_params({"c": CANCER})
+    with caplog.at_level(logging.INFO, logger="test"):
+        token = run_fit_job(params, 2, LOG)
+    assert len(token["fitted"]) == 2 and len(token["scored"]) == 2
+    assert "failed" not in caplog.text and "unexpected" not in caplog.text
+    assert "c: overview figures drawn" in caplog.text
+    store = Store(params["store"])
+    spec = params["experiments"]["c"]
+    assert store.has("figures", spec["overview"])
+    for point in spec["points"]:
+        assert store.has("scores", point["score_key"]) and store.has("fitfigs", point["figkey"])
 
 
 def test_the_first_fold_that_is_not_ok_ends_the_cross_validation():

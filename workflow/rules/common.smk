@@ -135,13 +135,11 @@ def get_final_output(wildcards):
 
 
 def get_fit_tokens(wildcards):
-    """The fit and score jobs whose results the version holds. When the version is complete
-    already, they are needed only as a record (their tokens, if they are all there): no fit
-    or score job runs for a complete version."""
+    """The fit jobs whose results the version holds. When the version is complete already,
+    they are needed only as a record (their tokens, if they are all there): no fit job runs
+    for a complete version."""
     start_run()  # also when a job's output is named as the target, not rule all
-    tokens = [
-        PLAN.token(job) for job in JOBS.fits(fit_mode()) + JOBS.scores(fit_mode())
-    ]
+    tokens = [PLAN.token(job) for job in JOBS.fits(fit_mode())]
     if STATE.complete and not all(os.path.exists(t) for t in tokens):
         return []
     return tokens
@@ -158,19 +156,6 @@ def get_fit_params(wildcards):
 
 def get_fit_threads(wildcards):
     return JOBS.get("fit", wildcards.job, wildcards.key).threads
-
-
-def get_score_inputs(wildcards):
-    start_run()
-    return JOBS.get("score", wildcards.job, wildcards.key).inputs
-
-
-def get_score_params(wildcards):
-    return JOBS.get("score", wildcards.job, wildcards.key).params
-
-
-def get_score_threads(wildcards):
-    return JOBS.get("score", wildcards.job, wildcards.key).threads
 
 
 def get_prepare_params(wildcards):

@@ -24,8 +24,10 @@ rule prepare:
         "../scripts/prepare.py"
 
 
-# A pack of experiments (prepared here) or one shard of an experiment's grid: the grid points
-# whose results are not in the store yet, fitted in one pool of workers, slowest first.
+# A pack of experiments (prepared here) or one shard of an experiment's grid: what the store
+# lacks of its grid points (fits, scores, figures), computed in one pool of workers, slowest
+# first. A setting that only scores (bootstrap, positive_class, ...) reruns this job with
+# nothing to fit: the stored fits are scored again.
 rule fit:
     input:
         get_fit_inputs,
@@ -45,27 +47,3 @@ rule fit:
         job=get_fit_params,
     script:
         "../scripts/fit.py"
-
-
-# The scores of a fit job's grid points, from their stored fits (after that fit job): what
-# only scores (bootstrap, positive_class) reruns this job, never the fit job. It also draws
-# the figures the store lacks.
-rule score:
-    input:
-        get_score_inputs,
-    output:
-        f"{STORE}/jobs/score/{{job}}-{{key}}.json",
-    log:
-        f"{RESULTS}/logs/score/{{job}}-{{key}}.log",
-    benchmark:
-        f"{RESULTS}/benchmarks/score/{{job}}-{{key}}.tsv"
-    conda:
-        "../envs/lrsweep.yaml"
-    threads: get_score_threads
-    resources:
-        mem_mb=4000,
-        runtime=60,
-    params:
-        job=get_score_params,
-    script:
-        "../scripts/score.py"

@@ -1,4 +1,5 @@
-"""Rule `fit`: the grid points of a pack or shard that are not in the store, in one pool."""
+"""Rule `fit`: what the store lacks of a pack's or shard's grid points (fits, scores, figures),
+in one pool."""
 
 from lrsweep.store.files import atomic_write_text
 from lrsweep.store.keys import dumps
@@ -10,7 +11,8 @@ from lrsweep.workflow.smk import run
 def main(snakemake, log):
     job = snakemake.wildcards.job
     token = run_fit_job(snakemake.params.job, usable_cores(snakemake.threads), log, name=job)
-    log.info("fitted %d, reused %d", len(token["fitted"]), len(token["reused"]))
+    fitted, reused, scored = (len(token[k]) for k in ("fitted", "reused", "scored"))
+    log.info("fitted %d, reused %d, scored %d", fitted, reused, scored)
     atomic_write_text(snakemake.output[0], dumps(token))
 
 

@@ -1,11 +1,12 @@
 """Figures of a sweep, drawn in one process (matplotlib, Agg backend; the confusion matrix
 with Pillow).
 
-The public functions are the three the workflow and the tools call:
+The public functions are those the workflow and the tools call:
 
 - :func:`draw_fit_figures`: one fit's figures, in the fit job (``._fit``, ``._confusion``);
-- :func:`draw_overview`: an experiment's figures over its grid, in the publish job
-  (``._overview``: ``._grid``, ``._ranked``, ``._statsmodels``);
+- :func:`draw_overview`: an experiment's figures over its grid, in the fit job that holds
+  all its points, else in the publish job (``._overview``: ``._grid``, ``._ranked``,
+  ``._statsmodels``);
 - :func:`plot_comparison`: two versions side by side, for ``lrsweep compare`` (``._compare``).
 
 As scikit-learn's ``metrics/_plot`` displays, a figure draws what was computed elsewhere: the

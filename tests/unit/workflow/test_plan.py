@@ -3,7 +3,7 @@
 import pytest
 
 from lrsweep.store import keys
-from lrsweep.workflow.plan import Jobs, pack_jobs, shard_jobs, shards_of, threads_for
+from lrsweep.workflow.plan import Jobs, fit_job_point, pack_jobs, shard_jobs, shards_of, threads_for
 from tests.conftest import planned
 
 IRIS = {"dataset": {"source": "sklearn", "name": "iris"}, "sklearn": {"C": [0.1, 1.0]}}
@@ -40,8 +40,9 @@ def score_keys(plan, name="e"):
 
 def test_settings_that_only_score_are_in_the_score_key_not_the_fit_key():
     """bootstrap and positive_class change the scores of a fit, never the fit: the fit keys
-    (and the fit jobs) stay, the score keys, the score jobs and the version change; cv
-    changes the fold fits, so the fit keys too. None of them is in a model_id."""
+    and the shard mode's prepare jobs stay; the score keys, the fit jobs (which score the
+    stored fits) and the version change; cv changes the fold fits, so the fit keys too. None
+    of them is in a model_id. The fitting code never sees them (fit_job_point)."""
     a = planned({"e": IRIS})
     for b in (
         planned({"e": IRIS}, bootstrap={"resamples": 10}),
@@ -50,10 +51,13 @@ def test_settings_that_only_score_are_in_the_score_key_not_the_fit_key():
         assert fit_keys(a) == fit_keys(b)
         assert not set(score_keys(a).values()) & set(score_keys(b).values())
         assert a.version != b.version
-        assert [j.key for j in pack_jobs(a)] == [j.key for j in pack_jobs(b)]
-        assert [j.key for j in shard_jobs(a)[1]] == [j.key for j in shard_jobs(b)[1]]
         assert [j.key for j in shard_jobs(a)[0]] == [j.key for j in shard_jobs(b)[0]]
-        assert Jobs(a).scores("pack")[0].key != Jobs(b).scores("pack")[0].key
+        assert pack_jobs(a)[0].key != pack_jobs(b)[0].key
+        for job_a, job_b in zip(shard_jobs(a)[1], shard_jobs(b)[1], strict=True):
+            assert job_a.key != job_b.key
+        seen_a = [fit_job_point(p) for p in a.experiments["e"]["points"]]
+        assert seen_a == [fit_job_point(p) for p in b.experiments["e"]["points"]]
+        assert not {"bootstrap", "positive_class", "score_key"} & set(seen_a[0])
     cv = planned({"e": {**IRIS, "cv": {"folds": 3}}})
     assert fit_keys(a).keys() == fit_keys(cv).keys()
     assert not set(fit_keys(a).values()) & set(fit_keys(cv).values())
