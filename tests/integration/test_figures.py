@@ -813,3 +813,38 @@ def test_overview_curves_are_of_the_recorded_positive_class(monkeypatch):
     ((_, drawn_fpr, drawn_tpr, _),) = drawn["curves"]
     np.testing.assert_array_equal(drawn_fpr, fpr)
     np.testing.assert_array_equal(drawn_tpr, tpr)
+
+
+_DRAW_IN_A_NEW_PROCESS = """
+import hashlib, json, sys
+from lrsweep.results import figures
+from tests.integration.test_figures import sk_record, two_class_experiment
+metrics, coefs, probas, prepared = two_class_experiment()
+out = figures.draw_overview("e", metrics, coefs, probas.__getitem__, prepared, svg=True)
+print(json.dumps({name: hashlib.sha256(data).hexdigest() for name, data in out.items()}))
+"""
+
+
+def test_a_figure_is_the_same_bytes_in_every_process():
+    """A version is one set of bytes: an overview drawn in two new processes is byte for byte
+    the same (PNG and SVG; matplotlib salts SVG ids with a fresh uuid unless told)."""
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+
+    def draw(how: str) -> dict:
+        run = subprocess.run(
+            [sys.executable, "-c", _DRAW_IN_A_NEW_PROCESS, how],
+            cwd=repo,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return json.loads(run.stdout)
+
+    cold = draw("cold")
+    assert {n.rsplit(".", 1)[1] for n in cold} == {"png", "svg"}
+    assert draw("cold") == cold

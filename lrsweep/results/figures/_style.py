@@ -130,6 +130,10 @@ def png_bytes(fig, close: bool = True) -> bytes:
 
 
 def svg_bytes(fig) -> bytes:
+    """The figure as SVG, the same bytes in every process: no date, and a fixed salt for the
+    ids of clip paths and glyphs (matplotlib salts them with a fresh uuid4 otherwise, so two
+    runs of one version wrote different SVG files)."""
     buf = io.BytesIO()
-    fig.savefig(buf, format="svg", metadata={"Date": None})
+    with matplotlib.rc_context({"svg.hashsalt": "lrsweep"}):
+        fig.savefig(buf, format="svg", metadata={"Date": None})
     return buf.getvalue()
