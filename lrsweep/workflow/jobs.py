@@ -532,7 +532,9 @@ def _import_before_workers(figures: bool) -> None:
     import lrsweep.score.record  # noqa: F401
 
     if figures:
-        from lrsweep.results.figures import draw_fit_figures, draw_overview  # noqa: F401
+        from lrsweep.results.figures import draw_fit_figures, draw_overview, warm_up  # noqa: F401
+
+        warm_up()
 
 
 @one_blas_thread

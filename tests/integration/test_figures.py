@@ -819,15 +819,18 @@ _DRAW_IN_A_NEW_PROCESS = """
 import hashlib, json, sys
 from lrsweep.results import figures
 from tests.integration.test_figures import sk_record, two_class_experiment
+if sys.argv[1] == "warm":
+    figures.warm_up()
 metrics, coefs, probas, prepared = two_class_experiment()
 out = figures.draw_overview("e", metrics, coefs, probas.__getitem__, prepared, svg=True)
 print(json.dumps({name: hashlib.sha256(data).hexdigest() for name, data in out.items()}))
 """
 
 
-def test_a_figure_is_the_same_bytes_in_every_process():
+def test_a_figure_is_the_same_bytes_in_every_process_warmed_up_or_not():
     """A version is one set of bytes: an overview drawn in two new processes is byte for byte
-    the same (PNG and SVG; matplotlib salts SVG ids with a fresh uuid unless told)."""
+    the same (PNG and SVG; matplotlib salts SVG ids with a fresh uuid unless told), and the
+    fit job's warm_up() before its pool forks changes no byte of it."""
     import json
     import subprocess
     import sys
@@ -848,3 +851,4 @@ def test_a_figure_is_the_same_bytes_in_every_process():
     cold = draw("cold")
     assert {n.rsplit(".", 1)[1] for n in cold} == {"png", "svg"}
     assert draw("cold") == cold
+    assert draw("warm") == cold

@@ -7,7 +7,8 @@ The public functions are those the workflow and the tools call:
 - :func:`draw_overview`: an experiment's figures over its grid, in the fit job that holds
   all its points, else in the publish job (``._overview``: ``._grid``, ``._ranked``,
   ``._statsmodels``);
-- :func:`plot_comparison`: two versions side by side, for ``lrsweep compare`` (``._compare``).
+- :func:`plot_comparison`: two versions side by side, for ``lrsweep compare`` (``._compare``);
+- :func:`warm_up`: matplotlib's caches built once, before a job's workers fork (``._style``).
 
 As scikit-learn's ``metrics/_plot`` displays, a figure draws what was computed elsewhere: the
 points (ROC, precision-recall, reliability bins, coefficient paths, heatmap cells, ranking)
@@ -31,6 +32,7 @@ _HOMES = {
     "draw_fit_figures": "._fit",
     "draw_overview": "._overview",
     "plot_comparison": "._compare",
+    "warm_up": "._style",
 }
 __all__ = sorted(_HOMES)
 

@@ -129,6 +129,22 @@ def png_bytes(fig, close: bool = True) -> bytes:
     return buf.getvalue()
 
 
+def warm_up() -> None:
+    """Draw one small figure (a log axis, a legend, mathtext, an image with a colour bar) and
+    throw it away: matplotlib reads its fonts and builds its caches on the first figure a
+    process draws, so a job does it once before its workers fork (they inherit the caches),
+    not once in every worker (measured: an experiment's first overview 3.0 s cold, 1.6 s
+    after this, which takes 0.17 s). It changes no figure's bytes."""
+    fig, axes = plt.subplots(1, 2, figsize=(2, 1.5))
+    axes[0].plot([0.01, 1], [0, 1], label="$C$ a")
+    axes[0].set_xscale("log")
+    axes[0].legend()
+    axes[0].set_title("t")
+    fig.colorbar(axes[1].imshow([[0, 1], [1, 0]]), ax=axes[1])
+    fig.savefig(io.BytesIO(), format="png", dpi=20)
+    plt.close(fig)
+
+
 def svg_bytes(fig) -> bytes:
     """The figure as SVG, the same bytes in every process: no date, and a fixed salt for the
     ids of clip paths and glyphs (matplotlib salts them with a fresh uuid4 otherwise, so two
