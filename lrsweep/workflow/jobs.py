@@ -82,13 +82,15 @@ class PointDone:
     next: dict | None = None  # on a warm path: where the next point starts (its path state)
 
 
-def score_point(context: FitContext, point: dict, entry, draw: bool) -> None:
-    """A grid point's scores and (``draw``) its figures, from its stored fit ``entry`` (read
-    again from the store when None), each unless the store has it."""
-    store, prepared = context.store, context.prepared[point["experiment"]]
+def score_point(context: FitContext, task: PointTask, entry, status: Status) -> None:
+    """``task``'s grid point scored from its stored fit ``entry`` (read again from the store
+    when None), and its figures drawn when asked and its fit has estimates (``status``), each
+    unless the store has it."""
+    point = task.point
+    store, prepared = context.store, context.prepared[task.experiment]
     entry = entry or store_access.fit_entry(store, prepared, fit_job_point(point))
     scores = store_access.scores_entry(store, prepared, point, entry)
-    if draw:
+    if task.figures and status in SCORED:
         store_access.fitfig_entry(store, prepared, point, entry, scores)
 
 
@@ -125,7 +127,7 @@ class PointTask:
             entry = self.entry
             done = PointDone(False, Status(self.status))
         if not self.score_later:
-            score_point(context, self.point, entry, self.figures and done.status in SCORED)
+            score_point(context, self, entry, done.status)
         return done
 
 
@@ -143,8 +145,7 @@ class ScoreTask:
         return self.whole.experiment
 
     def __call__(self, context: FitContext) -> None:
-        draw = self.whole.figures and self.status in SCORED
-        score_point(context, self.whole.point, None, draw)
+        score_point(context, self.whole, None, self.status)
 
 
 @dataclass(eq=False)
