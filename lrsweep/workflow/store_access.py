@@ -130,14 +130,14 @@ def _libraries() -> dict:
 def fitfig_entry(store: Store, prepared, point: dict, entry, scores):
     """A grid point's figures (confusion matrix, and the tutorial's figure for one or two
     features), drawn from its fit and scores entries when missing or damaged."""
+    label = f"{fit_label(point)} figures"
+    existing = open_verified(store, "fitfigs", point["figkey"], label)
+    if existing is not None:
+        return existing  # matplotlib is imported only to draw (about 1 s)
     from lrsweep.fit.record import read_coefficients
     from lrsweep.results.figures import draw_fit_figures
     from lrsweep.score.record import read_record
 
-    label = f"{fit_label(point)} figures"
-    existing = open_verified(store, "fitfigs", point["figkey"], label)
-    if existing is not None:
-        return existing
     record = read_record(scores)
     coefs = read_coefficients(entry) if COEFFICIENTS in entry.names() else None
     pngs = draw_fit_figures(record, coefs, prepared, point["experiment"])
@@ -148,15 +148,15 @@ def overview_entry(store: Store, name: str, spec: dict, light, settings: dict, e
     """An experiment's overview figures (plots over its grid), from the store, or drawn from
     its fits' entries (``entries``: model_id -> (fit entry, scores entry), when the caller
     has them)."""
+    label = f"{experiment_label(name)} overview figures"
+    existing = open_verified(store, "figures", spec["overview"], label)
+    if existing is not None:
+        return existing  # matplotlib is imported only to draw (about 1 s)
     from lrsweep.results.figures import draw_overview
     from lrsweep.results.tables import collect, estimates_of
     from lrsweep.score.record import read_record
 
-    label = f"{experiment_label(name)} overview figures"
     ids = [p["model_id"] for p in spec["points"]]
-    existing = open_verified(store, "figures", spec["overview"], label)
-    if existing is not None:
-        return existing
     entries = entries or {
         p["model_id"]: (stored_fit(store, p), stored_scores(store, p)) for p in spec["points"]
     }

@@ -249,7 +249,13 @@ def plot_heatmap(sk: pd.DataFrame, metric: str, title: str):
     ax.set_ylabel(series_title(sk))
     ax.set_title(title, fontsize=10, y=1.0)
     fig.text(0.01, 0.01, scale["caption"], fontsize=7.5, va="bottom", wrap=True)
-    fig.tight_layout(rect=(0, 0.3 / height, 1, 1))
+    # fixed margins, not tight_layout (which measures every text first, as costly as the
+    # drawing): the row labels' width from their longest line (8 pt: 0.062 inch a
+    # character), the colour bar's ticks and label on the right
+    longest = max(len(line) for s in labels for line in s.split("\n"))
+    fixed_layout(
+        fig, rect=(0, 0.3 / height, 1, 1), left=0.55 + 0.062 * longest, right=0.95, top=0.35
+    )
     return fig
 
 
