@@ -57,6 +57,12 @@ def cmd_compare(args) -> int:
     results = _folder(args)
     old, new = _version(args, args.old), _version(args, args.new)
     table = compare_metrics(pd.read_csv(old / METRICS), pd.read_csv(new / METRICS), args.metric)
+    # the files first: a reader that stops early (`| head`) loses none of them
+    out = Path(args.out or results / f"compare_{old.name}_{new.name}")
+    out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(out / "comparison.csv", index=False)
+    fig = plot_comparison(table, args.metric, old.name, new.name)
+    fig.savefig(out / "comparison.png", dpi=100)
     counts = table["change"].value_counts()
     print(
         f"{old.name} -> {new.name}: "
@@ -64,11 +70,6 @@ def cmd_compare(args) -> int:
     )
     shown = table if args.all else table[table["change"] != "unchanged"]
     print(markdown_table(shown), end="")
-    out = Path(args.out or results / f"compare_{old.name}_{new.name}")
-    out.mkdir(parents=True, exist_ok=True)
-    table.to_csv(out / "comparison.csv", index=False)
-    fig = plot_comparison(table, args.metric, old.name, new.name)
-    fig.savefig(out / "comparison.png", dpi=100)
     print(f"written: {out / 'comparison.csv'}, {out / 'comparison.png'}")
     return 0
 
@@ -173,12 +174,26 @@ def main(argv=None) -> int:
     NOTES.clear()
     try:
         code = args.func(args)
+        sys.stdout.flush()
     except LrsweepError as exc:
         print(f"lrsweep: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        return _reader_gone()
     for line in NOTES:
         print(line, file=sys.stderr)
     return code
+
+
+def _reader_gone() -> int:
+    """The reader of stdout stopped early (``lrsweep compare ... | head``): no traceback, and
+    the exit status of a command a closed pipe stopped (128 + SIGPIPE), as other tools give.
+    Stdout goes to /dev/null, so that Python's flush at exit does not raise again."""
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return 141
 
 
 if __name__ == "__main__":

@@ -3,7 +3,10 @@
 import filecmp
 import json
 import os
+import shlex
 import shutil
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -411,6 +414,17 @@ def test_adding_a_C_value_fits_only_that_point_and_keeps_the_old_version(tmp_pat
             f"{first.name} -> {second.name}: 1 added, 0 removed, 0 changed, 4 unchanged"
         )
         assert main(["compare", "latest~2", "latest"]) == 1
+        # a reader that stops at once (`| true`, or `| head`): no traceback, the files written
+        cli = f"{shlex.quote(sys.executable)} -m lrsweep.tools.cli"
+        piped = subprocess.run(
+            f"set -o pipefail; {cli} compare latest~1 latest --out cmp_piped | true",
+            shell=True,
+            executable="/bin/bash",
+            capture_output=True,
+            text=True,
+        )
+        assert (piped.returncode, piped.stderr) == (141, "")
+        assert (tmp_path / "cmp_piped/comparison.csv").is_file()
         assert "latest~2: results/small has only 1 version(s) before the latest" in (
             capsys.readouterr().err
         )
