@@ -24,6 +24,7 @@ iteration (10,001 terms: minutes and gigabytes for an answer known in a second).
 
 from __future__ import annotations
 
+import re
 import time
 import warnings
 
@@ -264,15 +265,30 @@ def _ml_inference(result, exog: np.ndarray, y, k: int, params, converged: bool):
     return inference, separated
 
 
+#: The clock statsmodels prints in its summaries: ``Date: Wed, 02 Dec 2026`` and ``Time:
+#: 18:44:21`` (``summary()``), ``Date: 2026-12-02 18:44`` (``summary2()``).
+CLOCK = re.compile(
+    r"Date:\s+(?:\w{3}, \d{2} \w{3} \d{4}|\d{4}-\d{2}-\d{2} \d{2}:\d{2})|Time:\s+\d{2}:\d{2}:\d{2}"
+)
+
+
+def without_clock(text: str) -> str:
+    """A statsmodels summary without the date and time it was printed at, each blanked to
+    spaces of its width (the columns stay aligned): the same fit gives the same bytes on
+    any day, so one version name means one set of files wherever it is made again."""
+    return CLOCK.sub(lambda m: " " * len(m.group()), text)
+
+
 def _summaries(result, prepared: Prepared, l1: bool) -> tuple[str, str]:
-    """statsmodels' ``summary()`` and ``summary2()`` texts, with the reference levels of the
-    design and the note on what the standard errors are (or, for L1, that there are none)."""
+    """statsmodels' ``summary()`` and ``summary2()`` texts (:func:`without_clock`), with the
+    reference levels of the design and the note on what the standard errors are (or, for
+    L1, that there are none)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         yname = str(prepared.meta.get("target") or "y")
-        summary = str(result.summary(yname=yname))
+        summary = without_clock(str(result.summary(yname=yname)))
         try:
-            summary2 = str(result.summary2(yname=yname))
+            summary2 = without_clock(str(result.summary2(yname=yname)))
         except Exception as exc:  # summary2 is unavailable for some fits; say so
             summary2 = f"summary2() is not available for this fit: {exc}"
     reference = prepared.meta.get("reference_levels") or {}

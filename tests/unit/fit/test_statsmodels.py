@@ -75,3 +75,40 @@ def test_mnlogit_for_three_classes():
     assert r["status"] == "ok" and r["converged"]
     assert r["coef_classes"] == [1, 2] and r["estimates"].shape == (2, 5)
     assert r["inference"]["ci_low"].shape == (2, 5)
+
+
+def test_summaries_are_the_same_bytes_on_any_day(monkeypatch):
+    """statsmodels prints the clock into summary() and summary2(); lrsweep blanks it, column
+    widths kept, so that a version made again another day holds the same summary files."""
+    import datetime
+    import time
+
+    import statsmodels.iolib.summary2
+
+    from tests.conftest import EXAMPLE2
+
+    prepared = prepared_for("example2", EXAMPLE2)
+    texts = []
+    for day in (datetime.datetime(2031, 3, 4, 5, 6, 7), datetime.datetime(2032, 8, 9, 10, 11, 12)):
+
+        class Clock(datetime.datetime):
+            moment = day
+
+            @classmethod
+            def now(cls, tz=None):
+                return cls.moment
+
+        monkeypatch.setattr(time, "localtime", lambda *a, day=day: day.timetuple())
+        monkeypatch.setattr(statsmodels.iolib.summary2.datetime, "datetime", Clock)
+        r = fit_grid_point(prepared, sm_point("example2"))
+        assert r["status"] == "ok"
+        texts.append((r["summary"], r["summary2"]))
+        for text in texts[-1]:
+            assert str(day.year) not in text and day.strftime("%H:%M") not in text
+    monkeypatch.undo()
+    assert texts[0] == texts[1]
+    summary = texts[0][0]
+    # the table is still statsmodels' table: its rows keep their width, the others their values
+    rows = summary.splitlines()[2:9]
+    assert len({len(line) for line in rows}) == 1 and "Pseudo R-squ.:" in summary
+    assert any(line.startswith(" " * 20) and "Pseudo R-squ.:" in line for line in rows)
