@@ -211,7 +211,8 @@ def plot_heatmap(sk: pd.DataFrame, metric: str, title: str):
     unpenalized fits have the last column. Colours: :func:`heatmap_scale`."""
     series, cs, values, notes = heatmap_cells(sk, metric)
     labels = [s.replace(", ", "\n", 1) for s in series]  # the varying keys on a second line
-    width = 0.9 * len(cs) + 2.8 + 0.065 * max(len(line) for s in labels for line in s.split("\n"))
+    longest = max(len(line) for s in labels for line in s.split("\n"))  # characters
+    width = 0.9 * len(cs) + 2.8 + 0.065 * longest
     lines = sum(s.count("\n") + 1 for s in labels)
     height = max(2.5, 0.22 * lines + 0.15 * len(series) + 2.3)
     fig, ax = plt.subplots(figsize=(max(5.5, width), height))
@@ -252,7 +253,6 @@ def plot_heatmap(sk: pd.DataFrame, metric: str, title: str):
     # fixed margins, not tight_layout (which measures every text first, as costly as the
     # drawing): the row labels' width from their longest line (8 pt: 0.062 inch a
     # character), the colour bar's ticks and label on the right
-    longest = max(len(line) for s in labels for line in s.split("\n"))
     fixed_layout(
         fig, rect=(0, 0.3 / height, 1, 1), left=0.55 + 0.062 * longest, right=0.95, top=0.35
     )

@@ -24,7 +24,7 @@ from lrsweep.results.figures._style import (  # noqa: E402
     _wrap,
     add_note,
     curve_styles,
-    fixed_layout,
+    legend_between_panels,
     legend_under_axes,
 )
 
@@ -105,31 +105,8 @@ def plot_calibration(curves, title: str, positive: str, n_bins: int):
     hist.set_yscale("log")
     hist.set_ylabel("rows per bin (log)")
     hist.grid(alpha=0.3)
-    _legend_between(fig, ax, title)
+    legend_between_panels(fig, ax, title)
     return fig
-
-
-def _legend_between(fig, ax, title: str, fontsize: float = 7.5) -> None:
-    """``ax``'s legend (one entry a line) under its x label, above the panel below it, and
-    both panels placed by fixed margins (:func:`._style.fixed_layout`) that leave room for
-    the title's lines, the label and the legend: what tight_layout found by measuring every
-    text of the figure first, which cost about as much as drawing it."""
-    import matplotlib.transforms
-
-    below_label = 0.5  # inches from the axes' bottom edge to the legend: ticks and x label
-    shift = matplotlib.transforms.ScaledTranslation(0, -below_label, fig.dpi_scale_trans)
-    n = len(ax.get_legend_handles_labels()[1])
-    ax.legend(
-        fontsize=fontsize,
-        loc="upper center",
-        bbox_to_anchor=(0.5, 0.0),
-        bbox_transform=ax.transAxes + shift,
-        ncol=1,
-    )
-    legend = n * fontsize * 1.45 / 72 + 0.15
-    top = 0.2 + (title.count("\n") + 1) * 9 * 1.3 / 72
-    gap = below_label + legend + 0.25
-    fixed_layout(fig, left=0.85, right=0.3, bottom=0.55, top=top, gap=gap)
 
 
 TICKS = (0.0, 0.25, 0.5, 0.75, 1.0)

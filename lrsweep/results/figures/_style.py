@@ -92,9 +92,7 @@ def legend_under_axes(fig, ax, title: str, room: float, fontsize: float = 7.5) -
     fraction, :func:`add_note`), and the axes placed by fixed margins around them and the
     ``title`` (its lines counted): what tight_layout found by measuring every text of the
     figure first, which cost about a third of drawing it."""
-    n = len(ax.get_legend_handles_labels()[1])
-    height = fig.get_figheight()
-    legend = (n * fontsize * 1.45 / 72 + 0.15) / height
+    legend = _legend_inches(ax, fontsize) / fig.get_figheight()
     ax.legend(
         fontsize=fontsize,
         loc="lower center",
@@ -102,8 +100,43 @@ def legend_under_axes(fig, ax, title: str, room: float, fontsize: float = 7.5) -
         bbox_transform=fig.transFigure,
         ncol=1,
     )
-    top = 0.2 + (title.count("\n") + 1) * 9 * 1.3 / 72
-    fixed_layout(fig, rect=(0, room + legend, 1, 1), left=0.85, right=0.3, bottom=0.55, top=top)
+    fixed_layout(
+        fig,
+        rect=(0, room + legend, 1, 1),
+        left=0.85,
+        right=0.3,
+        bottom=0.55,
+        top=_title_inches(title),
+    )
+
+
+def legend_between_panels(fig, ax, title: str, fontsize: float = 7.5) -> None:
+    """``ax``'s legend (one entry a line) under its x label, above the panel below it, and
+    the panels placed by fixed margins that leave room for the ``title``'s lines, the label
+    and the legend: as :func:`legend_under_axes`, for a figure of panels one above another."""
+    import matplotlib.transforms
+
+    below_label = 0.5  # inches from the axes' bottom edge to the legend: ticks and x label
+    shift = matplotlib.transforms.ScaledTranslation(0, -below_label, fig.dpi_scale_trans)
+    gap = below_label + _legend_inches(ax, fontsize) + 0.25
+    ax.legend(
+        fontsize=fontsize,
+        loc="upper center",
+        bbox_to_anchor=(0.5, 0.0),
+        bbox_transform=ax.transAxes + shift,
+        ncol=1,
+    )
+    fixed_layout(fig, left=0.85, right=0.3, bottom=0.55, top=_title_inches(title), gap=gap)
+
+
+def _legend_inches(ax, fontsize: float) -> float:
+    """The height of ``ax``'s legend, one entry a line, in inches."""
+    return len(ax.get_legend_handles_labels()[1]) * fontsize * 1.45 / 72 + 0.15
+
+
+def _title_inches(title: str) -> float:
+    """The room above the axes for a title of 9 pt (its lines counted), in inches."""
+    return 0.2 + (title.count("\n") + 1) * 9 * 1.3 / 72
 
 
 def _no_minor_ticks(fig) -> None:
